@@ -1,0 +1,45 @@
+# The top-level Makefile only drives CMake.
+#   make        build (build/)
+#   make run    install missing packages, build, run the main job
+#   make test   install missing packages, build and run the tests, then the
+#               same tests under ASan+UBSan (build-asan/)
+#   make bench  benchmarks against PyTorch (bench/)
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+
+.PHONY: all deps run test test-plain test-asan bench clean
+
+all: $(BUILD)/Makefile
+	cmake --build $(BUILD) -j $(JOBS)
+
+$(BUILD)/Makefile:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
+
+$(ASAN_BUILD)/Makefile:
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DWN_SANITIZE=ON
+
+deps:
+	bash scripts/deps.sh
+
+run: deps all
+	bash scripts/run.sh $(BUILD)/wattnet
+
+test: deps
+	$(MAKE) test-plain
+	$(MAKE) test-asan
+
+test-plain: $(BUILD)/Makefile
+	cmake --build $(BUILD) -j $(JOBS)
+	bash scripts/with-services.sh ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+test-asan: $(ASAN_BUILD)/Makefile
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  bash scripts/with-services.sh ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
+
+bench: deps all
+	bash bench/run.sh $(BUILD)/wattnet
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

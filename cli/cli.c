@@ -1,0 +1,57 @@
+/*
+ * cli.c - error printing and strict number parsing shared by the commands.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
+
+int cli_fail(const char *cmd, int status)
+{
+    const char *msg = wn_errmsg();
+    if (msg && *msg)
+        fprintf(stderr, "wattnet %s: %s (%s)\n", cmd, msg, wn_strerror(status));
+    else
+        fprintf(stderr, "wattnet %s: %s\n", cmd, wn_strerror(status));
+    return status == WN_EINVAL ? 2 : 1;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "wattnet %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, " (try 'wattnet %s --help')\n", cmd);
+    return 2;
+}
+
+int cli_parse_u64(const char *s, unsigned long long *out)
+{
+    char *end = NULL;
+    if (!s || !*s || *s == '-')
+        return -1;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 0);
+    if (errno || *end)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int cli_parse_double(const char *s, double *out)
+{
+    char *end = NULL;
+    if (!s || !*s)
+        return -1;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || *end || !isfinite(v))
+        return -1;
+    *out = v;
+    return 0;
+}

@@ -1,0 +1,15 @@
+/*
+ * cmd_idle.c - PLACEHOLDER: `wattnet idle` is not built yet.  The module's
+ * owner replaces this file.  It says so and fails, never pretends.
+ */
+#include <stdio.h>
+
+#include "cli.h"
+
+int cmd_idle(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    fprintf(stderr, "wattnet idle: not implemented in this build\n");
+    return 2;
+}

@@ -1,0 +1,15 @@
+/*
+ * cmd_run.c - PLACEHOLDER: `wattnet run` is not built yet.  The module's
+ * owner replaces this file.  It says so and fails, never pretends.
+ */
+#include <stdio.h>
+
+#include "cli.h"
+
+int cmd_run(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    fprintf(stderr, "wattnet run: not implemented in this build\n");
+    return 2;
+}

@@ -1,0 +1,74 @@
+/*
+ * run.h - one measured training run: a job's spec, the trainer's summary,
+ * per-epoch statistics and the energy of each epoch and of the whole run.
+ * This record is what the store keeps and what the model and report read.
+ */
+#ifndef WATTNET_RUN_H
+#define WATTNET_RUN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <wattnet/data.h>
+#include <wattnet/energy.h>
+#include <wattnet/meter.h>
+#include <wattnet/train.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct wn_run_spec {
+    char dataset[128];        /* dataset spec: NAME, synthetic:NAME or path */
+    char shape[32];
+    size_t depth;
+    uint64_t size;
+    size_t epochs;
+    size_t batch;
+    double learning_rate;
+    uint64_t seed;
+    int threads;
+} wn_run_spec;
+
+typedef struct wn_epoch_record {
+    wn_epoch_stats stats;
+    wn_energy energy;         /* energy.measured == 0 when not metered */
+} wn_epoch_record;
+
+typedef struct wn_run_record {
+    int64_t run_id;           /* 0 until stored */
+    int64_t job_id;           /* 0 when not from a sweep */
+    wn_run_spec spec;
+    char host[128];
+    char dataset_name[64];
+    char data_source[16];     /* "file" | "synthetic" */
+    char task[16];            /* wn_task_name() */
+    size_t inputs, outputs;
+    double start_time;        /* unix seconds */
+    double end_time;
+    wn_train_summary summary;
+    wn_energy energy;         /* whole run */
+    int has_jpd;
+    double joules_per_datum;  /* energy_j / (batches * epochs * batch) */
+    size_t n_epochs;
+    wn_epoch_record *epochs;  /* n_epochs entries, owned by the record */
+} wn_run_record;
+
+typedef struct wn_run_observer {
+    void (*epoch)(void *user, const wn_run_record *run,
+                  const wn_epoch_record *e);
+    void *user;
+} wn_run_observer;
+
+/* Load the dataset, train, meter each epoch and the run (meter may be
+ * NULL: no energy), fill *out.  Free with wn_run_record_clear. */
+int wn_run_execute(const wn_run_spec *spec, const wn_data_opts *dopts,
+                   wn_meter *meter, const wn_run_observer *obs,
+                   wn_run_record *out);
+
+void wn_run_spec_default(wn_run_spec *s);
+void wn_run_record_clear(wn_run_record *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* WATTNET_RUN_H */

@@ -1,0 +1,95 @@
+/*
+ * train.h - training BUTTER's MLPs on a dataset with oneDNN, and the work
+ * (FLOPs) a training run costs.
+ *
+ * wn_train() builds the network of cfg (shape, depth, size) for the dataset,
+ * splits it 80/20 with cfg->seed, trains for cfg->epochs with Adam (SPEC
+ * section 4) and fills a summary.  Hooks are called around every epoch, so
+ * a caller can open meter windows or print progress; the hooks are outside
+ * the timed region of the epoch only in the sense that their own cost is
+ * excluded from `seconds` of wn_epoch_stats.
+ */
+#ifndef WATTNET_TRAIN_H
+#define WATTNET_TRAIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <wattnet/data.h>
+#include <wattnet/shape.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct wn_train_config {
+    const char *shape;        /* e.g. "rectangle" */
+    size_t depth;             /* dense layers, output layer included */
+    uint64_t size;            /* target parameter count */
+    size_t epochs;            /* default 10 */
+    size_t batch;             /* default 256 */
+    double learning_rate;     /* default 1e-4 */
+    uint64_t seed;            /* split, init and shuffles; default 1 */
+    int threads;              /* 0: all cores */
+    double train_fraction;    /* default 0.8 */
+} wn_train_config;
+
+/* Fill *c with the defaults above (shape "rectangle", depth 3, size 1024). */
+void wn_train_config_default(wn_train_config *c);
+
+typedef struct wn_epoch_stats {
+    size_t epoch;             /* 1-based */
+    double train_loss;        /* mean over the epoch's training batches */
+    double test_loss;
+    int has_accuracy;         /* 0 for regression */
+    double test_accuracy;     /* fraction in [0,1] when has_accuracy */
+    double test_mse;          /* regression only (else 0) */
+    double test_mae;          /* regression only (else 0) */
+    double seconds;           /* wall time of the epoch: train + test */
+} wn_epoch_stats;
+
+/* Return non-zero from a hook to stop training; wn_train then returns that
+ * status. */
+typedef struct wn_train_hooks {
+    int (*epoch_begin)(void *user, size_t epoch);
+    int (*epoch_end)(void *user, const wn_epoch_stats *s);
+    void *user;
+} wn_train_hooks;
+
+typedef struct wn_train_summary {
+    size_t depth;
+    size_t widths[WN_MAX_DEPTH];
+    uint64_t params;
+    size_t epochs;
+    size_t train_rows, test_rows, batches_per_epoch;
+    int threads;              /* threads actually used */
+    double seconds_total;
+    double seconds_per_epoch_median;
+    double train_loss;        /* last epoch */
+    double test_loss;         /* last epoch */
+    int has_accuracy;
+    double test_accuracy;
+    double test_mse, test_mae;
+    double flops_per_epoch;   /* SPEC section 5 */
+} wn_train_summary;
+
+/* Train.  hooks may be NULL.  Returns WN_OK and fills *out; on failure a
+ * status with wn_errmsg().  Same seed and thread count give the same
+ * result. */
+int wn_train(const wn_dataset *d, const wn_train_config *cfg,
+             const wn_train_hooks *hooks, wn_train_summary *out);
+
+/* ---- Work (SPEC section 5), float32, batch B -------------------------- */
+/* Forward FLOPs of one batch of B rows. */
+double wn_flops_forward(size_t batch, size_t inputs, const size_t *widths,
+                        size_t depth);
+/* Backward FLOPs of one batch of B rows, optimizer term included. */
+double wn_flops_backward(size_t batch, size_t inputs, const size_t *widths,
+                         size_t depth);
+/* FLOPs of one epoch: ceil(train/B) * (fwd + bwd) + ceil(test/B) * fwd. */
+double wn_flops_epoch(size_t batch, size_t inputs, const size_t *widths,
+                      size_t depth, size_t train_rows, size_t test_rows);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* WATTNET_TRAIN_H */

@@ -1,0 +1,70 @@
+/*
+ * test_core.c - status codes, error messages and the allocator's fault
+ * injection.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <wattnet/wattnet.h>
+
+static void test_strerror_covers_every_code(void **state)
+{
+    (void)state;
+    for (int s = 0; s < WN_STATUS_COUNT_; s++)
+        assert_string_not_equal(wn_strerror(s), "unknown status");
+    assert_string_equal(wn_strerror(WN_STATUS_COUNT_), "unknown status");
+}
+
+static void test_seterr_formats_and_returns(void **state)
+{
+    (void)state;
+    int rc = wn_seterr(WN_ENOENT, "%s:%d: missing", "f.tsv", 3);
+    assert_int_equal(rc, WN_ENOENT);
+    assert_string_equal(wn_errmsg(), "f.tsv:3: missing");
+    wn_clearerr();
+    assert_string_equal(wn_errmsg(), "");
+}
+
+static void test_fault_injection_countdown(void **state)
+{
+    (void)state;
+    wn_fault_alloc(2, 1);
+    void *a = wn_malloc(8), *b = wn_malloc(8), *c = wn_malloc(8), *d = wn_malloc(8);
+    long hits = wn_fault_alloc(-1, 0);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_null(c);
+    assert_non_null(d);
+    assert_int_equal(hits, 1);
+    wn_free(a);
+    wn_free(b);
+    wn_free(d);
+}
+
+static void test_aligned_and_calloc_overflow(void **state)
+{
+    (void)state;
+    float *p = wn_malloc_aligned(100 * sizeof(float));
+    assert_non_null(p);
+    assert_int_equal((uintptr_t)p % 64, 0);
+    p[99] = 1.0f;
+    wn_free_aligned(p);
+    assert_null(wn_calloc(SIZE_MAX / 2, 4));
+    char *s = wn_strdup("abc");
+    assert_string_equal(s, "abc");
+    wn_free(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_strerror_covers_every_code),
+        cmocka_unit_test(test_seterr_formats_and_returns),
+        cmocka_unit_test(test_fault_injection_countdown),
+        cmocka_unit_test(test_aligned_and_calloc_overflow),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
