@@ -102,5 +102,6 @@ long wn_fault_alloc(long after, long count);
 #include <wattnet/meter.h>
 #include <wattnet/run.h>
 #include <wattnet/store.h>
+#include <wattnet/host.h>
 
 #endif /* WATTNET_WATTNET_H */

@@ -1,0 +1,74 @@
+/*
+ * rng.c - xoshiro256** (Blackman and Vigna) seeded with splitmix64.
+ * See rng.h.
+ */
+#include <math.h>
+
+#include "core/rng.h"
+
+static uint64_t splitmix64(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static uint64_t rotl(uint64_t x, int k)
+{
+    return (x << k) | (x >> (64 - k));
+}
+
+void wn__rng_seed(wn_rng *r, uint64_t seed)
+{
+    uint64_t x = seed;
+    for (int i = 0; i < 4; i++)
+        r->s[i] = splitmix64(&x);
+}
+
+uint64_t wn__rng_next(wn_rng *r)
+{
+    uint64_t *s = r->s;
+    uint64_t result = rotl(s[1] * 5, 7) * 9;
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return result;
+}
+
+double wn__rng_uniform(wn_rng *r)
+{
+    return (double)(wn__rng_next(r) >> 11) * 0x1.0p-53;
+}
+
+uint64_t wn__rng_below(wn_rng *r, uint64_t n)
+{
+    uint64_t limit = UINT64_MAX - UINT64_MAX % n;
+    uint64_t v;
+    do
+        v = wn__rng_next(r);
+    while (v >= limit);
+    return v % n;
+}
+
+double wn__rng_normal(wn_rng *r)
+{
+    double u1 = wn__rng_uniform(r), u2 = wn__rng_uniform(r);
+    if (u1 < 1e-300)
+        u1 = 1e-300;
+    return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+}
+
+void wn__rng_shuffle(wn_rng *r, size_t *idx, size_t n)
+{
+    for (size_t i = n; i > 1; i--) {
+        size_t j = (size_t)wn__rng_below(r, i);
+        size_t t = idx[i - 1];
+        idx[i - 1] = idx[j];
+        idx[j] = t;
+    }
+}
