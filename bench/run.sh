@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# run.sh - `make bench`: wattnet against PyTorch on connect_4 (see
+# bench/bench.py for the jobs, the alternation and the medians, and
+# docs/benchmarks.md for how to read the table).
+#
+#   bash bench/run.sh [--quick] [path/to/wattnet]
+#   WN_BENCH_QUICK=1 bash bench/run.sh build/wattnet   (same as --quick)
+#
+# --quick runs 2 epochs of the small sizes only: a check of the harness,
+# not a measurement.  Results go to bench/out/results.{json,md}.
+# The PyTorch peer runs under Debian's /usr/bin/python3 (python3-torch);
+# only that process gets OPENBLAS_CORETYPE=SkylakeX (set in bench.py).
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+quick=()
+cli=""
+for arg in "$@"; do
+  case "$arg" in
+    --quick) quick=(--quick) ;;
+    -h|--help) sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -*) echo "bench: unknown option $arg" >&2; exit 2 ;;
+    *) cli="$arg" ;;
+  esac
+done
+[ -n "$cli" ] || cli="$here/../build/wattnet"
+if [ ! -x "$cli" ]; then
+  echo "bench: $cli is not built (run make first)" >&2; exit 1
+fi
+if ! /usr/bin/python3 -c 'import torch, numpy' 2>/dev/null; then
+  echo "bench: /usr/bin/python3 has no torch/numpy (apt-get install python3-torch python3-numpy)" >&2
+  exit 1
+fi
+# Which BLAS PyTorch's libblas.so.3 resolves to: the reference (netlib)
+# BLAS would make the peer ~30x slower than it should be.
+blas="$(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 2>/dev/null || true)"
+case "$blas" in
+  *openblas*|*blis*|*mkl*) ;;
+  *) echo "bench: WARNING: PyTorch's BLAS is $blas (not OpenBLAS): the peer runs a reference sgemm and the comparison is unfair; install libopenblas0-pthread" >&2 ;;
+esac
+exec /usr/bin/python3 "$here/bench.py" "${quick[@]}" "$cli"
