@@ -81,6 +81,18 @@ int wn_split_make(const wn_dataset *d, double train_fraction, uint64_t seed,
                   wn_split *out);
 void wn_split_free(wn_split *s);
 
+/* Write d to PATH in the binary exchange format of docs/data.md, rows in
+ * split order (split->idx: the n_train training rows, then the test rows),
+ * so that a peer program (the PyTorch benchmark) trains on exactly the
+ * same data and split:
+ *   "WNDATA01", u64 rows, u64 inputs, u64 outputs, u64 n_train,
+ *   u32 task (0 regression, 1 binary, 2 multiclass), u32 0,
+ *   float32 x (rows, inputs), float32 y (rows, outputs); little-endian.
+ * Written to a temporary file beside PATH, then renamed.  Returns WN_OK;
+ * WN_EINVAL (split does not match d), WN_EIO or WN_ENOMEM with a message. */
+int wn_dataset_export(const wn_dataset *d, const wn_split *split,
+                      const char *path);
+
 /* The 13 study datasets of SPEC section 2. */
 typedef struct wn_study_dataset {
     const char *name;
