@@ -1,0 +1,242 @@
+/*
+ * model.h - predicting the energy (or, where nothing was metered, the time)
+ * of training an MLP from its work and working sets on a given machine.
+ *
+ * Pieces, in the order they are used:
+ *   - wn_hw_profile: cache levels (size, sharing, instances), cores and
+ *     memory of a machine, from wn_host_detect or a JSON file, so that a
+ *     user can predict for another machine (docs/model.md gives the format).
+ *   - wn_features: per training datum FLOPs, working sets, the study's
+ *     greedy per-level placement and wattnet's own traffic placement.
+ *   - wn_model: four fitted models ("flops", "params", "butter-e",
+ *     "wattnet"), each with non-negative coefficients and units, and its
+ *     grouped cross-validation figures.  The target is joules per training
+ *     datum when runs carry a real measurement, else seconds per training
+ *     datum: wn_model.target says which, and every output repeats it.
+ *
+ * All structs here are plain values: nothing to free.
+ */
+#ifndef WATTNET_MODEL_H
+#define WATTNET_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <wattnet/host.h>
+#include <wattnet/run.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Hardware profile ------------------------------------------------- */
+
+#define WN_HW_MAX_LEVELS 4          /* cache levels (GPU: L1/SM, L2) */
+#define WN_FEAT_LEVELS (WN_HW_MAX_LEVELS + 1)   /* caches + memory */
+
+typedef struct wn_hw_level {
+    char name[16];            /* "L1", "L2", "L3" */
+    uint64_t size_bytes;      /* one instance */
+    int shared_by_cores;      /* cores (GPU: SMs) sharing one instance */
+    int instances;
+} wn_hw_level;
+
+typedef struct wn_hw_profile {
+    char name[96];            /* e.g. "xeon-gold-6154x2" or the hostname */
+    char kind[8];             /* "cpu" | "gpu" */
+    int cores;                /* cores (GPU: SMs) */
+    int n_levels;             /* cache levels in levels[] */
+    wn_hw_level levels[WN_HW_MAX_LEVELS];
+    char memory_name[8];      /* "RAM" | "HBM" */
+    uint64_t memory_bytes;
+} wn_hw_profile;
+
+/* This machine's profile from a detected host (always succeeds). */
+void wn_hw_profile_from_host(const wn_host *h, wn_hw_profile *out);
+
+/* Read a profile from a JSON file / string (origin names it in messages).
+ * WN_ENOENT / WN_EIO for the file, WN_EFORMAT naming the bad field. */
+int wn_hw_profile_load(const char *path, wn_hw_profile *out);
+int wn_hw_profile_parse(const char *json, const char *origin,
+                        wn_hw_profile *out);
+
+/* The profile as a JSON string (wn_free it), or NULL when out of memory. */
+char *wn_hw_profile_to_json(const wn_hw_profile *p);
+
+/* Bytes of cache level i (0 = L1) that a run on `threads` threads can use:
+ * size x the instances its threads touch (threads <= 0 counts as 1). */
+double wn_hw_capacity(const wn_hw_profile *p, int level, int threads);
+
+/* ---- Features ---------------------------------------------------------- */
+
+/* What a network and its training look like, for the features. */
+typedef struct wn_net_desc {
+    size_t inputs, outputs;
+    size_t depth;                 /* dense layers, output included */
+    const size_t *widths;         /* depth entries */
+    size_t batch;
+    size_t train_rows, test_rows;
+    int threads;
+} wn_net_desc;
+
+typedef struct wn_features {
+    uint64_t params;
+    size_t depth, batch;
+    int threads;
+    double batches_per_epoch;
+    /* FLOPs per training datum (SPEC section 5 divided by batches x B).
+     * flops_bwd excludes the optimizer term params x (1 + B), which is
+     * flops_opt; flops_per_datum is the epoch total (test pass included). */
+    double flops_fwd, flops_bwd, flops_opt, flops_per_datum;
+    /* Working sets, bytes. */
+    double ws_activations;        /* sum over layers 4 B (fan_in + width) */
+    double ws_params;             /* 4 params */
+    double ws_backward;           /* study: 8 params + 4 B sum(widths) */
+    double ws_optimizer;          /* gradients + Adam m, v: 12 params */
+    double ws_dataset;            /* rows (inputs + outputs) 4 */
+    double ws_step;               /* wattnet's per-step set: activations,
+                                     params, gradients, Adam state */
+    int n_levels;                 /* cache levels + 1 (memory last) */
+    /* The study's greedy placement of (activations, forward params,
+     * backward set, dataset) into L1 -> L2 -> L3 -> memory, bytes. */
+    double greedy_bytes[WN_FEAT_LEVELS];
+    /* wattnet: share of the per-step working set served by each level
+     * (min(1, C_l / W) - min(1, C_{l-1} / W)), summing to 1 ... */
+    double level_share[WN_FEAT_LEVELS];
+    /* ... and the bytes per training datum streamed from each level:
+     * traffic_per_datum x level_share, where traffic_per_datum =
+     * 12 sum(fan_in + width) (activations and their gradients, written and
+     * read) + 40 params / B (weights read 3 times, Adam reads p, g, m, v and
+     * writes p, m, v once per step). */
+    double traffic_per_datum;
+    double traffic_bytes[WN_FEAT_LEVELS];
+    /* FLOPs per training datum by the level holding each layer's own set
+     * (its weights, gradients, Adam state and activations): a layer's GEMM
+     * runs at the speed of the level its operands live in. */
+    double flops_by_level[WN_FEAT_LEVELS];
+} wn_features;
+
+/* Compute the features of a network on a profile.  WN_EINVAL for a zero
+ * batch, depth or width, or a NULL argument. */
+int wn_features_compute(const wn_net_desc *net, const wn_hw_profile *hw,
+                        wn_features *out);
+
+/* The features of a stored run (widths, rows, batch and threads from its
+ * summary and spec). */
+int wn_features_of_run(const wn_run_record *run, const wn_hw_profile *hw,
+                       wn_features *out);
+
+/* ---- Models ------------------------------------------------------------ */
+
+typedef enum wn_model_kind {
+    WN_MODEL_FLOPS = 0,       /* a x FLOPs per datum */
+    WN_MODEL_PARAMS,          /* a x params */
+    WN_MODEL_BUTTER_E,        /* c0 + sum_l c_l x greedy bytes at level l / B */
+    WN_MODEL_WATTNET,         /* FLOPs by level share, traffic by level,
+                                 per batch, per layer per batch, optimizer */
+    WN_MODEL_COUNT
+} wn_model_kind;
+
+const char *wn_model_kind_name(int kind);   /* "flops", ..., "wattnet" */
+
+typedef enum wn_cv_grouping {
+    WN_CV_SIZE = 0,           /* hold out whole sizes */
+    WN_CV_SHAPE,              /* whole shapes */
+    WN_CV_DATASET,            /* whole datasets */
+    WN_CV_COMBINED,           /* the three pooled */
+    WN_CV_COUNT
+} wn_cv_grouping;
+
+const char *wn_cv_grouping_name(int g);     /* "size", ..., "combined" */
+
+#define WN_MODEL_MAX_COEFS 16
+
+typedef struct wn_coef {
+    char name[40];
+    double value;             /* >= 0 */
+    char unit[40];            /* e.g. "J/FLOP", "s/byte from L2" */
+} wn_coef;
+
+/* Figures of held-out predictions (log ratio = log(predicted/measured)). */
+typedef struct wn_cv_stats {
+    size_t n;                 /* held-out predictions; 0: not available */
+    size_t n_folds;
+    double r2;                /* of log(pred) against log(measured) */
+    double r2_linear;         /* of pred against measured */
+    double mape;              /* mean |pred - meas| / meas */
+    double median_log_ratio;
+    double std_log_ratio;
+    double q10_log_ratio, q90_log_ratio;
+} wn_cv_stats;
+
+typedef struct wn_model_fit {
+    char name[16];
+    size_t n_coefs;
+    wn_coef coefs[WN_MODEL_MAX_COEFS];
+    wn_cv_stats cv[WN_CV_COUNT];
+    wn_cv_stats in_sample;
+} wn_model_fit;
+
+#define WN_TARGET_ENERGY "joules_per_datum"
+#define WN_TARGET_TIME "seconds_per_datum"
+
+typedef struct wn_model {
+    char target[24];          /* WN_TARGET_ENERGY or WN_TARGET_TIME */
+    char target_note[160];    /* why this target (e.g. "no run measured") */
+    wn_hw_profile hw;         /* profile the features were computed on */
+    size_t n_runs;            /* runs fitted */
+    size_t n_measured, n_estimated, n_time_only;
+    size_t n_models;
+    wn_model_fit models[WN_MODEL_COUNT];
+} wn_model;
+
+/* Called for every cross-validation fold with the run indices trained on
+ * and held out (for tests and diagnostics). */
+typedef void (*wn_fold_fn)(void *user, int grouping, size_t fold,
+                           const size_t *train, size_t n_train,
+                           const size_t *test, size_t n_test);
+
+typedef struct wn_fit_opts {
+    size_t min_runs;          /* fewer usable runs: WN_EINVAL; default 8 */
+    size_t max_folds;         /* groups are bucketed into at most this many
+                                 folds per grouping; default 10 */
+    const char *force_target; /* NULL: automatic; else one of the targets */
+    wn_fold_fn fold;          /* may be NULL */
+    void *fold_user;
+} wn_fit_opts;
+
+void wn_fit_opts_default(wn_fit_opts *o);
+
+/* A run's usable target: energy when it has a real, unflagged measurement
+ * (an estimate is NOT one), else time.  Returns 1 and sets *y when the run
+ * has the requested target, else 0. */
+int wn_run_energy_usable(const wn_run_record *r);
+int wn_run_target(const wn_run_record *r, const char *target, double *y);
+
+/* Fit the four models to runs on hardware hw, with cross-validation.
+ * WN_EINVAL (with a message) when fewer than opts->min_runs runs are
+ * usable.  opts may be NULL. */
+int wn_model_fit_runs(const wn_run_record *runs, size_t n,
+                      const wn_hw_profile *hw, const wn_fit_opts *opts,
+                      wn_model *out);
+
+/* Predict the target per training datum for features f with model kind
+ * (index into out->models).  lo/hi (may be NULL) get the 80% interval from
+ * the held-out 10th/90th percentiles of the log ratio (combined grouping;
+ * in-sample ones when no CV was possible). */
+int wn_model_predict(const wn_model *m, int kind, const wn_features *f,
+                     double *y, double *lo, double *hi);
+
+/* The model as a JSON string (wn_free it); NULL when out of memory. */
+char *wn_model_to_json(const wn_model *m);
+/* Parse / write the JSON.  Save writes PATH.tmp then renames. */
+int wn_model_parse(const char *json, const char *origin, wn_model *out);
+int wn_model_load(const char *path, wn_model *out);
+int wn_model_save(const wn_model *m, const char *path);
+
+/* Index of the model named NAME in m, or -1. */
+int wn_model_find(const wn_model *m, const char *name);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* WATTNET_MODEL_H */
