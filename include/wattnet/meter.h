@@ -36,6 +36,14 @@ typedef struct wn_meter_opts {
     int allow_estimate;        /* fall back to the estimate when nothing
                                   measures (default 1) */
     const char *idle_state;    /* idle-baseline state file; NULL: default */
+    /* Added by the meter module (defaults from wn_meter_opts_default): */
+    const char *redfish_url;   /* NULL: $WATTNET_REDFISH_URL */
+    const char *redfish_user;  /* NULL: $WATTNET_REDFISH_USER */
+    const char *redfish_password; /* NULL: $WATTNET_REDFISH_PASSWORD; never
+                                     printed, logged or stored */
+    unsigned timeout_ms;       /* IPMI/Redfish per-reading timeout; 3000 */
+    int skip_stuck_check;      /* 1: do not burn CPU to prove counters
+                                  advance (probe only; tests) */
 } wn_meter_opts;
 
 void wn_meter_opts_default(wn_meter_opts *o);
@@ -60,6 +68,78 @@ int wn_meter_window_end(wn_meter *m, int id, wn_energy *out);
  * sample or a 0 W reading gets measured = 0 and a flag. */
 int wn_powerlog_integrate(const char *path, const char *node, double t_start,
                           double t_end, wn_energy *out);
+
+/* ---- Probing: what `wattnet meters` lists ------------------------------
+ * Added by the meter module.  Sources, in the order auto mode prefers them:
+ * rapl, perf, nvml, ipmi, redfish, estimate; "sim" (a simulated constant
+ * power, $WATTNET_SIM_WATTS, default 100 W) is only used when named. */
+typedef struct wn_meter_domain_info {
+    char name[48];
+    int in_total;             /* counted in the non-overlapping total */
+    int is_counter;           /* 1: energy counter; 0: polled power */
+    char contained_in[48];    /* "" or the domain that contains this one */
+} wn_meter_domain_info;
+
+typedef struct wn_meter_info {
+    char source[16];
+    int status;               /* WN_OK: usable; else why not */
+    char reason[256];         /* "" when usable; else what to do */
+    char notes[256];          /* e.g. dropped domains, shortened interval */
+    int is_estimate;
+    int node_level;           /* 1: whole-node power (ipmi, redfish, log) */
+    double resolution;        /* one tick, in resolution_unit */
+    char resolution_unit[4];  /* "J" (counter) or "W" (power) */
+    size_t n_domains;
+    wn_meter_domain_info domains[WN_MAX_DOMAINS];
+} wn_meter_info;
+
+size_t wn_meter_source_count(void);
+const char *wn_meter_source_name(size_t i);   /* NULL past the end */
+
+/* Probe one source (open, check it advances, close).  Returns WN_OK and
+ * fills *out (out->status says whether the source is usable); an error
+ * only for a bad name or no memory. */
+int wn_meter_probe(const char *source, const wn_meter_opts *o,
+                   wn_meter_info *out);
+
+/* The enabled sources of an open meter: info i (0-based) or WN_EINVAL. */
+size_t wn_meter_count(const wn_meter *m);
+int wn_meter_info_at(const wn_meter *m, size_t i, wn_meter_info *out);
+/* The effective sampler period (it may be shortened to beat a counter
+ * wrap) and a one-line warning ("" if none). */
+unsigned wn_meter_interval_ms(const wn_meter *m);
+const char *wn_meter_warning(const wn_meter *m);
+
+/* ---- Idle baselines ------------------------------------------------------
+ * Idle power per (host, source, domain), kept in a small JSON state file:
+ * $WATTNET_IDLE_FILE, else $XDG_STATE_HOME/wattnet/idle.json, else
+ * ~/.local/state/wattnet/idle.json.  Windows of a meter whose host has a
+ * baseline for every in-total domain report dynamic energy (has_idle). */
+typedef struct wn_idle_domain {
+    char source[16];
+    char name[48];
+    double power_w;
+    int in_total;
+} wn_idle_domain;
+
+typedef struct wn_idle_baseline {
+    char host[128];
+    double seconds;
+    double measured_at;       /* unix seconds */
+    double power_w;           /* sum over in-total domains */
+    size_t n_domains;
+    wn_idle_domain domains[WN_MAX_DOMAINS];
+} wn_idle_baseline;
+
+/* The state file's path into buf (override, else the default above). */
+int wn_meter_idle_path(const char *override, char *buf, size_t n);
+/* Sleep `seconds` inside one window of m and fill *out.  WN_ESTUCK when the
+ * window did not measure; WN_EINVAL for an estimate (idle of an estimate
+ * means nothing). */
+int wn_meter_idle_measure(wn_meter *m, double seconds, wn_idle_baseline *out);
+/* Merge b into the state file (temp file, then rename); path NULL: the
+ * default.  Other hosts and sources in the file are kept. */
+int wn_meter_idle_save(const char *path, const wn_idle_baseline *b);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,135 @@
+/*
+ * meter_internal.h - what the meter sources share with the sampler
+ * (private to lib/meter and the tests).
+ *
+ * Every source (rapl, perf, nvml, ipmi, redfish, estimate, sim) is one
+ * `struct wn_meter_ops`, picked once when the meter opens.  A source only
+ * reads RAW ticks: a counter's value (energy in `unit` joules per tick,
+ * wrapping modulo `range` ticks) or an instantaneous power (in `unit` watts
+ * per tick).  meter.c alone turns ticks into joules (wn__meter_joules), so
+ * the conversion lives in one place, as likwid's calculateResult does.
+ */
+#ifndef WN_METER_INTERNAL_H
+#define WN_METER_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <wattnet/wattnet.h>
+
+enum wn__meter_kind {
+    WN__KIND_COUNTER = 0,     /* cumulative energy counter */
+    WN__KIND_POWER = 1        /* instantaneous power, integrated here */
+};
+
+/* One domain of one source: its raw description and its running totals. */
+struct wn__meter_domain {
+    char name[48];
+    char contained_in[48];    /* "" or the domain containing this one */
+    int kind;                 /* enum wn__meter_kind */
+    double unit;              /* J per tick (counter) or W per tick (power) */
+    uint64_t range;           /* counter wraps modulo range; 0: never */
+    int in_total;
+    int slot;                 /* the backend's own index for this domain
+                                 (stable when other domains are dropped) */
+    /* Running state, under the meter's lock: */
+    int have_prev;
+    uint64_t prev_ticks;
+    double prev_t;            /* CLOCK_MONOTONIC seconds of prev_ticks */
+    uint64_t acc_ticks;       /* counter: ticks since open, wraps resolved */
+    double acc_tick_s;        /* power: trapezoid integral, tick-seconds */
+    uint64_t wraps;
+    uint64_t n_zero;          /* power readings of 0: not measurements */
+    uint64_t n_err;           /* failed reads */
+};
+
+struct wn__meter_src;
+
+/* A backend.  open fills src->dom / n_dom and src->state, or returns a
+ * status and a reason (wn_seterr); read fills ticks[i] with the raw reading
+ * of src->dom[i] (use dom[i].slot to find the backend's handle, since the
+ * stuck check may drop domains); close frees the state (src may be
+ * half-open). */
+struct wn_meter_ops {
+    const char *name;
+    int node_level;
+    int is_estimate;
+    int (*open)(struct wn__meter_src *src, const wn_meter_opts *o);
+    int (*read)(struct wn__meter_src *src, uint64_t *ticks);
+    void (*close)(struct wn__meter_src *src);
+};
+
+struct wn__meter_src {
+    const struct wn_meter_ops *ops;
+    void *state;
+    size_t n_dom;
+    struct wn__meter_domain dom[WN_MAX_DOMAINS];
+    unsigned min_interval_ms; /* slow sources (ipmi, redfish): poll less */
+    double last_read_t;
+    char notes[256];
+};
+
+extern const struct wn_meter_ops wn__meter_rapl_ops;
+extern const struct wn_meter_ops wn__meter_perf_ops;
+extern const struct wn_meter_ops wn__meter_nvml_ops;
+extern const struct wn_meter_ops wn__meter_ipmi_ops;
+extern const struct wn_meter_ops wn__meter_redfish_ops;
+extern const struct wn_meter_ops wn__meter_estimate_ops;
+extern const struct wn_meter_ops wn__meter_sim_ops;
+
+/* Add a domain to src; returns it or NULL when the table is full. */
+struct wn__meter_domain *wn__meter_add_domain(struct wn__meter_src *src,
+                                              const char *name, int kind,
+                                              double unit, uint64_t range);
+
+/* Joules for `ticks` counter ticks or `tick_s` power tick-seconds of d:
+ * the one place where raw readings become joules. */
+double wn__meter_joules(const struct wn__meter_domain *d, uint64_t ticks,
+                        double tick_s);
+
+/* Counter ticks advanced from prev to cur, one wrap of d->range counted
+ * when cur < prev (likwid's overflow rule). */
+uint64_t wn__meter_delta(const struct wn__meter_domain *d, uint64_t prev,
+                         uint64_t cur);
+
+/* CLOCK_MONOTONIC in seconds. */
+double wn__meter_now(void);
+
+/* Read a small sysfs-style file into buf (NUL-terminated, trailing
+ * whitespace trimmed) through the open hook.  EACCES -> WN_EPERM with
+ * advice naming the file; ENOENT -> WN_ENOENT. */
+int wn__meter_read_file(const char *path, char *buf, size_t n);
+int wn__meter_read_u64(const char *path, uint64_t *out);
+
+/* Test hook: replaces open(2) for the files sources read (so a test run as
+ * root can simulate EACCES, which root otherwise bypasses).  NULL: open. */
+extern int (*wn__meter_open_hook)(const char *path, int flags);
+
+/* Test hook for the perf source: replaces perf_event_open/read/close so a
+ * test can play counters without a power PMU.  NULL: the real syscalls.
+ * open returns an fd or -1 with errno set. */
+struct wn__perf_hooks {
+    int (*open)(uint32_t type, uint64_t config, int cpu);
+    int (*read)(int fd, uint64_t *value);
+    void (*close)(int fd);
+};
+extern const struct wn__perf_hooks *wn__perf_hooks;
+
+/* Burn CPU on this thread for about `seconds` (the stuck-counter check). */
+void wn__meter_burn(double seconds);
+
+/* Run argv (no shell) with a timeout, capture up to n-1 bytes of stdout.
+ * Returns WN_OK and the exit status in *status; WN_ETIMEOUT after
+ * timeout_ms (child killed); WN_ENOENT when argv[0] cannot run. */
+int wn__meter_run_capture(char *const argv[], unsigned timeout_ms, char *buf,
+                          size_t n, int *status);
+
+/* Parse ISO-8601 "YYYY-MM-DD HH:MM:SS[.fff]" (UTC; 'T' and 'Z' accepted)
+ * or unix seconds.  0 on success. */
+int wn__meter_parse_time(const char *s, double *out);
+
+/* Estimate: per-core watts for this CPU (table of known models from
+ * /proc/cpuinfo, else the documented default); *model gets the name. */
+double wn__meter_cpu_watts(char *model, size_t n);
+
+#endif /* WN_METER_INTERNAL_H */
