@@ -1,0 +1,156 @@
+/*
+ * sweep.h - sweeps (a grid of training runs to do, from a JSON spec or a
+ * preset) and the workers that claim and run their jobs from the store's
+ * queue, locally (N forked processes, optionally pinned) or on many
+ * machines sharing one PostgreSQL database.
+ *
+ * Usage:
+ *     wn_sweep_spec *sp = NULL;
+ *     wn_sweep_preset("quick", NULL, &sp);          (or wn_sweep_spec_load)
+ *     wn_sweep_opts so; wn_sweep_opts_default(&so);
+ *     wn_sweep_enqueue(store, "quick", sp, &so, &res);
+ *     wn_worker_opts wo; wn_worker_opts_default(&wo); wo.url = url;
+ *     wn_worker_run(&wo, &wr);
+ */
+#ifndef WATTNET_SWEEP_H
+#define WATTNET_SWEEP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <wattnet/host.h>
+#include <wattnet/store.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Specs ------------------------------------------------------------------
+ * JSON: {"datasets":[...],"shapes":[...],"depths":[...],"sizes":[...],
+ *        "epochs":N,"batch":256,"learning_rate":1e-4,"repetitions":1}
+ * datasets, shapes, depths, sizes and epochs are required; batch,
+ * learning_rate and repetitions default to 256, 1e-4 and 1. */
+typedef struct wn_sweep_spec {
+    size_t n_datasets;
+    char **datasets;          /* NAME, synthetic:NAME or a path */
+    size_t n_shapes;
+    char **shapes;
+    size_t n_depths;
+    size_t *depths;
+    size_t n_sizes;
+    uint64_t *sizes;
+    size_t epochs;
+    size_t batch;
+    double learning_rate;
+    size_t repetitions;
+} wn_sweep_spec;
+
+/* Parse a spec from JSON text (ORIGIN names it in messages, e.g. the file
+ * name).  WN_EFORMAT for bad JSON (with line and column) and WN_EINVAL for
+ * a missing, mistyped, empty or unknown field, each naming the field.
+ * Free with wn_sweep_spec_free. */
+int wn_sweep_spec_parse(const char *json, const char *origin,
+                        wn_sweep_spec **out);
+/* Read and parse a spec file. */
+int wn_sweep_spec_load(const char *path, wn_sweep_spec **out);
+/* The spec as JSON (wn_free the string). */
+int wn_sweep_spec_to_json(const wn_sweep_spec *sp, char **json);
+void wn_sweep_spec_free(wn_sweep_spec **sp);
+
+/* Presets: "quick", "butter-e", "cache-scan".  HOST gives the cache sizes
+ * that quick and cache-scan aim at (NULL: wn_host_detect, with default
+ * sizes when detection fails).  WN_ENOENT for an unknown name. */
+int wn_sweep_preset(const char *name, const wn_host *host,
+                    wn_sweep_spec **out);
+size_t wn_sweep_preset_count(void);
+const char *wn_sweep_preset_name_at(size_t i);
+
+/* ---- Expanding and enqueueing ---------------------------------------------- */
+typedef struct wn_sweep_opts {
+    size_t repeat;            /* repetitions; 0: the spec's */
+    int shuffle;              /* claim order shuffled with seed */
+    uint64_t seed;            /* base training seed (job seed = seed + rep) */
+} wn_sweep_opts;
+
+void wn_sweep_opts_default(wn_sweep_opts *o);
+
+typedef struct wn_sweep_plan {
+    wn_job *jobs;             /* n_jobs entries, claim order */
+    size_t n_jobs;
+    size_t combos;            /* dataset x shape x depth x size combinations */
+    size_t skipped;           /* combos no network of the shape reaches */
+} wn_sweep_plan;
+
+/* The cartesian product x repetitions, without the (dataset, shape, depth,
+ * size) combinations whose size the shape cannot reach (wn_shape_widths);
+ * datasets given as paths are not checked.  Free with
+ * wn_sweep_plan_clear. */
+int wn_sweep_expand(const wn_sweep_spec *sp, const wn_sweep_opts *o,
+                    wn_sweep_plan *out);
+void wn_sweep_plan_clear(wn_sweep_plan *p);
+
+typedef struct wn_sweep_result {
+    int64_t sweep_id;
+    size_t n_jobs;
+    size_t skipped;
+} wn_sweep_result;
+
+/* Expand and store as sweep NAME (one transaction). */
+int wn_sweep_enqueue(wn_store *s, const char *name, const wn_sweep_spec *sp,
+                     const wn_sweep_opts *o, wn_sweep_result *out);
+
+/* ---- Workers ---------------------------------------------------------------
+ * An executor does one job and stores its run with wn_store_put_run (the
+ * record's job_id set to job->job_id, which marks the job done in the same
+ * transaction).  A non-zero status is a failed attempt; wn_errmsg() is kept
+ * as the job's error.  The default runs wn_run_execute with the worker's
+ * meter and stores the record. */
+typedef int (*wn_job_executor)(void *user, wn_store *s, const wn_job *job);
+
+typedef struct wn_worker_opts {
+    const char *url;          /* database: path or postgresql:// */
+    int workers;              /* local processes; default 1 */
+    int pin;                  /* pin worker i to core i % cores, threads=1 */
+    int threads;              /* threads per job when not pinned; 0: cores
+                                 divided among the workers */
+    double lease_s;           /* lease length; default 60 */
+    int max_attempts;         /* default 3 */
+    double poll_s;            /* wait between claims while others run;
+                                 default 0.5 */
+    const char *data_dir;     /* datasets (default executor) */
+    const char *meter_source; /* NULL/"auto" (default executor) */
+    wn_job_executor exec;     /* NULL: the default executor */
+    void *exec_user;
+    /* In the worker process after each attempt (status WN_OK or the
+     * failure's, error its message).  May be NULL. */
+    void (*on_job)(void *user, int worker, const wn_job *job, int status,
+                   const char *error, double seconds);
+    /* In the parent about once a second while workers run.  May be NULL. */
+    void (*on_progress)(void *user, const wn_queue_status *q);
+    void *user;
+} wn_worker_opts;
+
+void wn_worker_opts_default(wn_worker_opts *o);
+
+typedef struct wn_worker_result {
+    size_t done;              /* jobs this call's workers finished */
+    size_t failed;            /* failed attempts */
+    size_t crashed;           /* worker processes that died abnormally */
+    wn_queue_status queue;    /* at the end */
+} wn_worker_result;
+
+/* Fork o->workers processes, each running wn_worker_loop until nothing is
+ * queued or running, and wait for them.  The caller must not hold an open
+ * SQLite store on the same file across this call's fork.  WN_ECHILD when a
+ * worker process died abnormally. */
+int wn_worker_run(const wn_worker_opts *o, wn_worker_result *out);
+
+/* One worker in this process (no fork): claim, heartbeat, execute, repeat,
+ * until nothing is queued or running.  INDEX picks the core when pinned.
+ * *done / *failed may be NULL. */
+int wn_worker_loop(const wn_worker_opts *o, int index, size_t *done,
+                   size_t *failed);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* WATTNET_SWEEP_H */

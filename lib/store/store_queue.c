@@ -1,0 +1,350 @@
+/*
+ * store_queue.c - sweeps and the job queue in the store.
+ *
+ * A job moves queued -> running -> done | failed.  A claim is one write
+ * transaction that picks the first claimable job in claim order (ord, id):
+ * queued, or running with an expired lease (its worker died or hung).  On
+ * PostgreSQL the pick is SELECT ... FOR UPDATE SKIP LOCKED, so concurrent
+ * claimers never block on each other's rows; on SQLite the transaction is
+ * BEGIN IMMEDIATE, which serialises claimers.  Each claim counts an
+ * attempt; a job picked with more than max_attempts attempts (an expired
+ * lease after the last attempt) is failed instead, with an error saying so.
+ * "Done" is written by wn_store_put_run together with the run
+ * (store_runs.c).  All times come from the database clock ({NOW}).
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "store/store_impl.h"
+
+/* ---- sweeps ------------------------------------------------------------------ */
+
+static int read_id(void *user, wn_store *s, const struct wn__sql_row *r)
+{
+    *(int64_t *)user = wn__col_int(s, r, 0);
+    return WN_OK;
+}
+
+int wn_store_sweep_add(wn_store *s, const char *name, const char *spec_json,
+                       uint64_t seed, const wn_job *jobs, size_t n,
+                       int64_t *sweep_id)
+{
+    int64_t id = 0;
+    int rc = WN_OK;
+    if (!s || !name || !spec_json || (n && !jobs))
+        return wn_seterr(WN_EINVAL, "store: sweep_add: NULL argument");
+    rc = wn__store_begin(s, 1);
+    if (rc != WN_OK)
+        goto out;
+    struct wn__sql_val sv[] = { wn__v_text(name), wn__v_text(spec_json),
+                                wn__v_int((int64_t)seed), wn__v_int((int64_t)n) };
+    rc = wn__store_query(s,
+                         "INSERT INTO sweeps (name, spec_json, seed, n_jobs, created)"
+                         " VALUES ($1, $2, $3, $4, {NOW}) RETURNING id",
+                         sv, 4, read_id, &id, NULL);
+    if (rc != WN_OK)
+        goto out;
+    for (size_t i = 0; i < n; i++) {
+        const wn_run_spec *sp = &jobs[i].spec;
+        struct wn__sql_val v[] = {
+            wn__v_int(id),
+            wn__v_int((int64_t)i),
+            wn__v_text(sp->dataset),
+            wn__v_text(sp->shape),
+            wn__v_int((int64_t)sp->depth),
+            wn__v_int((int64_t)sp->size),
+            wn__v_int((int64_t)sp->epochs),
+            wn__v_int((int64_t)sp->batch),
+            wn__v_real(sp->learning_rate),
+            wn__v_int((int64_t)sp->seed),
+            wn__v_int(sp->threads),
+            wn__v_int(jobs[i].repetition),
+        };
+        rc = wn__store_query(s,
+                             "INSERT INTO jobs (sweep_id, ord, status, dataset, shape,"
+                             " depth, size, epochs, batch, learning_rate, seed,"
+                             " threads, repetition, attempts, created) VALUES ($1,"
+                             " $2, 'queued', $3, $4, $5, $6, $7, $8, $9, $10, $11,"
+                             " $12, 0, {NOW})",
+                             v, sizeof v / sizeof v[0], NULL, NULL, NULL);
+        if (rc != WN_OK)
+            goto out;
+    }
+    rc = wn__store_commit(s);
+    if (rc == WN_OK && sweep_id)
+        *sweep_id = id;
+out:
+    if (s->in_tx)
+        wn__store_rollback(s);
+    return rc;
+}
+
+int wn_store_sweep_find(wn_store *s, const char *name, int64_t *sweep_id)
+{
+    int64_t id = 0;
+    if (!s || !name)
+        return wn_seterr(WN_EINVAL, "store: sweep_find: NULL argument");
+    struct wn__sql_val v = wn__v_text(name);
+    int rc = wn__store_query(s, "SELECT max(id) FROM sweeps WHERE name = $1", &v, 1,
+                             read_id, &id, NULL);
+    if (rc != WN_OK)
+        return rc;
+    if (id == 0)
+        return wn_seterr(WN_ENOENT, "store: no sweep named '%s'", name);
+    if (sweep_id)
+        *sweep_id = id;
+    return WN_OK;
+}
+
+/* ---- claims --------------------------------------------------------------------- */
+
+struct claimed {
+    int found;
+    wn_job *job;
+};
+
+static int read_job(void *user, wn_store *s, const struct wn__sql_row *r)
+{
+    struct claimed *c = user;
+    wn_job *j = c->job;
+    memset(j, 0, sizeof *j);
+    int k = 0;
+    j->job_id = wn__col_int(s, r, k++);
+    j->sweep_id = wn__col_int(s, r, k++);
+    wn__store_copy(j->spec.dataset, sizeof j->spec.dataset, wn__col_text(s, r, k++));
+    wn__store_copy(j->spec.shape, sizeof j->spec.shape, wn__col_text(s, r, k++));
+    j->spec.depth = (size_t)wn__col_int(s, r, k++);
+    j->spec.size = (uint64_t)wn__col_int(s, r, k++);
+    j->spec.epochs = (size_t)wn__col_int(s, r, k++);
+    j->spec.batch = (size_t)wn__col_int(s, r, k++);
+    j->spec.learning_rate = wn__col_real(s, r, k++);
+    j->spec.seed = (uint64_t)wn__col_int(s, r, k++);
+    j->spec.threads = (int)wn__col_int(s, r, k++);
+    j->repetition = (int)wn__col_int(s, r, k++);
+    j->attempts = (int)wn__col_int(s, r, k++);
+    c->found = 1;
+    return WN_OK;
+}
+
+static int read_count(void *user, wn_store *s, const struct wn__sql_row *r)
+{
+    *(int64_t *)user = wn__col_int(s, r, 0);
+    return WN_OK;
+}
+
+int wn_store_job_claim(wn_store *s, const char *owner, double lease_s,
+                       int max_attempts, wn_job *out)
+{
+    int rc = WN_OK;
+    if (!s || !owner || !out || !(lease_s > 0) || max_attempts < 1)
+        return wn_seterr(WN_EINVAL, "store: job_claim: bad argument");
+    struct claimed c = { 0, out };
+    rc = wn__store_begin(s, 1);
+    if (rc != WN_OK)
+        goto out;
+    for (int guard = 0; guard < 100000; guard++) {
+        struct wn__sql_val v[] = { wn__v_text(owner), wn__v_real(lease_s) };
+        c.found = 0;
+        rc = wn__store_query(
+            s,
+            "UPDATE jobs SET status = 'running', attempts = attempts + 1,"
+            " lease_owner = $1, lease_expires = {NOW} + $2, heartbeat = {NOW},"
+            " started = {NOW}"
+            " WHERE id = (SELECT id FROM jobs WHERE status = 'queued' OR"
+            " (status = 'running' AND lease_expires < {NOW})"
+            " ORDER BY ord, id LIMIT 1{SKIP_LOCKED})"
+            " RETURNING id, sweep_id, dataset, shape, depth, size, epochs, batch,"
+            " learning_rate, seed, threads, repetition, attempts",
+            v, 2, read_job, &c, NULL);
+        if (rc != WN_OK || !c.found)
+            break;
+        if (out->attempts <= max_attempts)
+            break;
+        /* Its last attempt's lease expired: the job failed. */
+        char err[160];
+        snprintf(err, sizeof err,
+                 "lease expired after %d attempts (worker died or hung)",
+                 out->attempts - 1);
+        struct wn__sql_val f[] = { wn__v_int(out->job_id), wn__v_text(err) };
+        rc = wn__store_query(s,
+                             "UPDATE jobs SET status = 'failed', error = $2,"
+                             " attempts = attempts - 1, lease_owner = NULL,"
+                             " lease_expires = NULL, finished = {NOW} WHERE id = $1",
+                             f, 2, NULL, NULL, NULL);
+        if (rc != WN_OK)
+            break;
+        c.found = 0;
+    }
+    if (rc != WN_OK)
+        goto out;
+    if (!c.found) {
+        int64_t left = 0;
+        rc = wn__store_query(s,
+                             "SELECT count(*) FROM jobs WHERE status IN"
+                             " ('queued', 'running')",
+                             NULL, 0, read_count, &left, NULL);
+        if (rc != WN_OK)
+            goto out;
+        rc = wn__store_commit(s);
+        if (rc != WN_OK)
+            goto out;
+        if (left > 0)
+            rc = wn_seterr(WN_EBUSY, "store: %" PRId64 " jobs running elsewhere",
+                           left);
+        else
+            rc = wn_seterr(WN_ENOENT, "store: no job queued");
+        goto out;
+    }
+    rc = wn__store_commit(s);
+out:
+    if (s->in_tx)
+        wn__store_rollback(s);
+    return rc;
+}
+
+int wn_store_job_renew(wn_store *s, int64_t job_id, const char *owner,
+                       double lease_s)
+{
+    int64_t changed = 0;
+    if (!s || !owner || !(lease_s > 0))
+        return wn_seterr(WN_EINVAL, "store: job_renew: bad argument");
+    struct wn__sql_val v[] = { wn__v_int(job_id), wn__v_text(owner),
+                               wn__v_real(lease_s) };
+    int rc = wn__store_query(s,
+                             "UPDATE jobs SET lease_expires = {NOW} + $3,"
+                             " heartbeat = {NOW} WHERE id = $1 AND lease_owner = $2"
+                             " AND status = 'running'",
+                             v, 3, NULL, NULL, &changed);
+    if (rc != WN_OK)
+        return rc;
+    if (changed != 1)
+        return wn_seterr(WN_ESTATE, "store: job %" PRId64 " is no longer held by %s",
+                         job_id, owner);
+    return WN_OK;
+}
+
+int wn_store_job_fail(wn_store *s, int64_t job_id, const char *owner,
+                      const char *error, int max_attempts)
+{
+    int64_t changed = 0;
+    if (!s || !owner || max_attempts < 1)
+        return wn_seterr(WN_EINVAL, "store: job_fail: bad argument");
+    struct wn__sql_val v[] = { wn__v_int(job_id), wn__v_text(owner),
+                               wn__v_text(error ? error : "failed"),
+                               wn__v_int(max_attempts) };
+    int rc = wn__store_query(s,
+                             "UPDATE jobs SET status = CASE WHEN attempts >= $4"
+                             " THEN 'failed' ELSE 'queued' END, error = $3,"
+                             " lease_owner = NULL, lease_expires = NULL,"
+                             " finished = {NOW}"
+                             " WHERE id = $1 AND lease_owner = $2 AND"
+                             " status = 'running'",
+                             v, 4, NULL, NULL, &changed);
+    if (rc != WN_OK)
+        return rc;
+    if (changed != 1)
+        return wn_seterr(WN_ESTATE, "store: job %" PRId64 " is no longer held by %s",
+                         job_id, owner);
+    return WN_OK;
+}
+
+/* ---- status ------------------------------------------------------------------------- */
+
+static int read_status_count(void *user, wn_store *s, const struct wn__sql_row *r)
+{
+    wn_queue_status *q = user;
+    const char *st = wn__col_text(s, r, 0);
+    int64_t n = wn__col_int(s, r, 1);
+    if (!strcmp(st, "queued"))
+        q->queued = n;
+    else if (!strcmp(st, "running"))
+        q->running = n;
+    else if (!strcmp(st, "done"))
+        q->done = n;
+    else if (!strcmp(st, "failed"))
+        q->failed = n;
+    return WN_OK;
+}
+
+struct recent {
+    int64_t n;
+    double span_s;
+};
+
+static int read_recent(void *user, wn_store *s, const struct wn__sql_row *r)
+{
+    struct recent *rc = user;
+    rc->n = wn__col_int(s, r, 0);
+    rc->span_s = wn__col_real(s, r, 1);
+    return WN_OK;
+}
+
+static int read_energy_sums(void *user, wn_store *s, const struct wn__sql_row *r)
+{
+    wn_queue_status *q = user;
+    q->runs = wn__col_int(s, r, 0);
+    q->measured_runs = wn__col_int(s, r, 1);
+    q->joules = wn__col_real(s, r, 2);
+    q->has_joules = q->measured_runs > 0 && !isnan(q->joules);
+    if (!q->has_joules)
+        q->joules = 0.0;
+    int64_t n_est = wn__col_int(s, r, 3);
+    q->estimated_joules = wn__col_real(s, r, 4);
+    q->has_estimated = n_est > 0 && !isnan(q->estimated_joules);
+    if (!q->has_estimated)
+        q->estimated_joules = 0.0;
+    return WN_OK;
+}
+
+int wn_store_queue_status(wn_store *s, wn_queue_status *out)
+{
+    struct recent rec = { 0, NAN };
+    int rc = WN_OK;
+    if (!s || !out)
+        return wn_seterr(WN_EINVAL, "store: queue_status: NULL argument");
+    memset(out, 0, sizeof *out);
+    rc = wn__store_begin(s, 0);
+    if (rc != WN_OK)
+        goto out;
+    rc = wn__store_query(s, "SELECT status, count(*) FROM jobs GROUP BY status",
+                         NULL, 0, read_status_count, out, NULL);
+    if (rc != WN_OK)
+        goto out;
+    rc = wn__store_query(
+        s,
+        "SELECT count(*), sum(CASE WHEN energy_measured = 1 AND"
+        " energy_is_estimate = 0 THEN 1 ELSE 0 END),"
+        " sum(CASE WHEN energy_measured = 1 AND energy_is_estimate = 0 THEN"
+        " energy_j END),"
+        " sum(CASE WHEN energy_measured = 1 AND energy_is_estimate = 1 THEN 1"
+        " ELSE 0 END),"
+        " sum(CASE WHEN energy_measured = 1 AND energy_is_estimate = 1 THEN"
+        " energy_j END) FROM runs",
+        NULL, 0, read_energy_sums, out, NULL);
+    if (rc != WN_OK)
+        goto out;
+    /* Rate: jobs finished in the last hour over the time since the first of
+     * them started. */
+    rc = wn__store_query(s,
+                         "SELECT count(*), {NOW} - min(started) FROM jobs WHERE"
+                         " status = 'done' AND finished >= {NOW} - 3600.0",
+                         NULL, 0, read_recent, &rec, NULL);
+    if (rc != WN_OK)
+        goto out;
+    rc = wn__store_commit(s);
+    if (rc != WN_OK)
+        goto out;
+    if (rec.n > 0 && !isnan(rec.span_s)) {
+        double span = rec.span_s < 1.0 ? 1.0 : rec.span_s;
+        out->has_rate = 1;
+        out->runs_per_hour = (double)rec.n / span * 3600.0;
+        out->has_eta = 1;
+        out->eta_s = (double)(out->queued + out->running) / out->runs_per_hour * 3600.0;
+    }
+out:
+    if (s->in_tx)
+        wn__store_rollback(s);
+    return rc;
+}
