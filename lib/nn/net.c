@@ -1,0 +1,323 @@
+/*
+ * net.c - the MLP of a training run: memory layout, initialisation, the
+ * forward and backward passes in layer order, and the Adam update.  See
+ * net.h for the layout and the equations.
+ *
+ * The passes call one matmul per (layer, direction) through the backend
+ * (oneDNN or the naive reference) and do all elementwise work here in
+ * tight loops: the residual add after a hidden layer, and in the backward
+ * pass one fused loop per hidden layer that adds the skip gradient, applies
+ * the ReLU mask and reduces the bias gradient.
+ */
+#include <math.h>
+#include <string.h>
+
+#include <wattnet/wattnet.h>
+
+#include "core/rng.h"
+#include "nn/net.h"
+
+/* Tensors start on 64-byte boundaries: pad every one to 16 floats. */
+static size_t pad16(size_t n)
+{
+    return (n + 15) & ~(size_t)15;
+}
+
+/* ---- Creation ----------------------------------------------------------- */
+
+int wn__net_create(size_t inputs, const size_t *widths, size_t depth,
+                   int residual, wn_task task, size_t batch,
+                   enum wn__nn_backend backend, struct wn__net **out)
+{
+    int rc = WN_OK;
+    struct wn__net *net = NULL;
+
+    *out = NULL;
+    if (depth < 2 || depth > WN_MAX_DEPTH || inputs < 1 || batch < 1)
+        return wn_seterr(WN_EINVAL, "net: depth %zu, inputs %zu, batch %zu "
+                         "out of range", depth, inputs, batch);
+    for (size_t k = 0; k < depth; k++)
+        if (widths[k] < 1)
+            return wn_seterr(WN_EINVAL, "net: width %zu of layer %zu", widths[k], k);
+    if (residual)
+        for (size_t k = 1; k + 1 < depth; k++)
+            if (widths[k] != widths[k - 1])
+                return wn_seterr(WN_EINVAL, "net: residual skip into layer %zu "
+                                 "needs equal widths (%zu vs %zu)", k,
+                                 widths[k - 1], widths[k]);
+
+    net = wn_calloc(1, sizeof *net);
+    if (!net) {
+        rc = wn_seterr(WN_ENOMEM, "net: out of memory");
+        goto out;
+    }
+    net->depth = depth;
+    net->inputs = inputs;
+    net->task = task;
+    net->batch = batch;
+    net->backend = backend;
+    net->lr = 1e-4f;
+    net->beta1 = 0.9f;
+    net->beta2 = 0.999f;
+    net->eps = 1e-7f;
+    memcpy(net->widths, widths, depth * sizeof widths[0]);
+    net->params = wn_params(inputs, widths, depth);
+
+    /* Parameter layout. */
+    size_t n_flat = 0, n_acts = 0;
+    for (size_t k = 0; k < depth; k++) {
+        net->fan_in[k] = k == 0 ? inputs : widths[k - 1];
+        net->residual[k] = residual && k > 0 && k + 1 < depth;
+        n_flat += pad16(net->fan_in[k] * widths[k]) + pad16(widths[k]);
+    }
+    net->n_flat = n_flat;
+    net->flat_params = wn_malloc_aligned(n_flat * sizeof(float));
+    net->flat_state = wn_malloc_aligned(3 * n_flat * sizeof(float));
+    if (!net->flat_params || !net->flat_state) {
+        rc = wn_seterr(WN_ENOMEM, "net: out of memory for %zu parameters", n_flat);
+        goto out;
+    }
+    memset(net->flat_params, 0, n_flat * sizeof(float));
+    memset(net->flat_state, 0, 3 * n_flat * sizeof(float));
+    net->grads = net->flat_state;
+    net->adam_m = net->flat_state + n_flat;
+    net->adam_v = net->flat_state + 2 * n_flat;
+    size_t off = 0;
+    for (size_t k = 0; k < depth; k++) {
+        net->W[k] = net->flat_params + off;
+        net->dW[k] = net->grads + off;
+        off += pad16(net->fan_in[k] * widths[k]);
+        net->b[k] = net->flat_params + off;
+        net->db[k] = net->grads + off;
+        off += pad16(widths[k]);
+    }
+
+    /* Activation layout: x, y, then per layer h, [a], [g], [dz]. */
+    size_t outputs = widths[depth - 1];
+    n_acts = pad16(batch * inputs) + pad16(batch * outputs);
+    for (size_t k = 0; k < depth; k++) {
+        size_t t = pad16(batch * widths[k]);
+        int hidden = k + 1 < depth;
+        n_acts += t;                                     /* h */
+        n_acts += net->residual[k] ? t : 0;              /* a */
+        n_acts += hidden ? t : 0;                        /* g */
+        n_acts += (!hidden || net->residual[k]) ? t : 0; /* dz */
+    }
+    net->flat_acts = wn_malloc_aligned(n_acts * sizeof(float));
+    if (!net->flat_acts) {
+        rc = wn_seterr(WN_ENOMEM, "net: out of memory for activations");
+        goto out;
+    }
+    memset(net->flat_acts, 0, n_acts * sizeof(float));
+    float *p = net->flat_acts;
+    net->x = p;
+    p += pad16(batch * inputs);
+    net->y = p;
+    p += pad16(batch * outputs);
+    for (size_t k = 0; k < depth; k++) {
+        size_t t = pad16(batch * widths[k]);
+        int hidden = k + 1 < depth;
+        net->h[k] = p;
+        p += t;
+        net->a[k] = net->h[k];
+        if (net->residual[k]) {
+            net->a[k] = p;
+            p += t;
+        }
+        net->g[k] = NULL;
+        if (hidden) {
+            net->g[k] = p;
+            p += t;
+        }
+        net->dz[k] = net->g[k];
+        if (!hidden || net->residual[k]) {
+            net->dz[k] = p;
+            p += t;
+        }
+    }
+
+    if (backend == WN__NN_DNNL) {
+        rc = wn__dnnl_create(net);
+        if (rc != WN_OK)
+            goto out;
+    }
+    *out = net;
+    net = NULL;
+out:
+    wn__net_free(&net);
+    return rc;
+}
+
+void wn__net_free(struct wn__net **pnet)
+{
+    if (!pnet || !*pnet)
+        return;
+    struct wn__net *net = *pnet;
+    wn__dnnl_free(net);
+    wn_free_aligned(net->flat_params);
+    wn_free_aligned(net->flat_state);
+    wn_free_aligned(net->flat_acts);
+    wn_free(net);
+    *pnet = NULL;
+}
+
+/* ---- Initialisation ----------------------------------------------------- */
+
+void wn__net_init(struct wn__net *net, uint64_t seed)
+{
+    wn_rng rng;
+    wn__rng_seed(&rng, seed);
+    memset(net->flat_params, 0, net->n_flat * sizeof(float));
+    memset(net->flat_state, 0, 3 * net->n_flat * sizeof(float));
+    for (size_t k = 0; k < net->depth; k++) {
+        size_t n = net->fan_in[k], m = net->widths[k];
+        double limit = sqrt(6.0 / (double)(n + m));
+        float *W = net->W[k];
+        for (size_t i = 0; i < n * m; i++)
+            W[i] = (float)((2.0 * wn__rng_uniform(&rng) - 1.0) * limit);
+    }
+    net->step = 0;
+}
+
+int wn__net_prepare(struct wn__net *net, size_t rows, int backward)
+{
+    if (rows < 1 || rows > net->batch)
+        return wn_seterr(WN_EINVAL, "net: %zu rows, batch is %zu", rows, net->batch);
+    if (net->backend == WN__NN_NAIVE)
+        return WN_OK;
+    return wn__dnnl_prepare(net, rows, backward);
+}
+
+/* ---- Forward ------------------------------------------------------------ */
+
+int wn__net_forward(struct wn__net *net, size_t rows)
+{
+    int rc = wn__net_prepare(net, rows, 0);
+    if (rc != WN_OK)
+        return rc;
+    for (size_t k = 0; k < net->depth; k++) {
+        size_t n = net->fan_in[k], m = net->widths[k];
+        const float *in = k == 0 ? net->x : net->a[k - 1];
+        int hidden = k + 1 < net->depth;
+        if (net->backend == WN__NN_DNNL) {
+            rc = wn__dnnl_forward_layer(net, k, rows);
+            if (rc != WN_OK)
+                return rc;
+        } else
+            wn__mm_forward_naive(net->h[k], in, net->W[k], net->b[k], rows, n, m,
+                                 hidden);
+        if (net->residual[k]) {
+            /* a[k] (rows, m) = h[k] + a[k-1] */
+            float *restrict a = net->a[k];
+            const float *restrict h = net->h[k];
+            for (size_t i = 0; i < rows * m; i++)
+                a[i] = h[i] + in[i];
+        }
+    }
+    return WN_OK;
+}
+
+/* ---- Backward ----------------------------------------------------------- */
+
+/* Hidden layer k: t = g[k] (+ g[k+1] when the skip into k+1 exists);
+ * a residual layer keeps t in g[k] for the skip below it; dz[k] = t where
+ * h[k] > 0 else 0; db[k] = column sums of dz[k]. */
+static void hidden_grad(struct wn__net *net, size_t k, size_t rows)
+{
+    size_t m = net->widths[k];
+    float *g = net->g[k];
+    float *dz = net->dz[k];
+    const float *h = net->h[k];
+    const float *skip = net->residual[k + 1] ? net->g[k + 1] : NULL;
+    float *restrict db = net->db[k];
+    int keep = net->residual[k];
+
+    memset(db, 0, m * sizeof(float));
+    for (size_t r = 0; r < rows; r++) {
+        float *gr = g + r * m, *dzr = dz + r * m;
+        const float *hr = h + r * m;
+        if (skip) {
+            const float *sr = skip + r * m;
+            if (keep)
+                for (size_t j = 0; j < m; j++)
+                    gr[j] += sr[j];
+            for (size_t j = 0; j < m; j++) {
+                float t = keep ? gr[j] : gr[j] + sr[j];
+                float d = hr[j] > 0.0f ? t : 0.0f;
+                dzr[j] = d;
+                db[j] += d;
+            }
+        } else {
+            for (size_t j = 0; j < m; j++) {
+                float d = hr[j] > 0.0f ? gr[j] : 0.0f;
+                dzr[j] = d;
+                db[j] += d;
+            }
+        }
+    }
+}
+
+int wn__net_backward(struct wn__net *net, size_t rows)
+{
+    int rc = wn__net_prepare(net, rows, 1);
+    if (rc != WN_OK)
+        return rc;
+    size_t L = net->depth;
+    for (size_t kk = L; kk-- > 0;) {
+        size_t n = net->fan_in[kk], m = net->widths[kk];
+        const float *in = kk == 0 ? net->x : net->a[kk - 1];
+        if (kk + 1 < L)
+            hidden_grad(net, kk, rows);
+        else {
+            float *restrict db = net->db[kk];
+            const float *dz = net->dz[kk];
+            memset(db, 0, m * sizeof(float));
+            for (size_t r = 0; r < rows; r++)
+                for (size_t j = 0; j < m; j++)
+                    db[j] += dz[r * m + j];
+        }
+        if (net->backend == WN__NN_DNNL) {
+            rc = wn__dnnl_backward_weights(net, kk, rows);
+            if (rc == WN_OK && kk > 0)
+                rc = wn__dnnl_backward_data(net, kk, rows);
+            if (rc != WN_OK)
+                return rc;
+        } else {
+            wn__mm_backward_weights_naive(net->dW[kk], in, net->dz[kk], rows, n, m);
+            if (kk > 0)
+                wn__mm_backward_data_naive(net->g[kk - 1], net->dz[kk], net->W[kk],
+                                           rows, n, m);
+        }
+    }
+    return WN_OK;
+}
+
+/* ---- Adam --------------------------------------------------------------- */
+
+void wn__net_adam(struct wn__net *net)
+{
+    net->step++;
+    double t = (double)net->step;
+    double bc1 = 1.0 - pow((double)net->beta1, t);
+    double bc2 = 1.0 - pow((double)net->beta2, t);
+    /* PyTorch: p -= lr / bc1 * m / (sqrt(v) / sqrt(bc2) + eps) */
+    const float step_size = (float)((double)net->lr / bc1);
+    const float inv_sqrt_bc2 = (float)(1.0 / sqrt(bc2));
+    const float b1 = net->beta1, b2 = net->beta2, eps = net->eps;
+    const float c1 = 1.0f - b1, c2 = 1.0f - b2;
+    float *restrict p = net->flat_params;
+    const float *restrict g = net->grads;
+    float *restrict m = net->adam_m;
+    float *restrict v = net->adam_v;
+    const long n = (long)net->n_flat;
+
+#pragma omp parallel for schedule(static) if (n > 65536)
+    for (long i = 0; i < n; i++) {
+        float gi = g[i];
+        float mi = b1 * m[i] + c1 * gi;
+        float vi = b2 * v[i] + c2 * gi * gi;
+        m[i] = mi;
+        v[i] = vi;
+        p[i] -= step_size * mi / (sqrtf(vi) * inv_sqrt_bc2 + eps);
+    }
+}

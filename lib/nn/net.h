@@ -1,0 +1,145 @@
+/*
+ * net.h - the MLP of a training run (private to lib/nn): its memory, its
+ * forward and backward passes and its Adam step.
+ *
+ * Layout (llm.c style): layer k has weights W[k] (fan_in, width) row-major
+ * and bias b[k] (width).  All parameters live in ONE 64-byte aligned
+ * allocation, [W0 b0 W1 b1 ...], each tensor padded to 16 floats; the
+ * gradients and Adam's two moments share that layout in a second
+ * allocation, so the Adam update is one flat loop.  Activations for `batch`
+ * rows are a third allocation.  Nothing is allocated per step.
+ *
+ * Forward, rows r <= batch, input x (r, inputs) in net->x:
+ *   hidden k:  h[k] = relu(a[k-1] W[k] + b[k])        a[-1] = x
+ *              a[k] = h[k] + a[k-1] if residual(k), else a[k] = h[k]
+ *   output:    h[L-1] = a[L-2] W[L-1] + b[L-1]        (logits)
+ * residual(k) holds for 0 < k < L-1 in a rectangle_residual net.
+ *
+ * Two backends compute the matmuls: WN__NN_DNNL (oneDNN primitives made
+ * once per (layer, row count) and reused, bias and ReLU fused as post-ops)
+ * and WN__NN_NAIVE (plain C loops: the algorithmic reference the tests
+ * compare against).  Elementwise work (loss gradient, ReLU mask, bias
+ * gradient, residual adds, Adam) is plain C in both.
+ */
+#ifndef WN_NN_NET_H
+#define WN_NN_NET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <wattnet/wattnet.h>
+
+enum wn__nn_backend { WN__NN_DNNL = 0, WN__NN_NAIVE };
+
+#define WN__NN_MAX_PLANS 4
+
+struct wn__dnnl;      /* oneDNN state, net_dnnl.c */
+
+struct wn__net {
+    /* configuration */
+    size_t depth;                    /* L: dense layers, output included */
+    size_t inputs;
+    size_t widths[WN_MAX_DEPTH];
+    size_t fan_in[WN_MAX_DEPTH];     /* inputs, widths[0], ... */
+    int residual[WN_MAX_DEPTH];      /* identity skip into layer k */
+    wn_task task;
+    size_t batch;                    /* most rows per step */
+    enum wn__nn_backend backend;
+    uint64_t params;                 /* true parameter count */
+
+    /* parameters (one allocation) and grads + Adam moments (another) */
+    size_t n_flat;                   /* floats in each flat block, padded */
+    float *flat_params;              /* n_flat */
+    float *flat_state;               /* 3 * n_flat: grads, m, v */
+    float *W[WN_MAX_DEPTH], *b[WN_MAX_DEPTH];    /* into flat_params */
+    float *dW[WN_MAX_DEPTH], *db[WN_MAX_DEPTH];  /* into flat_state */
+    float *grads, *adam_m, *adam_v;  /* the three n_flat blocks */
+
+    /* activations (one allocation), each (batch, width) row-major */
+    float *flat_acts;
+    float *x;                        /* (batch, inputs) the input rows */
+    float *y;                        /* (batch, outputs) the targets */
+    float *h[WN_MAX_DEPTH];          /* layer outputs after ReLU; logits */
+    float *a[WN_MAX_DEPTH];          /* = h[k], or h[k] + a[k-1] if residual */
+    float *g[WN_MAX_DEPTH];          /* dL/da[k] (hidden layers) */
+    float *dz[WN_MAX_DEPTH];         /* dL/d(pre-activation); = g[k] unless
+                                        residual(k) or the output layer */
+
+    /* Adam */
+    float lr, beta1, beta2, eps;
+    uint64_t step;
+
+    struct wn__dnnl *dnnl;           /* NULL for the naive backend */
+};
+
+/* Create a net for the given widths (depth entries, last = outputs).
+ * residual: rectangle_residual skips.  batch: the most rows per step.
+ * Returns WN_OK and *out (free with wn__net_free); WN_ENOMEM, WN_EINVAL,
+ * WN_EBACKEND.  Parameters are zero until wn__net_init. */
+int wn__net_create(size_t inputs, const size_t *widths, size_t depth,
+                   int residual, wn_task task, size_t batch,
+                   enum wn__nn_backend backend, struct wn__net **out);
+void wn__net_free(struct wn__net **net);
+
+/* Glorot-uniform weights (limit sqrt(6 / (fan_in + width))), zero biases,
+ * zero Adam state, from a generator seeded with seed. */
+void wn__net_init(struct wn__net *net, uint64_t seed);
+
+/* Make (once) the oneDNN primitives for steps of `rows` rows; with
+ * backward != 0 also those of the backward pass.  A no-op for the naive
+ * backend.  wn__net_forward/backward call it when needed, so calling it up
+ * front only moves the allocation out of the loop. */
+int wn__net_prepare(struct wn__net *net, size_t rows, int backward);
+
+/* Forward pass of rows rows from net->x; logits end in net->h[L-1]. */
+int wn__net_forward(struct wn__net *net, size_t rows);
+
+/* Backward pass, after wn__net_forward of the same rows and with
+ * net->dz[L-1] holding dL/dlogits: fills every dW, db. */
+int wn__net_backward(struct wn__net *net, size_t rows);
+
+/* One Adam step (bias-corrected, PyTorch's form) over all parameters. */
+void wn__net_adam(struct wn__net *net);
+
+/* ---- loss.c: output activation + loss, fused with its gradient -------- */
+
+/* Mean loss of the batch (PyTorch conventions: MSE mean over rows and
+ * outputs; BCE mean over rows and outputs; CCE mean over rows) of logits z
+ * (rows, outputs) against y; writes dL/dz into dz (rows, outputs). */
+double wn__loss_grad(wn_task task, const float *z, const float *y,
+                     size_t rows, size_t outputs, float *dz);
+
+/* Evaluation sums over rows: loss (sum of per-row losses in the batch-mean
+ * convention), correct predictions, squared and absolute errors of the
+ * output activation (regression). */
+struct wn__eval_sums {
+    double loss, correct, se, ae;
+    size_t rows;
+};
+void wn__loss_eval(wn_task task, const float *z, const float *y, size_t rows,
+                   size_t outputs, struct wn__eval_sums *acc);
+
+/* ---- net_dnnl.c: the oneDNN backend ------------------------------------ */
+int wn__dnnl_create(struct wn__net *net);
+void wn__dnnl_free(struct wn__net *net);
+int wn__dnnl_prepare(struct wn__net *net, size_t rows, int backward);
+/* y = act(x W + b) for layer k on the plan of `rows` rows. */
+int wn__dnnl_forward_layer(struct wn__net *net, size_t k, size_t rows);
+/* dW[k] = a[k-1]^T dz[k] */
+int wn__dnnl_backward_weights(struct wn__net *net, size_t k, size_t rows);
+/* g[k-1] = dz[k] W[k]^T, k >= 1 */
+int wn__dnnl_backward_data(struct wn__net *net, size_t k, size_t rows);
+
+/* ---- net_naive.c: plain-C reference kernels ----------------------------- */
+/* out (rows, m) = act(in (rows, n) . W (n, m) + b (m)); relu: 0/1. */
+void wn__mm_forward_naive(float *out, const float *in, const float *W,
+                          const float *b, size_t rows, size_t n, size_t m,
+                          int relu);
+/* dW (n, m) = in^T (n, rows) . dz (rows, m) */
+void wn__mm_backward_weights_naive(float *dW, const float *in, const float *dz,
+                                   size_t rows, size_t n, size_t m);
+/* din (rows, n) = dz (rows, m) . W^T (m, n) */
+void wn__mm_backward_data_naive(float *din, const float *dz, const float *W,
+                                size_t rows, size_t n, size_t m);
+
+#endif /* WN_NN_NET_H */

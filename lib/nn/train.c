@@ -1,0 +1,294 @@
+/*
+ * train.c - wn_train(): one training run of a BUTTER MLP on a dataset
+ * (SPEC section 4), the experiment read top to bottom:
+ *
+ *   widths  <- wn_shape_widths(inputs, outputs, shape, depth, size)
+ *   split   <- wn_split_make(d, train_fraction, seed)      (80/20, seeded)
+ *   net     <- Glorot-uniform weights, zero biases           (seed)
+ *   for each epoch:
+ *       shuffle the training rows                   (seeded, every epoch)
+ *       for each batch of <= B rows: gather rows -> forward -> loss and
+ *           dL/dlogits -> backward -> Adam
+ *       for each test batch: gather -> forward -> loss, accuracy, MSE/MAE
+ *
+ * Everything is allocated before the first epoch (the net's three blocks,
+ * the oneDNN plans for the full, last-train and last-test batch sizes, the
+ * index array): the loop itself allocates nothing.  Random streams: the
+ * split uses seed (in wn_split_make), the weights a generator seeded with
+ * seed, the shuffles one seeded with seed ^ SHUFFLE_SALT.  With the same
+ * seed and thread count the result is bit-identical (oneDNN's matmul is
+ * deterministic for a fixed thread count; every reduction here is serial).
+ *
+ * Threads: oneDNN here runs on OpenMP, so the count is set with
+ * omp_set_num_threads() for this thread and restored on return.
+ */
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <wattnet/wattnet.h>
+
+#include "core/rng.h"
+#include "nn/net.h"
+
+#define SHUFFLE_SALT 0x53485546464c4531ULL   /* "SHUFFLE1" */
+
+void wn_train_config_default(wn_train_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->shape = "rectangle";
+    c->depth = 3;
+    c->size = 1024;
+    c->epochs = 10;
+    c->batch = 256;
+    c->learning_rate = 1e-4;
+    c->seed = 1;
+    c->threads = 0;
+    c->train_fraction = 0.8;
+}
+
+/* ---- Helpers ------------------------------------------------------------ */
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Copy rows idx[0..rows) of X (., inputs) and Y (., outputs) into the
+ * net's contiguous batch buffers. */
+static void gather(struct wn__net *net, const float *X, const float *Y,
+                   const size_t *idx, size_t rows)
+{
+    size_t in = net->inputs, out = net->widths[net->depth - 1];
+    for (size_t r = 0; r < rows; r++) {
+        memcpy(net->x + r * in, X + idx[r] * in, in * sizeof(float));
+        memcpy(net->y + r * out, Y + idx[r] * out, out * sizeof(float));
+    }
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, size_t n)
+{
+    if (n == 0)
+        return 0.0;
+    qsort(v, n, sizeof v[0], cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+static int check_config(const wn_train_config *cfg)
+{
+    if (!cfg)
+        return wn_seterr(WN_EINVAL, "train: no configuration");
+    if (!wn_shape_valid(cfg->shape))
+        return wn_seterr(WN_EINVAL, "train: shape '%s': unknown",
+                         cfg->shape ? cfg->shape : "(null)");
+    if (cfg->depth < 2 || cfg->depth > WN_MAX_DEPTH)
+        return wn_seterr(WN_EINVAL, "train: depth %zu: must be 2..%d", cfg->depth,
+                         WN_MAX_DEPTH);
+    if (cfg->epochs < 1)
+        return wn_seterr(WN_EINVAL, "train: epochs must be >= 1");
+    if (cfg->batch < 1)
+        return wn_seterr(WN_EINVAL, "train: batch must be >= 1");
+    if (!(cfg->learning_rate > 0.0) || !isfinite(cfg->learning_rate))
+        return wn_seterr(WN_EINVAL, "train: learning rate %g: must be > 0",
+                         cfg->learning_rate);
+    if (!(cfg->train_fraction > 0.0 && cfg->train_fraction < 1.0))
+        return wn_seterr(WN_EINVAL, "train: train fraction %g: must be in (0, 1)",
+                         cfg->train_fraction);
+    if (cfg->threads < 0)
+        return wn_seterr(WN_EINVAL, "train: threads %d: must be >= 0", cfg->threads);
+    return WN_OK;
+}
+
+/* ---- One epoch ---------------------------------------------------------- */
+
+static int train_epoch(struct wn__net *net, const float *X, const float *Y,
+                       const size_t *order, size_t n_train, size_t B,
+                       double *loss_out)
+{
+    int rc = WN_OK;
+    size_t L = net->depth, outputs = net->widths[L - 1];
+    double loss_sum = 0.0;
+    for (size_t s = 0; s < n_train; s += B) {
+        size_t rows = n_train - s < B ? n_train - s : B;
+        gather(net, X, Y, order + s, rows);
+        rc = wn__net_forward(net, rows);
+        if (rc != WN_OK)
+            return rc;
+        double loss = wn__loss_grad(net->task, net->h[L - 1], net->y, rows,
+                                    outputs, net->dz[L - 1]);
+        loss_sum += loss * (double)rows;
+        rc = wn__net_backward(net, rows);
+        if (rc != WN_OK)
+            return rc;
+        wn__net_adam(net);
+    }
+    *loss_out = loss_sum / (double)n_train;
+    return WN_OK;
+}
+
+static int test_epoch(struct wn__net *net, const float *X, const float *Y,
+                      const size_t *test_idx, size_t n_test, size_t B,
+                      wn_epoch_stats *st)
+{
+    int rc = WN_OK;
+    size_t L = net->depth, outputs = net->widths[L - 1];
+    struct wn__eval_sums acc = {0};
+    for (size_t s = 0; s < n_test; s += B) {
+        size_t rows = n_test - s < B ? n_test - s : B;
+        gather(net, X, Y, test_idx + s, rows);
+        rc = wn__net_forward(net, rows);
+        if (rc != WN_OK)
+            return rc;
+        wn__loss_eval(net->task, net->h[L - 1], net->y, rows, outputs, &acc);
+    }
+    double n = (double)n_test;
+    st->test_loss = acc.loss / n;
+    st->has_accuracy = net->task != WN_TASK_REGRESSION;
+    st->test_accuracy = st->has_accuracy ? acc.correct / n : 0.0;
+    st->test_mse = st->has_accuracy ? 0.0 : acc.se / n;
+    st->test_mae = st->has_accuracy ? 0.0 : acc.ae / n;
+    return WN_OK;
+}
+
+/* ---- The run ------------------------------------------------------------ */
+
+int wn_train(const wn_dataset *d, const wn_train_config *cfg,
+             const wn_train_hooks *hooks, wn_train_summary *out)
+{
+    int rc = WN_OK;
+    struct wn__net *net = NULL;
+    wn_split split = {0};
+    size_t *order = NULL;
+    double *secs = NULL;
+    int prev_threads = omp_get_max_threads();
+    size_t widths[WN_MAX_DEPTH];
+    uint64_t params = 0;
+
+    if (!out)
+        return wn_seterr(WN_EINVAL, "train: no summary to fill");
+    memset(out, 0, sizeof *out);
+    if (!d)
+        return wn_seterr(WN_EINVAL, "train: no dataset");
+    rc = check_config(cfg);
+    if (rc != WN_OK)
+        return rc;
+
+    size_t inputs = wn_dataset_inputs(d), outputs = wn_dataset_outputs(d);
+    wn_task task = wn_dataset_task(d);
+    const float *X = wn_dataset_x(d), *Y = wn_dataset_y(d);
+    rc = wn_shape_widths(inputs, outputs, cfg->shape, cfg->depth, cfg->size,
+                         widths, &params);
+    if (rc != WN_OK)
+        return rc;
+
+    rc = wn_split_make(d, cfg->train_fraction, cfg->seed, &split);
+    if (rc != WN_OK)
+        return rc;
+    size_t n_train = split.n_train, n_test = split.n_test;
+    if (n_train < 1 || n_test < 1) {
+        rc = wn_seterr(WN_EINVAL, "train: dataset '%s' has %zu rows: the split "
+                       "leaves %zu training and %zu test rows (need >= 1 each)",
+                       wn_dataset_name(d), wn_dataset_rows(d), n_train, n_test);
+        goto out;
+    }
+
+    int threads = cfg->threads > 0 ? cfg->threads : omp_get_num_procs();
+    omp_set_num_threads(threads);
+
+    size_t B = cfg->batch;
+    size_t most = n_train > n_test ? n_train : n_test;
+    size_t net_rows = B < most ? B : most;
+    rc = wn__net_create(inputs, widths, cfg->depth, wn_shape_is_residual(cfg->shape),
+                        task, net_rows, WN__NN_DNNL, &net);
+    if (rc != WN_OK)
+        goto out;
+    net->lr = (float)cfg->learning_rate;
+    wn__net_init(net, cfg->seed);
+
+    /* Every primitive the loop will need, before the loop. */
+    size_t sizes[3] = {n_train < B ? n_train : B, n_train % B, n_test < B ? n_test : B};
+    for (size_t i = 0; i < 2 && rc == WN_OK; i++)
+        if (sizes[i])
+            rc = wn__net_prepare(net, sizes[i], 1);
+    if (rc == WN_OK)
+        rc = wn__net_prepare(net, sizes[2], 0);
+    if (rc == WN_OK && n_test % B)
+        rc = wn__net_prepare(net, n_test % B, 0);
+    if (rc != WN_OK)
+        goto out;
+
+    order = wn_malloc(n_train * sizeof *order);
+    secs = wn_malloc(cfg->epochs * sizeof *secs);
+    if (!order || !secs) {
+        rc = wn_seterr(WN_ENOMEM, "train: out of memory");
+        goto out;
+    }
+    memcpy(order, split.idx, n_train * sizeof *order);
+    wn_rng shuffle;
+    wn__rng_seed(&shuffle, cfg->seed ^ SHUFFLE_SALT);
+
+    out->depth = cfg->depth;
+    memcpy(out->widths, widths, cfg->depth * sizeof widths[0]);
+    out->params = params;
+    out->train_rows = n_train;
+    out->test_rows = n_test;
+    out->batches_per_epoch = (n_train + B - 1) / B;
+    out->threads = threads;
+    out->flops_per_epoch = wn_flops_epoch(B, inputs, widths, cfg->depth, n_train, n_test);
+
+    for (size_t e = 1; e <= cfg->epochs; e++) {
+        wn_epoch_stats st;
+        memset(&st, 0, sizeof st);
+        st.epoch = e;
+        if (hooks && hooks->epoch_begin) {
+            rc = hooks->epoch_begin(hooks->user, e);
+            if (rc != WN_OK)
+                goto out;
+        }
+        double t0 = now_s();
+        wn__rng_shuffle(&shuffle, order, n_train);
+        rc = train_epoch(net, X, Y, order, n_train, B, &st.train_loss);
+        if (rc == WN_OK)
+            rc = test_epoch(net, X, Y, split.idx + n_train, n_test, B, &st);
+        if (rc != WN_OK)
+            goto out;
+        st.seconds = now_s() - t0;
+        if (!isfinite(st.train_loss) || !isfinite(st.test_loss)) {
+            rc = wn_seterr(WN_ENUMERIC, "train: epoch %zu: loss is not finite "
+                           "(train %g, test %g)", e, st.train_loss, st.test_loss);
+            goto out;
+        }
+        secs[e - 1] = st.seconds;
+        out->epochs = e;
+        out->seconds_total += st.seconds;
+        out->train_loss = st.train_loss;
+        out->test_loss = st.test_loss;
+        out->has_accuracy = st.has_accuracy;
+        out->test_accuracy = st.test_accuracy;
+        out->test_mse = st.test_mse;
+        out->test_mae = st.test_mae;
+        if (hooks && hooks->epoch_end) {
+            rc = hooks->epoch_end(hooks->user, &st);
+            if (rc != WN_OK)
+                goto out;
+        }
+    }
+    out->seconds_per_epoch_median = median(secs, out->epochs);
+out:
+    omp_set_num_threads(prev_threads);
+    wn_free(secs);
+    wn_free(order);
+    wn__net_free(&net);
+    wn_split_free(&split);
+    return rc;
+}

@@ -1,0 +1,399 @@
+/*
+ * test_nn.c - the MLP itself (lib/nn/net*.c, loss.c): finite-difference
+ * gradient checks for every shape and every loss, oneDNN against the naive
+ * reference, the Adam step, loss values and stability, and allocation
+ * failures.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <wattnet/wattnet.h>
+
+#include "core/rng.h"
+#include "nn/net.h"
+
+/* ---- Helpers ------------------------------------------------------------ */
+
+/* Random inputs and targets for task (one-hot for multiclass). */
+static void fill_batch(struct wn__net *net, size_t rows, uint64_t seed)
+{
+    wn_rng r;
+    wn__rng_seed(&r, seed);
+    size_t out = net->widths[net->depth - 1];
+    for (size_t i = 0; i < rows * net->inputs; i++)
+        net->x[i] = (float)(2.0 * wn__rng_uniform(&r) - 1.0);
+    for (size_t i = 0; i < rows; i++) {
+        float *y = net->y + i * out;
+        switch (net->task) {
+        case WN_TASK_REGRESSION:
+            for (size_t j = 0; j < out; j++)
+                y[j] = (float)wn__rng_uniform(&r);
+            break;
+        case WN_TASK_BINARY:
+            for (size_t j = 0; j < out; j++)
+                y[j] = wn__rng_uniform(&r) < 0.5 ? 0.0f : 1.0f;
+            break;
+        case WN_TASK_MULTICLASS: {
+            size_t c = (size_t)wn__rng_below(&r, out);
+            for (size_t j = 0; j < out; j++)
+                y[j] = j == c ? 1.0f : 0.0f;
+            break;
+        }
+        }
+    }
+}
+
+static double loss_of(struct wn__net *net, size_t rows, float *dz_scratch)
+{
+    size_t L = net->depth;
+    assert_int_equal(wn__net_forward(net, rows), WN_OK);
+    return wn__loss_grad(net->task, net->h[L - 1], net->y, rows,
+                         net->widths[L - 1], dz_scratch);
+}
+
+/* A hash of every hidden unit's ReLU state (h > 0) for the batch: a
+ * finite difference whose two sides differ from the base in this crossed a
+ * kink and says nothing about the derivative. */
+static uint64_t mask_signature(const struct wn__net *net, size_t rows)
+{
+    uint64_t sig = 1469598103934665603ULL;
+    for (size_t k = 0; k + 1 < net->depth; k++)
+        for (size_t i = 0; i < rows * net->widths[k]; i++)
+            sig = (sig ^ (uint64_t)(net->h[k][i] > 0.0f)) * 1099511628211ULL;
+    return sig;
+}
+
+/* Largest violation of |analytic - numeric| <= atol + rtol |numeric| over
+ * every parameter (weights and biases) of the net, divided by the allowed
+ * error: <= 1 passes.  corrupt >= 0 adds 0.1 to that flat gradient index
+ * first, to prove the checker can fail. */
+static double gradcheck(struct wn__net *net, size_t rows, long corrupt)
+{
+    size_t L = net->depth;
+    static float dz_scratch[4096];
+    double loss = loss_of(net, rows, net->dz[L - 1]);
+    (void)loss;
+    uint64_t base = mask_signature(net, rows);
+    size_t checked = 0, skipped = 0;
+    assert_int_equal(wn__net_backward(net, rows), WN_OK);
+    if (corrupt >= 0)
+        net->grads[corrupt] += 0.1f;
+    double worst = 0.0;
+    for (size_t k = 0; k < L; k++) {
+        size_t nw = net->fan_in[k] * net->widths[k];
+        float *tensors[2] = {net->W[k], net->b[k]};
+        float *grads[2] = {net->dW[k], net->db[k]};
+        size_t counts[2] = {nw, net->widths[k]};
+        for (int t = 0; t < 2; t++)
+            for (size_t i = 0; i < counts[t]; i++) {
+                float *p = &tensors[t][i];
+                float keep = *p;
+                float h = 2e-3f;
+                *p = keep + h;
+                double lp = loss_of(net, rows, dz_scratch);
+                int kink = mask_signature(net, rows) != base;
+                *p = keep - h;
+                double lm = loss_of(net, rows, dz_scratch);
+                kink |= mask_signature(net, rows) != base;
+                *p = keep;
+                if (kink) {
+                    skipped++;
+                    continue;
+                }
+                checked++;
+                double num = (lp - lm) / (2.0 * (double)h);
+                double ana = grads[t][i];
+                double allowed = 2e-4 + 2e-2 * fabs(num);
+                double ratio = fabs(ana - num) / allowed;
+                if (ratio > 1.0 && getenv("WN_TEST_VERBOSE"))
+                    print_message("layer %zu %s[%zu]: analytic %g numeric %g\n", k,
+                                  t ? "b" : "W", i, ana, num);
+                if (ratio > worst)
+                    worst = ratio;
+            }
+    }
+    /* Kinks are rare: most parameters must have been checked. */
+    if (getenv("WN_TEST_VERBOSE"))
+        print_message("checked %zu skipped %zu\n", checked, skipped);
+    assert_true(skipped * 3 <= checked);
+    return worst;
+}
+
+static struct wn__net *make_net(size_t inputs, size_t outputs, const char *shape,
+                                size_t depth, uint64_t size, wn_task task,
+                                size_t batch, enum wn__nn_backend be)
+{
+    size_t w[WN_MAX_DEPTH];
+    struct wn__net *net = NULL;
+    int rc = wn_shape_widths(inputs, outputs, shape, depth, size, w, NULL);
+    if (rc != WN_OK)
+        fail_msg("widths: %s", wn_errmsg());
+    rc = wn__net_create(inputs, w, depth, wn_shape_is_residual(shape), task, batch,
+                        be, &net);
+    if (rc != WN_OK)
+        fail_msg("net: %s", wn_errmsg());
+    return net;
+}
+
+/* ---- Gradient checks ---------------------------------------------------- */
+
+static void test_gradcheck_every_shape_every_loss(void **state)
+{
+    (void)state;
+    const wn_task tasks[] = {WN_TASK_REGRESSION, WN_TASK_BINARY, WN_TASK_MULTICLASS};
+    const size_t outs[] = {1, 1, 3};
+    for (size_t s = 0; s < wn_shape_count(); s++)
+        for (size_t t = 0; t < 3; t++) {
+            const char *shape = wn_shape_name_at(s);
+            struct wn__net *net = make_net(5, outs[t], shape, 5, 260, tasks[t], 8,
+                                           WN__NN_NAIVE);
+            wn__net_init(net, 11 + s);
+            /* Non-zero biases so the bias path and the mask are exercised. */
+            for (size_t k = 0; k < net->depth; k++)
+                for (size_t j = 0; j < net->widths[k]; j++)
+                    net->b[k][j] = 0.05f * (float)((j % 5) + 1);
+            fill_batch(net, 7, 100 + t);
+            double worst = gradcheck(net, 7, -1);
+            if (worst > 1.0)
+                fail_msg("%s / task %zu: gradient off by %.2f x tolerance", shape, t,
+                         worst);
+            wn__net_free(&net);
+        }
+}
+
+static void test_gradcheck_can_fail(void **state)
+{
+    (void)state;
+    struct wn__net *net = make_net(5, 3, "rectangle_residual", 5, 260,
+                                   WN_TASK_MULTICLASS, 8, WN__NN_NAIVE);
+    wn__net_init(net, 3);
+    fill_batch(net, 8, 4);
+    /* Index 0 is W[0][0]; corrupting it must be caught. */
+    assert_true(gradcheck(net, 8, 0) > 1.0);
+    wn__net_free(&net);
+}
+
+static void test_residual_forward_adds_skip(void **state)
+{
+    (void)state;
+    struct wn__net *net = make_net(4, 2, "rectangle_residual", 4, 150,
+                                   WN_TASK_MULTICLASS, 4, WN__NN_NAIVE);
+    wn__net_init(net, 5);
+    fill_batch(net, 4, 6);
+    assert_int_equal(wn__net_forward(net, 4), WN_OK);
+    size_t m = net->widths[1];
+    assert_true(net->residual[1] && net->residual[2] && !net->residual[0] &&
+                !net->residual[3]);
+    for (size_t i = 0; i < 4 * m; i++) {
+        assert_float_equal(net->a[1][i], net->h[1][i] + net->a[0][i], 1e-6);
+        assert_float_equal(net->a[2][i], net->h[2][i] + net->a[1][i], 1e-6);
+    }
+    assert_ptr_equal(net->a[0], net->h[0]);
+    wn__net_free(&net);
+}
+
+/* ---- oneDNN against the naive reference --------------------------------- */
+
+static double max_rel_diff(const float *a, const float *b, size_t n)
+{
+    double worst = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double d = fabs((double)a[i] - (double)b[i]) / (1e-3 + fabs((double)b[i]));
+        if (d > worst)
+            worst = d;
+    }
+    return worst;
+}
+
+static void compare_backends(const char *shape, wn_task task, size_t outputs,
+                             size_t inputs, uint64_t size, size_t batch, size_t rows)
+{
+    struct wn__net *fast = make_net(inputs, outputs, shape, 4, size, task, batch,
+                                    WN__NN_DNNL);
+    struct wn__net *ref = make_net(inputs, outputs, shape, 4, size, task, batch,
+                                   WN__NN_NAIVE);
+    size_t L = fast->depth;
+    wn__net_init(fast, 9);
+    wn__net_init(ref, 9);
+    for (int step = 0; step < 3; step++) {
+        fill_batch(fast, rows, 20 + step);
+        fill_batch(ref, rows, 20 + step);
+        assert_int_equal(wn__net_forward(fast, rows), WN_OK);
+        assert_int_equal(wn__net_forward(ref, rows), WN_OK);
+        size_t nout = rows * fast->widths[L - 1];
+        double d = max_rel_diff(fast->h[L - 1], ref->h[L - 1], nout);
+        if (d > 1e-3)
+            fail_msg("%s rows %zu: logits differ by %g", shape, rows, d);
+        wn__loss_grad(task, fast->h[L - 1], fast->y, rows, outputs, fast->dz[L - 1]);
+        wn__loss_grad(task, ref->h[L - 1], ref->y, rows, outputs, ref->dz[L - 1]);
+        assert_int_equal(wn__net_backward(fast, rows), WN_OK);
+        assert_int_equal(wn__net_backward(ref, rows), WN_OK);
+        d = max_rel_diff(fast->grads, ref->grads, fast->n_flat);
+        if (d > 2e-3)
+            fail_msg("%s rows %zu: gradients differ by %g", shape, rows, d);
+        wn__net_adam(fast);
+        wn__net_adam(ref);
+        d = max_rel_diff(fast->flat_params, ref->flat_params, fast->n_flat);
+        if (d > 1e-3)
+            fail_msg("%s rows %zu: parameters differ by %g", shape, rows, d);
+    }
+    wn__net_free(&fast);
+    wn__net_free(&ref);
+}
+
+static void test_dnnl_matches_naive(void **state)
+{
+    (void)state;
+    /* Full and partial batches, tiny and moderate widths, each loss. */
+    compare_backends("rectangle", WN_TASK_MULTICLASS, 3, 126, 1024, 64, 64);
+    compare_backends("rectangle", WN_TASK_MULTICLASS, 3, 126, 1024, 64, 37);
+    compare_backends("rectangle_residual", WN_TASK_BINARY, 1, 30, 20000, 32, 32);
+    compare_backends("trapezoid", WN_TASK_REGRESSION, 1, 17, 5000, 16, 5);
+    compare_backends("wide_first_4x", WN_TASK_MULTICLASS, 7, 11, 60000, 40, 40);
+}
+
+static void test_plans_and_rows(void **state)
+{
+    (void)state;
+    struct wn__net *net = make_net(8, 2, "rectangle", 3, 200, WN_TASK_MULTICLASS, 16,
+                                   WN__NN_DNNL);
+    wn__net_init(net, 1);
+    assert_int_equal(wn__net_prepare(net, 0, 0), WN_EINVAL);
+    assert_int_equal(wn__net_prepare(net, 17, 1), WN_EINVAL);
+    for (size_t r = 1; r <= WN__NN_MAX_PLANS; r++)
+        assert_int_equal(wn__net_prepare(net, r, r % 2), WN_OK);
+    assert_int_equal(wn__net_prepare(net, 2, 1), WN_OK);   /* add backward */
+    assert_int_equal(wn__net_prepare(net, 3, 0), WN_OK);   /* already there */
+    assert_int_equal(wn__net_forward(net, 9), WN_ESTATE);  /* plans are full */
+    wn__net_free(&net);
+    wn__net_free(&net);   /* NULL is harmless */
+    wn__net_free(NULL);
+}
+
+/* ---- Adam ---------------------------------------------------------------- */
+
+static void test_adam_first_steps(void **state)
+{
+    (void)state;
+    struct wn__net *net = NULL;
+    size_t w2[] = {1, 1};
+    assert_int_equal(wn__net_create(1, w2, 2, 0, WN_TASK_BINARY, 1, WN__NN_NAIVE, &net),
+                     WN_OK);
+    net->lr = 0.01f;
+    net->W[0][0] = 0.5f;
+    net->dW[0][0] = 2.0f;
+    net->db[0][0] = -1e-3f;
+    wn__net_adam(net);
+    /* Step 1: m^ = g, v^ = g^2: p -= lr * g / (|g| + eps). */
+    assert_float_equal(net->W[0][0], 0.5f - 0.01f * 2.0f / (2.0f + 1e-7f), 1e-7);
+    assert_float_equal(net->b[0][0], 0.01f * 1e-3f / (1e-3f + 1e-7f), 1e-7);
+    /* Step 2 with g = 0: m = 0.09 * 2... computed in double. */
+    net->dW[0][0] = 0.0f;
+    wn__net_adam(net);
+    double m = 0.9 * 0.1 * 2.0, v = 0.999 * 0.001 * 4.0;
+    double mh = m / (1 - 0.81), vh = v / (1 - 0.999 * 0.999);
+    double want = 0.5 - 0.01 * 2.0 / (2.0 + 1e-7) - 0.01 * mh / (sqrt(vh) + 1e-7);
+    assert_float_equal(net->W[0][0], want, 1e-6);
+    assert_int_equal(net->step, 2);
+    wn__net_free(&net);
+}
+
+/* ---- Loss values ---------------------------------------------------------- */
+
+static void test_loss_values_and_stability(void **state)
+{
+    (void)state;
+    float dz[6];
+    float z3[] = {1, 2, 3}, y3[] = {0, 0, 1};
+    double l = wn__loss_grad(WN_TASK_MULTICLASS, z3, y3, 1, 3, dz);
+    double lse = log(exp(1.0) + exp(2.0) + exp(3.0));
+    assert_float_equal(l, lse - 3.0, 1e-6);
+    assert_float_equal(dz[0], exp(1.0 - lse), 1e-6);
+    assert_float_equal(dz[2], exp(3.0 - lse) - 1.0, 1e-6);
+    /* Huge logits stay finite. */
+    float zb[] = {1000, -1000, 0}, yb[] = {1, 0, 0};
+    l = wn__loss_grad(WN_TASK_MULTICLASS, zb, yb, 1, 3, dz);
+    assert_true(isfinite(l) && l < 1e-6);
+    l = wn__loss_grad(WN_TASK_MULTICLASS, zb, (float[]){0, 1, 0}, 1, 3, dz);
+    assert_float_equal(l, 2000.0, 1e-3);
+    /* BCE from logits, mean over 2 rows. */
+    float z2[] = {100.0f, 0.0f}, y2[] = {0.0f, 1.0f};
+    l = wn__loss_grad(WN_TASK_BINARY, z2, y2, 2, 1, dz);
+    assert_float_equal(l, (100.0 + log(2.0)) / 2.0, 1e-6);
+    assert_float_equal(dz[0], 0.5, 1e-6);
+    assert_float_equal(dz[1], (0.5 - 1.0) / 2.0, 1e-6);
+    /* MSE on the sigmoid, mean over rows and outputs. */
+    float zr[] = {0.0f, 0.0f}, yr[] = {1.0f, 0.0f};
+    l = wn__loss_grad(WN_TASK_REGRESSION, zr, yr, 2, 1, dz);
+    assert_float_equal(l, (0.25 + 0.25) / 2.0, 1e-7);
+    assert_float_equal(dz[0], 2.0 * -0.5 * 0.25 / 2.0, 1e-7);
+    /* Evaluation sums: accuracy by argmax / threshold. */
+    struct wn__eval_sums acc = {0};
+    float ze[] = {0.1f, 0.9f, 0.0f, 5.0f, 1.0f, 2.0f}, ye[] = {0, 1, 0, 0, 0, 1};
+    wn__loss_eval(WN_TASK_MULTICLASS, ze, ye, 2, 3, &acc);
+    assert_int_equal(acc.rows, 2);
+    assert_float_equal(acc.correct, 1.0, 0);
+    struct wn__eval_sums bin = {0};
+    wn__loss_eval(WN_TASK_BINARY, (float[]){0.5f, -0.5f, 0.1f},
+                  (float[]){1.0f, 1.0f, 0.0f}, 3, 1, &bin);
+    assert_float_equal(bin.correct, 1.0, 0);
+    struct wn__eval_sums reg = {0};
+    wn__loss_eval(WN_TASK_REGRESSION, zr, yr, 2, 1, &reg);
+    assert_float_equal(reg.se, 0.5, 1e-7);
+    assert_float_equal(reg.ae, 1.0, 1e-7);
+    assert_float_equal(reg.loss, reg.se, 0);
+}
+
+/* ---- Errors and allocation failures -------------------------------------- */
+
+static void test_create_errors_and_faults(void **state)
+{
+    (void)state;
+    struct wn__net *net = NULL;
+    size_t w[] = {4, 5, 2};
+    assert_int_equal(wn__net_create(3, w, 1, 0, WN_TASK_BINARY, 4, WN__NN_NAIVE, &net),
+                     WN_EINVAL);
+    assert_int_equal(wn__net_create(3, w, 3, 1, WN_TASK_BINARY, 4, WN__NN_NAIVE, &net),
+                     WN_EINVAL);   /* residual needs equal hidden widths */
+    assert_non_null(strstr(wn_errmsg(), "residual"));
+    size_t z[] = {4, 0, 2};
+    assert_int_equal(wn__net_create(3, z, 3, 0, WN_TASK_BINARY, 4, WN__NN_NAIVE, &net),
+                     WN_EINVAL);
+    assert_null(net);
+    /* Every allocation failure is reported, and nothing leaks (ASan). */
+    int ok = 0;
+    for (long after = 0; after < 64 && !ok; after++) {
+        wn_fault_alloc(after, 1);
+        int rc = wn__net_create(3, w, 3, 0, WN_TASK_MULTICLASS, 4, WN__NN_DNNL, &net);
+        if (rc == WN_OK)
+            rc = wn__net_prepare(net, 4, 1);
+        long hits = wn_fault_alloc(-1, 0);
+        if (hits == 0) {
+            assert_int_equal(rc, WN_OK);
+            ok = 1;
+        } else
+            assert_int_equal(rc, WN_ENOMEM);
+        wn__net_free(&net);
+    }
+    assert_true(ok);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_gradcheck_every_shape_every_loss),
+        cmocka_unit_test(test_gradcheck_can_fail),
+        cmocka_unit_test(test_residual_forward_adds_skip),
+        cmocka_unit_test(test_dnnl_matches_naive),
+        cmocka_unit_test(test_plans_and_rows),
+        cmocka_unit_test(test_adam_first_steps),
+        cmocka_unit_test(test_loss_values_and_stability),
+        cmocka_unit_test(test_create_errors_and_faults),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
