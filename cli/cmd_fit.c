@@ -1,15 +1,175 @@
 /*
- * cmd_fit.c - PLACEHOLDER: `wattnet fit` is not built yet.  The module's
- * owner replaces this file.  It says so and fails, never pretends.
+ * cmd_fit.c - `wattnet fit`: fit the four energy models ("flops", "params",
+ * "butter-e", "wattnet") to the runs in a database, cross-validate them by
+ * held-out sizes, shapes and datasets, print the table and write the model
+ * file (temp then rename).  The target is joules per training datum when
+ * runs carry real measurements, else seconds per datum, and the output says
+ * which.
  */
+#include <getopt.h>
 #include <stdio.h>
+#include <string.h>
+
+#include <wattnet/wattnet.h>
+#include <wattnet/model.h>
 
 #include "cli.h"
 
+static void usage(FILE *f)
+{
+    fprintf(f,
+        "usage: wattnet fit --db URL --out MODEL.json [--hardware PROFILE.json]\n"
+        "                   [--target energy|time] [--json]\n\n"
+        "Fit the models flops, params, butter-e and wattnet to every stored run\n"
+        "and cross-validate them, holding out whole sizes, shapes and datasets.\n"
+        "The target is joules per training datum when at least 8 runs carry a\n"
+        "real (not estimated, not flagged) energy measurement; otherwise it is\n"
+        "seconds per training datum, and every output says it is time.\n\n"
+        "  --db URL           SQLite file or postgresql:// URL\n"
+        "  --out FILE         model file to write (JSON, temp then rename)\n"
+        "  --hardware FILE    hardware profile JSON (default: this machine)\n"
+        "  --target T         force energy or time\n"
+        "  --json             print the model JSON instead of the table\n");
+}
+
+static void print_stats_row(const wn_model_fit *mf)
+{
+    const wn_cv_stats *c = &mf->cv[WN_CV_COMBINED];
+    if (c->n == 0) {
+        printf("%-9s  (no cross-validation possible: fewer than 2 groups)\n",
+               mf->name);
+        return;
+    }
+    printf("%-9s %8.3f %9.3f %8.1f%% %7.3f  ", mf->name, c->std_log_ratio,
+           c->median_log_ratio, 100.0 * c->mape, c->r2);
+    for (int g = 0; g < WN_CV_COMBINED; g++) {
+        if (mf->cv[g].n)
+            printf(" %7.3f", mf->cv[g].std_log_ratio);
+        else
+            printf(" %7s", "-");
+    }
+    printf("   %7.3f\n", mf->in_sample.std_log_ratio);
+}
+
 int cmd_fit(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "wattnet fit: not implemented in this build\n");
-    return 2;
+    static const struct option longopts[] = {
+        {"db", required_argument, NULL, 'd'},
+        {"out", required_argument, NULL, 'o'},
+        {"hardware", required_argument, NULL, 'w'},
+        {"target", required_argument, NULL, 't'},
+        {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *db = NULL, *outp = NULL, *hwpath = NULL, *target = NULL;
+    int json = 0, c, rc = 0, st;
+    wn_store *store = NULL;
+    wn_run_record *runs = NULL;
+    size_t n = 0;
+    wn_model *m = NULL;
+
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'd': db = optarg; break;
+        case 'o': outp = optarg; break;
+        case 'w': hwpath = optarg; break;
+        case 't':
+            if (strcmp(optarg, "energy") == 0)
+                target = WN_TARGET_ENERGY;
+            else if (strcmp(optarg, "time") == 0)
+                target = WN_TARGET_TIME;
+            else
+                return cli_usage_error("fit", "--target '%s': want energy or "
+                                       "time", optarg);
+            break;
+        case 'j': json = 1; break;
+        case 'h': usage(stdout); return 0;
+        default:
+            return cli_usage_error("fit", "unknown or incomplete option '%s'",
+                                   argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return cli_usage_error("fit", "unexpected argument '%s'", argv[optind]);
+    if (db == NULL || outp == NULL)
+        return cli_usage_error("fit", "--db and --out are required");
+
+    wn_hw_profile hw;
+    if (hwpath != NULL) {
+        if ((st = wn_hw_profile_load(hwpath, &hw)) != WN_OK)
+            return cli_fail("fit", st);
+    } else {
+        wn_host host;
+        if ((st = wn_host_detect(&host)) != WN_OK)
+            return cli_fail("fit", st);
+        wn_hw_profile_from_host(&host, &hw);
+    }
+    if ((st = wn_store_open(db, &store)) != WN_OK) {
+        rc = cli_fail("fit", st);
+        goto out;
+    }
+    if ((st = wn_store_load_runs(store, &runs, &n)) != WN_OK) {
+        rc = cli_fail("fit", st);
+        goto out;
+    }
+    m = wn_calloc(1, sizeof *m);
+    if (m == NULL) {
+        rc = cli_fail("fit", WN_ENOMEM);
+        goto out;
+    }
+    wn_fit_opts o;
+    wn_fit_opts_default(&o);
+    o.force_target = target;
+    if ((st = wn_model_fit_runs(runs, n, &hw, &o, m)) != WN_OK) {
+        rc = cli_fail("fit", st);
+        goto out;
+    }
+    if ((st = wn_model_save(m, outp)) != WN_OK) {
+        rc = cli_fail("fit", st);
+        goto out;
+    }
+    if (json) {
+        char *s = wn_model_to_json(m);
+        if (s == NULL) {
+            rc = cli_fail("fit", WN_ENOMEM);
+            goto out;
+        }
+        puts(s);
+        wn_free(s);
+        goto out;
+    }
+    int is_time = strcmp(m->target, WN_TARGET_TIME) == 0;
+    printf("target: %s%s\n", m->target,
+           is_time ? "  <-- TIME per training datum, NOT energy" : "");
+    printf("        (%s)\n", m->target_note);
+    printf("runs:   %zu fitted of %zu stored (%zu measured, %zu estimated, "
+           "%zu time-only)\n", m->n_runs, n, m->n_measured, m->n_estimated,
+           m->n_time_only);
+    printf("hardware: %s (%s, %d cores", hw.name, hw.kind, hw.cores);
+    for (int l = 0; l < hw.n_levels; l++)
+        printf(", %s %.4g KiB x%d", hw.levels[l].name,
+               (double)hw.levels[l].size_bytes / 1024.0,
+               hw.levels[l].instances);
+    printf(")\n\nheld-out log(predicted/measured), groupings pooled; "
+           "per grouping std; in-sample std\n");
+    printf("%-9s %8s %9s %9s %7s   %7s %7s %7s   %7s\n", "model", "std",
+           "median", "MAPE", "R2(log)", "size", "shape", "dataset", "in-smp");
+    for (size_t k = 0; k < m->n_models; k++)
+        print_stats_row(&m->models[k]);
+    int w = wn_model_find(m, "wattnet");
+    if (w >= 0) {
+        printf("\nwattnet coefficients (non-negative):\n");
+        for (size_t j = 0; j < m->models[w].n_coefs; j++)
+            printf("  %-22s %12.4g %s\n", m->models[w].coefs[j].name,
+                   m->models[w].coefs[j].value, m->models[w].coefs[j].unit);
+    }
+    printf("\nwrote %s\n", outp);
+out:
+    wn_free(m);
+    wn_run_records_free(&runs, n);
+    wn_store_close(&store);
+    return rc;
 }
