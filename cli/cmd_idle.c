@@ -1,15 +1,128 @@
 /*
- * cmd_idle.c - PLACEHOLDER: `wattnet idle` is not built yet.  The module's
- * owner replaces this file.  It says so and fails, never pretends.
+ * cmd_idle.c - `wattnet idle --seconds N`: measure this host's idle power
+ * per source and domain with the measuring sources (never the estimate) and
+ * keep it in the idle-baseline state file, so later windows report dynamic
+ * energy (total - idle W x seconds).
  */
+#include <getopt.h>
 #include <stdio.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
 
 #include "cli.h"
 
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: wattnet idle --seconds N [--json] [--source NAME] "
+            "[--idle-file PATH]\n\n"
+            "Sit idle for N seconds, measure the power of every measuring "
+            "source's\ndomains, and save it as this host's idle baseline "
+            "(keep the machine quiet).\n\n"
+            "  --seconds N       how long to measure (1..86400; 30 or more is "
+            "sensible)\n"
+            "  --source NAME     one source (rapl, perf, nvml, ipmi, redfish, "
+            "sim); default all\n"
+            "  --idle-file PATH  state file (else $WATTNET_IDLE_FILE, "
+            "$XDG_STATE_HOME/wattnet/\n"
+            "                    idle.json or ~/.local/state/wattnet/idle.json)\n"
+            "  --json            print the baseline as JSON\n");
+}
+
 int cmd_idle(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "wattnet idle: not implemented in this build\n");
-    return 2;
+    static const struct option longopts[] = {
+        {"seconds", required_argument, NULL, 's'},
+        {"json", no_argument, NULL, 'j'},
+        {"source", required_argument, NULL, 'S'},
+        {"idle-file", required_argument, NULL, 'f'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    double seconds = 0;
+    int json = 0, c, rc;
+    wn_meter_opts o;
+    wn_meter *m = NULL;
+    char path[1024];
+    wn_meter_opts_default(&o);
+    o.allow_estimate = 0;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 's':
+            if (cli_parse_double(optarg, &seconds) || !(seconds >= 1) ||
+                seconds > 86400)
+                return cli_usage_error("idle", "--seconds '%s': want 1..86400",
+                                       optarg);
+            break;
+        case 'j': json = 1; break;
+        case 'S':
+            if (strcmp(optarg, "estimate") == 0)
+                return cli_usage_error("idle", "the estimate has no idle "
+                                       "power; pick a measuring source");
+            o.source = optarg;
+            break;
+        case 'f': o.idle_state = optarg; break;
+        case 'h': usage(stdout); return 0;
+        default:
+            return cli_usage_error("idle", "unknown option '%s'",
+                                   argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return cli_usage_error("idle", "unexpected argument '%s'",
+                               argv[optind]);
+    if (seconds == 0)
+        return cli_usage_error("idle", "--seconds N is required");
+    rc = wn_meter_idle_path(o.idle_state, path, sizeof path);
+    if (rc)
+        return cli_fail("idle", rc);
+    rc = wn_meter_open(&o, &m);
+    if (rc)
+        return cli_fail("idle", rc);
+    if (!json)
+        fprintf(stderr, "wattnet idle: measuring %s for %.0f s; keep the "
+                "machine idle\n", wn_meter_source(m), seconds);
+    wn_idle_baseline b;
+    rc = wn_meter_idle_measure(m, seconds, &b);
+    wn_meter_close(&m);
+    if (rc)
+        return cli_fail("idle", rc);
+    rc = wn_meter_idle_save(path, &b);
+    if (rc)
+        return cli_fail("idle", rc);
+    if (json) {
+        cJSON *root = cJSON_CreateObject();
+        cJSON_AddStringToObject(root, "host", b.host);
+        cJSON_AddNumberToObject(root, "seconds", b.seconds);
+        cJSON_AddNumberToObject(root, "power_w", b.power_w);
+        cJSON_AddStringToObject(root, "file", path);
+        cJSON *doms = cJSON_AddArrayToObject(root, "domains");
+        for (size_t i = 0; i < b.n_domains; i++) {
+            cJSON *d = cJSON_CreateObject();
+            cJSON_AddStringToObject(d, "source", b.domains[i].source);
+            cJSON_AddStringToObject(d, "name", b.domains[i].name);
+            cJSON_AddNumberToObject(d, "power_w", b.domains[i].power_w);
+            cJSON_AddBoolToObject(d, "in_total", b.domains[i].in_total);
+            cJSON_AddItemToArray(doms, d);
+        }
+        char *s = cJSON_PrintUnformatted(root);
+        cJSON_Delete(root);
+        if (!s) {
+            fprintf(stderr, "wattnet idle: out of memory\n");
+            return 1;
+        }
+        puts(s);
+        cJSON_free(s);
+        return 0;
+    }
+    printf("host %s: idle %.2f W over %.1f s (saved to %s)\n", b.host,
+           b.power_w, b.seconds, path);
+    for (size_t i = 0; i < b.n_domains; i++)
+        printf("  %-8s %-40s %8.2f W%s\n", b.domains[i].source,
+               b.domains[i].name, b.domains[i].power_w,
+               b.domains[i].in_total ? "" : "  (inside another, not added)");
+    return 0;
 }

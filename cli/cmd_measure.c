@@ -1,15 +1,259 @@
 /*
- * cmd_measure.c - PLACEHOLDER: `wattnet measure` is not built yet.  The module's
- * owner replaces this file.  It says so and fails, never pretends.
+ * cmd_measure.c - `wattnet measure -- CMD ARGS...`: run a command (fork,
+ * exec, wait) inside one meter window and report its energy per domain,
+ * seconds, average watts and dynamic energy.  The command's exit code
+ * passes through (killed by a signal: 128 + signal).  The report goes to
+ * stderr (like time(1)), or with --json to stdout, or to --output FILE.
  */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
 
 #include "cli.h"
 
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: wattnet measure [--json] [--interval MS] [--source NAME]\n"
+            "                       [--cpu-watts W] [--idle-file PATH] "
+            "[--output FILE]\n"
+            "                       -- CMD [ARGS...]\n\n"
+            "Run CMD and report the energy it took: joules per domain, the "
+            "total of\nnon-overlapping domains, seconds, average watts and, "
+            "with an idle baseline\n(wattnet idle), dynamic energy.  Exits "
+            "with CMD's exit code.\n\n"
+            "  --json           JSON on stdout: {\"command\":[...],"
+            "\"exit_code\":N,\"seconds\":S,\n"
+            "                   \"energy_j\":J,\"dynamic_energy_j\":J|null,"
+            "\"source\":...,\"domains\":[...]}\n"
+            "  --interval MS    sampler period (default 100)\n"
+            "  --source NAME    auto (default), rapl, perf, nvml, ipmi, "
+            "redfish, estimate, sim\n"
+            "  --cpu-watts W    watts per busy core for the estimate\n"
+            "  --idle-file P    idle-baseline state file\n"
+            "  --output FILE    write the report to FILE instead\n"
+            "When nothing measures, the energy is an ESTIMATE (CPU time x "
+            "watts per core)\nand says so.\n");
+}
+
+static char *report_json(char **cmd, int exit_code, const wn_energy *e)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON *c = cJSON_AddArrayToObject(o, "command");
+    for (size_t i = 0; cmd[i]; i++)
+        cJSON_AddItemToArray(c, cJSON_CreateString(cmd[i]));
+    cJSON_AddNumberToObject(o, "exit_code", exit_code);
+    cJSON_AddNumberToObject(o, "seconds", e->seconds);
+    if (e->measured) {
+        cJSON_AddNumberToObject(o, "energy_j", e->energy_j);
+        cJSON_AddNumberToObject(o, "avg_power_w", e->avg_power_w);
+    } else {
+        cJSON_AddNullToObject(o, "energy_j");
+        cJSON_AddNullToObject(o, "avg_power_w");
+    }
+    if (e->measured && e->has_idle) {
+        cJSON_AddNumberToObject(o, "dynamic_energy_j", e->dynamic_energy_j);
+        cJSON_AddNumberToObject(o, "idle_power_w", e->idle_power_w);
+    } else {
+        cJSON_AddNullToObject(o, "dynamic_energy_j");
+    }
+    cJSON_AddStringToObject(o, "source", e->source);
+    cJSON_AddBoolToObject(o, "measured", e->measured);
+    if (e->flag[0])
+        cJSON_AddStringToObject(o, "flag", e->flag);
+    if (e->is_estimate)
+        cJSON_AddBoolToObject(o, "estimate", 1);
+    cJSON *doms = cJSON_AddArrayToObject(o, "domains");
+    for (size_t i = 0; i < e->n_domains; i++) {
+        cJSON *d = cJSON_CreateObject();
+        cJSON_AddStringToObject(d, "name", e->domains[i].name);
+        if (e->measured)
+            cJSON_AddNumberToObject(d, "energy_j", e->domains[i].energy_j);
+        else
+            cJSON_AddNullToObject(d, "energy_j");
+        cJSON_AddBoolToObject(d, "in_total", e->domains[i].in_total);
+        cJSON_AddItemToArray(doms, d);
+    }
+    char *s = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return s;
+}
+
+static void report_text(FILE *f, char **cmd, int exit_code, const wn_energy *e)
+{
+    fprintf(f, "wattnet measure:");
+    for (size_t i = 0; cmd[i]; i++)
+        fprintf(f, " %s", cmd[i]);
+    fprintf(f, "\n  exit code   %d\n  seconds     %.3f\n  source      %s%s\n",
+            exit_code, e->seconds, e->source,
+            e->is_estimate ? "  (ESTIMATE: CPU time x watts per core, not a "
+                             "measurement)" : "");
+    if (!e->measured) {
+        fprintf(f, "  energy      not measured (%s): no figure\n", e->flag);
+        return;
+    }
+    fprintf(f, "  energy      %.3f J (sum of:", e->energy_j);
+    for (size_t i = 0; i < e->n_domains; i++)
+        if (e->domains[i].in_total)
+            fprintf(f, " %s", e->domains[i].name);
+    fprintf(f, ")\n  avg power   %.2f W\n", e->avg_power_w);
+    if (e->has_idle)
+        fprintf(f, "  dynamic     %.3f J (idle %.2f W subtracted)\n",
+                e->dynamic_energy_j, e->idle_power_w);
+    else
+        fprintf(f, "  dynamic     n/a (no idle baseline for this host: "
+                "wattnet idle --seconds 30)\n");
+    for (size_t i = 0; i < e->n_domains; i++)
+        fprintf(f, "  %-30s %12.3f J%s\n", e->domains[i].name,
+                e->domains[i].energy_j,
+                e->domains[i].in_total ? "" : "  (inside another domain, "
+                                              "not added)");
+}
+
+/* Run cmd; *code gets its exit code (signal: 128 + sig). */
+static int run_child(char **cmd, int *code)
+{
+    struct sigaction ign, old_int, old_quit;
+    memset(&ign, 0, sizeof ign);
+    ign.sa_handler = SIG_IGN;
+    sigemptyset(&ign.sa_mask);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        fprintf(stderr, "wattnet measure: fork: %s\n", strerror(errno));
+        return -1;
+    }
+    if (pid == 0) {
+        execvp(cmd[0], cmd);
+        int e = errno;
+        fprintf(stderr, "wattnet measure: %s: %s\n", cmd[0], strerror(e));
+        _exit(e == ENOENT ? 127 : 126);
+    }
+    /* Like system(3): ^C goes to the command; we stay to report. */
+    sigaction(SIGINT, &ign, &old_int);
+    sigaction(SIGQUIT, &ign, &old_quit);
+    int st = 0;
+    pid_t w;
+    while ((w = waitpid(pid, &st, 0)) < 0 && errno == EINTR)
+        ;
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGQUIT, &old_quit, NULL);
+    if (w < 0) {
+        fprintf(stderr, "wattnet measure: waitpid: %s\n", strerror(errno));
+        return -1;
+    }
+    if (WIFEXITED(st))
+        *code = WEXITSTATUS(st);
+    else if (WIFSIGNALED(st))
+        *code = 128 + WTERMSIG(st);
+    else
+        *code = 1;
+    return 0;
+}
+
 int cmd_measure(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "wattnet measure: not implemented in this build\n");
-    return 2;
+    static const struct option longopts[] = {
+        {"json", no_argument, NULL, 'j'},
+        {"interval", required_argument, NULL, 'i'},
+        {"source", required_argument, NULL, 's'},
+        {"cpu-watts", required_argument, NULL, 'w'},
+        {"idle-file", required_argument, NULL, 'f'},
+        {"output", required_argument, NULL, 'o'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    wn_meter_opts o;
+    wn_meter *m = NULL;
+    const char *output = NULL;
+    unsigned long long ms;
+    int json = 0, c, rc, id = -1, code = 0;
+    wn_meter_opts_default(&o);
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'j': json = 1; break;
+        case 'i':
+            if (cli_parse_u64(optarg, &ms) || ms < 1 || ms > 60000)
+                return cli_usage_error("measure", "--interval '%s': want "
+                                       "1..60000 ms", optarg);
+            o.interval_ms = (unsigned)ms;
+            break;
+        case 's': o.source = optarg; break;
+        case 'w':
+            if (cli_parse_double(optarg, &o.cpu_watts) ||
+                !(o.cpu_watts > 0) || o.cpu_watts > 10000)
+                return cli_usage_error("measure", "--cpu-watts '%s': want "
+                                       "watts in (0, 10000]", optarg);
+            break;
+        case 'f': o.idle_state = optarg; break;
+        case 'o': output = optarg; break;
+        case 'h': usage(stdout); return 0;
+        default:
+            return cli_usage_error("measure", "unknown option '%s'",
+                                   argv[optind - 1]);
+        }
+    }
+    if (optind >= argc)
+        return cli_usage_error("measure", "no command to run (wattnet "
+                               "measure -- CMD ARGS...)");
+    char **cmd = argv + optind;
+    rc = wn_meter_open(&o, &m);
+    if (rc)
+        return cli_fail("measure", rc);
+    if (wn_meter_warning(m)[0])
+        fprintf(stderr, "wattnet measure: warning: %s\n", wn_meter_warning(m));
+    if (strcmp(wn_meter_source(m), "estimate") == 0)
+        fprintf(stderr, "wattnet measure: warning: no energy meter measures "
+                "here; the figure is an ESTIMATE (CPU time x watts per core), "
+                "not a measurement\n");
+    rc = wn_meter_window_begin(m, &id);
+    if (rc) {
+        wn_meter_close(&m);
+        return cli_fail("measure", rc);
+    }
+    if (run_child(cmd, &code) != 0) {
+        wn_meter_close(&m);
+        return 1;
+    }
+    wn_energy e;
+    rc = wn_meter_window_end(m, id, &e);
+    wn_meter_close(&m);
+    if (rc) {
+        cli_fail("measure", rc);
+        return code ? code : 1;
+    }
+    if (!e.measured)
+        fprintf(stderr, "wattnet measure: warning: the window did not "
+                "measure (%s); no energy figure\n", e.flag);
+    FILE *f = json ? stdout : stderr;
+    if (output) {
+        f = fopen(output, "w");
+        if (!f) {
+            fprintf(stderr, "wattnet measure: %s: %s\n", output,
+                    strerror(errno));
+            return code ? code : 1;
+        }
+    }
+    if (json) {
+        char *s = report_json(cmd, code, &e);
+        if (s) {
+            fprintf(f, "%s\n", s);
+            cJSON_free(s);
+        } else {
+            fprintf(stderr, "wattnet measure: out of memory\n");
+        }
+    } else {
+        report_text(f, cmd, code, &e);
+    }
+    if (output && fclose(f) != 0)
+        fprintf(stderr, "wattnet measure: %s: write failed\n", output);
+    return code;
 }
