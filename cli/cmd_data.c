@@ -118,11 +118,9 @@ static int parse_args(int argc, char **argv, struct data_args *a)
                                        "(want 0..1)", optarg);
             break;
         default:
-            if (optopt)
-                return cli_usage_error("data", "bad or incomplete option "
-                                       "'-%c'", optopt);
-            return cli_usage_error("data", "unknown option '%s'",
-                                   argv[optind - 1]);
+            return cli_usage_error("data", "unknown option or missing value: "
+                                   "'%s'", optind > 0 && optind <= argc
+                                               ? argv[optind - 1] : "?");
         }
     }
     if (optind < argc)

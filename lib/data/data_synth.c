@@ -4,14 +4,16 @@
  *
  * A stand-in has the study dataset's rows, inputs, outputs and task.  The
  * inputs are uniform in [0, 1]; the labels come from a fixed random
- * "teacher" MLP (inputs -> 32 tanh units -> outputs) seeded by the name
- * and the caller's seed, so a trained network can beat chance clearly:
+ * "teacher" MLP (inputs -> 32 tanh units -> outputs; each hidden unit reads
+ * at most 64 distinct random inputs) seeded by the name and the caller's
+ * seed, so a trained network can beat chance clearly:
  *   multiclass  argmax of the teacher's outputs, each standardised over
  *               the rows first (so that the classes are about balanced);
  *   binary      1 when the teacher's output is above its median;
  *   regression  the teacher's output min-max scaled to [0, 1].
- * Workload: mnist is 70000 x 784 and sleep 105908 x 141; generation is one
- * pass of float multiply-adds, contiguous over the 32 hidden units.
+ * Workload: mnist is 70000 x 784 and sleep 105908 x 141.  The sparse first
+ * layer keeps the teacher at rows x 32 x 64 multiply-adds whatever the
+ * width, so the cost is mostly drawing the inputs (55M floats for mnist).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -23,6 +25,7 @@
 #include "data/data_internal.h"
 
 #define TEACHER_HIDDEN 32
+#define TEACHER_FAN_IN 64   /* inputs each hidden unit reads, at most */
 #define TEACHER_GAIN 5.0    /* pre-activation std about 1.4 for U(0,1) x */
 
 static uint64_t hash_name(const char *s)
@@ -117,34 +120,52 @@ int wn__data_synthetic(const wn_study_dataset *sd, uint64_t seed,
 {
     int rc;
     wn_dataset *d = NULL;
-    float *w1 = NULL, *o = NULL;   /* w1: (inputs, H); o: (rows, outputs) */
+    size_t *pick = NULL;   /* (H, fan): the inputs each hidden unit reads */
+    size_t *perm = NULL;   /* (inputs): scratch for drawing them */
+    float *w1 = NULL;      /* (H, fan) */
+    float *o = NULL;       /* (rows, outputs): the teacher's outputs */
     float b1[TEACHER_HIDDEN], w2[TEACHER_HIDDEN * 64], b2[64];
     wn_rng rng;
-    size_t in, k, H = TEACHER_HIDDEN;
+    size_t in, k, fan, H = TEACHER_HIDDEN;
 
     *out = NULL;
     in = sd->inputs;
     k = sd->outputs;
-    if (k > 64) {
-        rc = wn_seterr(WN_EUNSUPPORTED, "synthetic:%s: %zu outputs",
-                       sd->name, k);
+    fan = in < TEACHER_FAN_IN ? in : TEACHER_FAN_IN;
+    if (k > 64 || in == 0) {
+        rc = wn_seterr(WN_EUNSUPPORTED, "synthetic:%s: %zu inputs, %zu "
+                       "outputs", sd->name, in, k);
         goto out;
     }
     rc = wn__dataset_alloc(sd->name, sd->task, WN_SOURCE_SYNTHETIC, sd->rows,
                            in, k, &d);
     if (rc)
         goto out;
-    w1 = wn_malloc(in * H * sizeof(float));
+    pick = wn_malloc(H * fan * sizeof(size_t));
+    perm = wn_malloc(in * sizeof(size_t));
+    w1 = wn_malloc(H * fan * sizeof(float));
     o = wn_malloc(sd->rows * k * sizeof(float));
-    if (!w1 || !o) {
+    if (!pick || !perm || !w1 || !o) {
         rc = wn_seterr(WN_ENOMEM, "synthetic:%s: out of memory", sd->name);
         goto out;
     }
 
     /* the teacher, then the inputs, all from one seeded stream */
     wn__rng_seed(&rng, hash_name(sd->name) ^ (seed * 0x9e3779b97f4a7c15ULL));
-    double scale = TEACHER_GAIN / sqrt((double)in);
-    for (size_t i = 0; i < in * H; i++)
+    for (size_t j = 0; j < H; j++) {
+        /* fan distinct inputs: a partial Fisher-Yates shuffle */
+        for (size_t i = 0; i < in; i++)
+            perm[i] = i;
+        for (size_t t = 0; t < fan; t++) {
+            size_t u = t + (size_t)wn__rng_below(&rng, in - t);
+            size_t swap = perm[t];
+            perm[t] = perm[u];
+            perm[u] = swap;
+            pick[j * fan + t] = perm[t];
+        }
+    }
+    double scale = TEACHER_GAIN / sqrt((double)fan);
+    for (size_t i = 0; i < H * fan; i++)
         w1[i] = (float)(wn__rng_normal(&rng) * scale);
     for (size_t j = 0; j < H; j++)
         b1[j] = (float)(wn__rng_normal(&rng) * 0.5);
@@ -154,19 +175,19 @@ int wn__data_synthetic(const wn_study_dataset *sd, uint64_t seed,
         b2[j] = 0.0f;
     fill_uniform(&rng, d->x, sd->rows * in);
 
-    /* forward: h = tanh((x - 0.5) W1 + b1), o = h W2 + b2 */
+    /* forward: h_j = tanh(b1_j + sum_t w1[j,t] (x[pick[j,t]] - 0.5)),
+     * o = h W2 + b2 */
     for (size_t r = 0; r < sd->rows; r++) {
         const float *xr = d->x + r * in;
         float h[TEACHER_HIDDEN];
-        memcpy(h, b1, sizeof(h));
-        for (size_t i = 0; i < in; i++) {
-            float xi = xr[i] - 0.5f;
-            const float *wi = w1 + i * H;
-            for (size_t j = 0; j < TEACHER_HIDDEN; j++)
-                h[j] += xi * wi[j];
+        for (size_t j = 0; j < H; j++) {
+            const size_t *pj = pick + j * fan;
+            const float *wj = w1 + j * fan;
+            float acc = b1[j];
+            for (size_t t = 0; t < fan; t++)
+                acc += wj[t] * (xr[pj[t]] - 0.5f);
+            h[j] = tanhf(acc);
         }
-        for (size_t j = 0; j < H; j++)
-            h[j] = tanhf(h[j]);
         for (size_t c = 0; c < k; c++) {
             float acc = b2[c];
             for (size_t j = 0; j < H; j++)
@@ -180,6 +201,8 @@ int wn__data_synthetic(const wn_study_dataset *sd, uint64_t seed,
     *out = d;
     d = NULL;
 out:
+    wn_free(pick);
+    wn_free(perm);
     wn_free(w1);
     wn_free(o);
     wn_dataset_free(&d);
