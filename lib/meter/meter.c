@@ -409,7 +409,10 @@ static void sample_src(struct wn__meter_src *s, double t)
     }
 }
 
-static void sample_all(wn_meter *m, int force)
+/* Read the due sources (every one when force); returns the time stamp the
+ * readings carry, which window edges use so that seconds and joules cover
+ * the same interval. */
+static double sample_all(wn_meter *m, int force)
 {
     double t = wn__meter_now();
     for (size_t i = 0; i < m->n_src; i++) {
@@ -419,6 +422,7 @@ static void sample_all(wn_meter *m, int force)
             continue;
         sample_src(s, t);
     }
+    return t;
 }
 
 static void *sampler_main(void *arg)
@@ -736,10 +740,9 @@ int wn_meter_window_begin(wn_meter *m, int *id)
                        MAX_WINDOWS);
         goto out;
     }
-    sample_all(m, 1);
     struct window *win = &m->win[w];
     win->used = 1;
-    win->t0 = wn__meter_now();
+    win->t0 = sample_all(m, 1);
     size_t k = 0;
     for (size_t i = 0; i < m->n_src; i++)
         for (size_t j = 0; j < m->src[i]->n_dom; j++, k++) {
@@ -765,9 +768,8 @@ int wn_meter_window_end(wn_meter *m, int id, wn_energy *out)
         rc = wn_seterr(WN_ESTATE, "meter.c: window %d is not open", id);
         goto out;
     }
-    sample_all(m, 1);
+    double t1 = sample_all(m, 1);
     struct window *win = &m->win[id];
-    double t1 = wn__meter_now();
     memset(out, 0, sizeof *out);
     snprintf(out->source, sizeof out->source, "%s", m->source_name);
     out->is_estimate = m->is_estimate;
