@@ -1,0 +1,172 @@
+/*
+ * sweep.c - from a sweep spec to jobs in the queue: the cartesian product
+ * dataset x shape x depth x size, repeated, without the combinations whose
+ * size no network of the shape reaches (wn_shape_widths says so for the
+ * dataset's inputs and outputs), optionally shuffled with a seed, then
+ * stored as one sweep in one transaction.
+ *
+ * Order: repetition-major (every combination once before any is repeated),
+ * so a sweep stopped early still covers the grid.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <wattnet/wattnet.h>
+
+#include "core/rng.h"
+
+void wn_sweep_opts_default(wn_sweep_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->seed = 1;
+}
+
+void wn_sweep_plan_clear(wn_sweep_plan *p)
+{
+    if (!p)
+        return;
+    wn_free(p->jobs);
+    memset(p, 0, sizeof *p);
+}
+
+/* Inputs and outputs of a study dataset spec (NAME or synthetic:NAME);
+ * 0 when unknown (a path: not checked). */
+static int dataset_dims(const char *spec, size_t *inputs, size_t *outputs)
+{
+    const char *name = strncmp(spec, "synthetic:", 10) ? spec : spec + 10;
+    const wn_study_dataset *d = wn_study_dataset_find(name);
+    if (!d)
+        return 0;
+    *inputs = d->inputs;
+    *outputs = d->outputs;
+    return 1;
+}
+
+int wn_sweep_expand(const wn_sweep_spec *sp, const wn_sweep_opts *o,
+                    wn_sweep_plan *out)
+{
+    wn_sweep_opts defaults;
+    uint8_t *ok = NULL;
+    int rc = WN_OK;
+    if (!sp || !out)
+        return wn_seterr(WN_EINVAL, "sweep: NULL argument");
+    memset(out, 0, sizeof *out);
+    if (!o) {
+        wn_sweep_opts_default(&defaults);
+        o = &defaults;
+    }
+    size_t reps = o->repeat ? o->repeat : sp->repetitions;
+    if (reps == 0)
+        reps = 1;
+    size_t combos = sp->n_datasets * sp->n_shapes * sp->n_depths * sp->n_sizes;
+    if (combos == 0)
+        return wn_seterr(WN_EINVAL, "sweep: the spec has an empty axis");
+    ok = wn_calloc(combos, 1);
+    if (!ok) {
+        rc = wn_seterr(WN_ENOMEM, "sweep: out of memory");
+        goto out;
+    }
+    size_t good = 0, c = 0;
+    for (size_t d = 0; d < sp->n_datasets; d++) {
+        size_t in = 0, outs = 0;
+        int known = dataset_dims(sp->datasets[d], &in, &outs);
+        for (size_t s = 0; s < sp->n_shapes; s++)
+            for (size_t k = 0; k < sp->n_depths; k++)
+                for (size_t z = 0; z < sp->n_sizes; z++, c++) {
+                    size_t widths[WN_MAX_DEPTH];
+                    ok[c] = !known ||
+                            wn_shape_widths(in, outs, sp->shapes[s], sp->depths[k],
+                                            sp->sizes[z], widths, NULL) == WN_OK;
+                    good += ok[c];
+                }
+    }
+    wn_clearerr();
+    out->combos = combos;
+    out->skipped = combos - good;
+    if (good && reps > SIZE_MAX / good / sizeof(wn_job)) {
+        rc = wn_seterr(WN_EINVAL, "sweep: too many jobs");
+        goto out;
+    }
+    out->n_jobs = good * reps;
+    if (out->n_jobs == 0)
+        goto out;
+    out->jobs = wn_calloc(out->n_jobs, sizeof *out->jobs);
+    if (!out->jobs) {
+        rc = wn_seterr(WN_ENOMEM, "sweep: out of memory for %zu jobs", out->n_jobs);
+        goto out;
+    }
+    size_t j = 0;
+    for (size_t r = 0; r < reps; r++) {
+        c = 0;
+        for (size_t d = 0; d < sp->n_datasets; d++)
+            for (size_t s = 0; s < sp->n_shapes; s++)
+                for (size_t k = 0; k < sp->n_depths; k++)
+                    for (size_t z = 0; z < sp->n_sizes; z++, c++) {
+                        if (!ok[c])
+                            continue;
+                        wn_job *job = &out->jobs[j++];
+                        wn_run_spec *rs = &job->spec;
+                        snprintf(rs->dataset, sizeof rs->dataset, "%s", sp->datasets[d]);
+                        snprintf(rs->shape, sizeof rs->shape, "%s", sp->shapes[s]);
+                        rs->depth = sp->depths[k];
+                        rs->size = sp->sizes[z];
+                        rs->epochs = sp->epochs;
+                        rs->batch = sp->batch;
+                        rs->learning_rate = sp->learning_rate;
+                        rs->seed = o->seed + r;
+                        rs->threads = 0;
+                        job->repetition = (int)r;
+                    }
+    }
+    if (o->shuffle && out->n_jobs > 1) {
+        wn_rng rng;
+        wn__rng_seed(&rng, o->seed ^ 0x5eed5eedULL);
+        for (size_t i = out->n_jobs; i > 1; i--) {
+            size_t x = (size_t)wn__rng_below(&rng, i);
+            wn_job t = out->jobs[i - 1];
+            out->jobs[i - 1] = out->jobs[x];
+            out->jobs[x] = t;
+        }
+    }
+out:
+    wn_free(ok);
+    if (rc != WN_OK)
+        wn_sweep_plan_clear(out);
+    return rc;
+}
+
+int wn_sweep_enqueue(wn_store *s, const char *name, const wn_sweep_spec *sp,
+                     const wn_sweep_opts *o, wn_sweep_result *out)
+{
+    wn_sweep_plan plan;
+    wn_sweep_opts defaults;
+    char *json = NULL;
+    int64_t id = 0;
+    int rc = WN_OK;
+    memset(&plan, 0, sizeof plan);
+    if (!s || !name || !sp)
+        return wn_seterr(WN_EINVAL, "sweep: NULL argument");
+    if (!o) {
+        wn_sweep_opts_default(&defaults);
+        o = &defaults;
+    }
+    rc = wn_sweep_expand(sp, o, &plan);
+    if (rc != WN_OK)
+        goto out;
+    rc = wn_sweep_spec_to_json(sp, &json);
+    if (rc != WN_OK)
+        goto out;
+    rc = wn_store_sweep_add(s, name, json, o->seed, plan.jobs, plan.n_jobs, &id);
+    if (rc != WN_OK)
+        goto out;
+    if (out) {
+        out->sweep_id = id;
+        out->n_jobs = plan.n_jobs;
+        out->skipped = plan.skipped;
+    }
+out:
+    wn_free(json);
+    wn_sweep_plan_clear(&plan);
+    return rc;
+}
