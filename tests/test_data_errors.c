@@ -349,22 +349,27 @@ static void test_cli(void **state)
 static void test_fault_injection(void **state)
 {
     (void)state;
-    const char *p = write_text("fault.tsv.gz",
-                               "num\tcat\tmany\ttarget\n"
-                               "1\tred\t0.5\tA\n"
-                               "2\tgreen\t1.5\tB\n"
-                               "1\tblue\t2.5\tC\n"
-                               "2\tred\t3.5\tA\n");
+    /* numbers, strings (an id column that makes the string set grow), a
+     * min-max column and a string label */
+    static const char *const colour[3] = {"red", "green", "blue"};
+    char text[4096];
+    size_t n = (size_t)snprintf(text, sizeof text,
+                                "num\tcat\tid\tmany\ttarget\n");
+    for (int r = 0; r < 40; r++)
+        n += (size_t)snprintf(text + n, sizeof text - n,
+                              "%d\t%s\tid%d\t%d.5\t%c\n", r % 2 + 1,
+                              colour[r % 3], r, r, 'A' + r % 3);
+    const char *p = write_text("fault.tsv.gz", text);
     char path[256], out[256];
     snprintf(path, sizeof path, "%s", p);
     snprintf(out, sizeof out, "%s/fault.wndata", tmpdir);
     const char *const specs[] = {path, "synthetic:wine_quality_white"};
     for (int k = 0; k < 2; k++) {
-        long n, ok_runs = 0, fail_runs = 0;
-        for (n = 0; n < 10000; n++) {
+        long step, ok_runs = 0, fail_runs = 0;
+        for (step = 0; step < 10000; step++) {
             wn_dataset *d = NULL;
             wn_split s = {0};
-            wn_fault_alloc(n, 1);
+            wn_fault_alloc(step, 1);
             int rc = wn_dataset_load(specs[k], NULL, &d);
             if (rc == WN_OK)
                 rc = wn_split_make(d, 0.8, 1, &s);
@@ -374,8 +379,8 @@ static void test_fault_injection(void **state)
             wn_split_free(&s);
             wn_dataset_free(&d);
             if (rc != WN_OK && rc != WN_ENOMEM)
-                fail_msg("%s, fault after %ld: status %d (%s)", specs[k], n,
-                         rc, wn_errmsg());
+                fail_msg("%s, fault after %ld: status %d (%s)", specs[k],
+                         step, rc, wn_errmsg());
             if (rc == WN_ENOMEM) {
                 assert_true(hits > 0);
                 assert_true(strlen(wn_errmsg()) > 0);
@@ -388,10 +393,10 @@ static void test_fault_injection(void **state)
                 break;
             }
         }
-        assert_true(n < 10000);
+        assert_true(step < 10000);
         assert_true(fail_runs >= 5);   /* the walk did reach the loader */
-        print_message("%s: %ld allocation points, all failed cleanly\n",
-                      specs[k], fail_runs);
+        print_message("%s: %ld allocation points, all failed cleanly; "
+                      "%ld clean runs\n", specs[k], fail_runs, ok_runs);
     }
 }
 
