@@ -1,15 +1,112 @@
 /*
- * cmd_report.c - PLACEHOLDER: `wattnet report` is not built yet.  The module's
- * owner replaces this file.  It says so and fails, never pretends.
+ * cmd_report.c - `wattnet report`: one self-contained HTML file (inline
+ * SVG, no scripts, nothing from the network) about the runs in a database:
+ * summary, model cross-validation table and five charts.  Written temp
+ * then rename.
  */
+#include <getopt.h>
 #include <stdio.h>
+#include <string.h>
+
+#include <wattnet/wattnet.h>
+#include <wattnet/model.h>
+#include <wattnet/report.h>
 
 #include "cli.h"
 
+static void usage(FILE *f)
+{
+    fprintf(f,
+        "usage: wattnet report --db URL --out REPORT.html [--model MODEL.json]\n"
+        "                      [--hardware PROFILE.json]\n\n"
+        "Write one self-contained HTML report of the stored runs: energy (or,\n"
+        "without measured energy, time) per datum against working set with this\n"
+        "host's cache sizes, efficiency against size, predicted against measured\n"
+        "per model, cost to reach a test loss against size, a power trace, and\n"
+        "the model's cross-validation table.  Without --model the report fits\n"
+        "the models itself when there are enough runs.\n\n"
+        "  --db URL          SQLite file or postgresql:// URL\n"
+        "  --out FILE        HTML file to write (temp then rename)\n"
+        "  --model FILE      model file from 'wattnet fit'\n"
+        "  --hardware FILE   hardware profile for the cache lines (default:\n"
+        "                    this machine)\n");
+}
+
 int cmd_report(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "wattnet report: not implemented in this build\n");
-    return 2;
+    static const struct option longopts[] = {
+        {"db", required_argument, NULL, 'd'},
+        {"out", required_argument, NULL, 'o'},
+        {"model", required_argument, NULL, 'm'},
+        {"hardware", required_argument, NULL, 'w'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *db = NULL, *outp = NULL, *mpath = NULL, *hwpath = NULL;
+    int c, rc = 0, st;
+    wn_store *store = NULL;
+    wn_run_record *runs = NULL;
+    size_t n = 0;
+    wn_model *m = NULL;
+
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'd': db = optarg; break;
+        case 'o': outp = optarg; break;
+        case 'm': mpath = optarg; break;
+        case 'w': hwpath = optarg; break;
+        case 'h': usage(stdout); return 0;
+        default:
+            return cli_usage_error("report", "unknown or incomplete option "
+                                   "'%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return cli_usage_error("report", "unexpected argument '%s'",
+                               argv[optind]);
+    if (db == NULL || outp == NULL)
+        return cli_usage_error("report", "--db and --out are required");
+
+    wn_host host;
+    if ((st = wn_host_detect(&host)) != WN_OK)
+        return cli_fail("report", st);
+    wn_hw_profile hw;
+    wn_hw_profile_from_host(&host, &hw);
+    if (hwpath != NULL && (st = wn_hw_profile_load(hwpath, &hw)) != WN_OK)
+        return cli_fail("report", st);
+    if (mpath != NULL) {
+        m = wn_calloc(1, sizeof *m);
+        if (m == NULL)
+            return cli_fail("report", WN_ENOMEM);
+        if ((st = wn_model_load(mpath, m)) != WN_OK) {
+            rc = cli_fail("report", st);
+            goto out;
+        }
+    }
+    if ((st = wn_store_open(db, &store)) != WN_OK) {
+        rc = cli_fail("report", st);
+        goto out;
+    }
+    if ((st = wn_store_load_runs(store, &runs, &n)) != WN_OK) {
+        rc = cli_fail("report", st);
+        goto out;
+    }
+    wn_report_opts o;
+    memset(&o, 0, sizeof o);
+    o.model = m;
+    o.hw = &hw;
+    o.host = &host;
+    o.source = db;
+    if ((st = wn_report_write(runs, n, &o, outp)) != WN_OK) {
+        rc = cli_fail("report", st);
+        goto out;
+    }
+    printf("wrote %s (%zu runs)\n", outp, n);
+out:
+    wn_run_records_free(&runs, n);
+    wn_store_close(&store);
+    wn_free(m);
+    return rc;
 }
