@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
 #include <math.h>
@@ -650,54 +651,68 @@ static void test_from_arrays(void **state)
 
 /* ---- the real PMLB files against SPEC section 2 --------------------------- */
 
+static void check_shared_file(const char *dir, const char *name)
+{
+    const wn_study_dataset *sd = wn_study_dataset_find(name);
+    if (!sd)
+        fail_msg("%s/%s.tsv.gz is not a study dataset", dir, name);
+    wn_data_opts o = {0};
+    o.data_dir = dir;
+    wn_dataset *d = NULL;
+    int rc = wn_dataset_load(name, &o, &d);
+    if (rc)
+        fail_msg("%s: %s", name, wn_errmsg());
+    if (wn_dataset_source(d) != WN_SOURCE_FILE ||
+        wn_dataset_rows(d) != sd->rows || wn_dataset_inputs(d) != sd->inputs ||
+        wn_dataset_outputs(d) != sd->outputs || wn_dataset_task(d) != sd->task)
+        fail_msg("%s: %zu rows, %zu inputs, %zu outputs, %s; SPEC says "
+                 "%zu, %zu, %zu, %s", name, wn_dataset_rows(d),
+                 wn_dataset_inputs(d), wn_dataset_outputs(d),
+                 wn_task_name(wn_dataset_task(d)), sd->rows, sd->inputs,
+                 sd->outputs, wn_task_name(sd->task));
+    /* every input in [0, 1], and every input column reaches 0 and 1 */
+    for (size_t c = 0; c < sd->inputs; c++) {
+        float lo = 1, hi = 0;
+        for (size_t r = 0; r < sd->rows; r++) {
+            float v = X(d, r, c);
+            if (!(v >= 0.0f && v <= 1.0f))
+                fail_msg("%s: x[%zu][%zu] = %g", name, r, c, v);
+            lo = fminf(lo, v);
+            hi = fmaxf(hi, v);
+        }
+        if (lo != 0.0f || hi != 1.0f)
+            fail_msg("%s: input %zu spans [%g, %g]", name, c, lo, hi);
+    }
+    check_labels(d, 0);
+    print_message("%s: %zu x %zu -> %zu %s, as in SPEC\n", name, sd->rows,
+                  sd->inputs, sd->outputs, wn_task_name(sd->task));
+    wn_dataset_free(&d);
+}
+
+/* Every NAME.tsv.gz in $WN_SHARED_DIR/datasets against the SPEC table. */
 static void test_shared_files_match_spec(void **state)
 {
     (void)state;
-    static const char *const names[] = {"505_tecator", "529_pollen",
-                                        "537_houses", "adult", "banana",
-                                        "connect_4", "nursery", "sleep"};
     char dir[512];
     snprintf(dir, sizeof dir, "%s/datasets", WN_SHARED_DIR);
-    if (access(dir, R_OK) != 0) {
+    DIR *dp = opendir(dir);
+    if (!dp) {
         print_message("SKIP: %s is absent: real datasets not checked\n", dir);
         skip();
     }
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        const wn_study_dataset *sd = wn_study_dataset_find(names[i]);
-        assert_non_null(sd);
-        wn_data_opts o = {0};
-        o.data_dir = dir;
-        wn_dataset *d = NULL;
-        int rc = wn_dataset_load(names[i], &o, &d);
-        if (rc)
-            fail_msg("%s: %s", names[i], wn_errmsg());
-        if (wn_dataset_source(d) != WN_SOURCE_FILE ||
-            wn_dataset_rows(d) != sd->rows ||
-            wn_dataset_inputs(d) != sd->inputs ||
-            wn_dataset_outputs(d) != sd->outputs ||
-            wn_dataset_task(d) != sd->task)
-            fail_msg("%s: %zu rows, %zu inputs, %zu outputs, %s; SPEC says "
-                     "%zu, %zu, %zu, %s", names[i], wn_dataset_rows(d),
-                     wn_dataset_inputs(d), wn_dataset_outputs(d),
-                     wn_task_name(wn_dataset_task(d)), sd->rows, sd->inputs,
-                     sd->outputs, wn_task_name(sd->task));
-        /* every value in [0, 1]; every min-max column reaches 0 and 1 */
-        size_t n = sd->rows * sd->inputs;
-        for (size_t j = 0; j < n; j++)
-            if (!(wn_dataset_x(d)[j] >= 0.0f && wn_dataset_x(d)[j] <= 1.0f))
-                fail_msg("%s: x[%zu] = %g", names[i], j, wn_dataset_x(d)[j]);
-        for (size_t c = 0; c < sd->inputs; c++) {
-            float lo = 1, hi = 0;
-            for (size_t r = 0; r < sd->rows; r++) {
-                lo = fminf(lo, X(d, r, c));
-                hi = fmaxf(hi, X(d, r, c));
-            }
-            if (lo != 0.0f || hi != 1.0f)
-                fail_msg("%s: input %zu spans [%g, %g]", names[i], c, lo, hi);
-        }
-        check_labels(d, 0);
-        wn_dataset_free(&d);
+    size_t checked = 0;
+    for (struct dirent *e; (e = readdir(dp));) {
+        size_t n = strlen(e->d_name);
+        if (n <= 7 || strcmp(e->d_name + n - 7, ".tsv.gz") != 0)
+            continue;
+        char name[256];
+        snprintf(name, sizeof name, "%.*s", (int)(n - 7), e->d_name);
+        check_shared_file(dir, name);
+        checked++;
     }
+    closedir(dp);
+    print_message("%zu real datasets checked\n", checked);
+    assert_true(checked > 0);
 }
 
 int main(void)
