@@ -229,11 +229,14 @@ void wn__chart_svg(struct wn_sbuf *b, const struct wn_chart *c)
         if (!isfinite(x) || x < ax.lo || x > ax.hi)
             continue;
         double px = PX(x);
+        int left = px > ML + pw - 70;   /* label left of a line near the edge */
         wn__sbuf_printf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
                         "y2=\"%.1f\" stroke=\"#555\" stroke-dasharray=\"5 4\"/>"
                         "<text x=\"%.1f\" y=\"%.1f\" fill=\"#555\" "
-                        "font-size=\"11\">", px, MT, px, MT + ph, px + 3,
-                        MT + 12 + 12.0 * (double)(v % 2));
+                        "font-size=\"11\" text-anchor=\"%s\">", px, MT, px,
+                        MT + ph, left ? px - 3 : px + 3,
+                        MT + 12 + 12.0 * (double)(v % 2),
+                        left ? "end" : "start");
         wn__sbuf_escape(b, c->vline_label[v]);
         wn__sbuf_puts(b, "</text>\n");
     }

@@ -281,8 +281,8 @@ static void chart_working_set(struct wn_sbuf *b, const struct ctx *c,
     } else {
         wn__sbuf_printf(b, "Across %zu runs the per-datum %s spans %.3g to "
                         "%.3g %s (%.0f&times;); per FLOP, the %zu runs whose "
-                        "working set spills to %s cost %.2f&times; the median "
-                        "of the %zu runs whose set fits in %s.", nok, c->qty,
+                        "working set only fits in %s cost %.2f&times; the "
+                        "median of the %zu runs whose set fits in %s.", nok, c->qty,
                         lo, hi, c->unit, hi / lo, cnt[last],
                         level_label(&c->hw, last), med[last] / med[first],
                         cnt[first], level_label(&c->hw, first));
