@@ -39,9 +39,11 @@ static const char usage_text[] =
     "  --json               machine-readable output (info, list)\n"
     "  --data-dir D         look for NAME.tsv.gz in D first\n"
     "  --target NAME        label column (default: target)\n"
-    "  --data-seed S        seed of a synthetic stand-in (default 0)\n"
+    "  --seed K             split seed (export), and the stand-in's seed\n"
+    "                       unless --data-seed (default 1, like `wattnet\n"
+    "                       train --seed`)\n"
+    "  --data-seed S        seed of a synthetic stand-in (default: --seed)\n"
     "  --out FILE           export: the file to write\n"
-    "  --seed K             export: split seed (default 1)\n"
     "  --train-fraction F   export: training fraction (default 0.8)\n"
     "  -h, --help           this text\n";
 
@@ -49,6 +51,7 @@ struct data_args {
     const char *spec;
     const char *out;
     int json;
+    int data_seed_set;
     unsigned long long seed;
     double fraction;
     wn_data_opts opts;
@@ -103,6 +106,7 @@ static int parse_args(int argc, char **argv, struct data_args *a)
             if (cli_parse_u64(optarg, &u))
                 return cli_usage_error("data", "bad --data-seed '%s'", optarg);
             a->opts.seed = u;
+            a->data_seed_set = 1;
             break;
         case OPT_OUT:
             a->out = optarg;
@@ -123,6 +127,9 @@ static int parse_args(int argc, char **argv, struct data_args *a)
                                                ? argv[optind - 1] : "?");
         }
     }
+    /* like `wattnet train`, which passes its --seed to the loader */
+    if (!a->data_seed_set)
+        a->opts.seed = a->seed;
     if (optind < argc)
         a->spec = argv[optind++];
     if (optind < argc)

@@ -340,6 +340,21 @@ static void test_cli(void **state)
     wn_dataset_free(&d);
     snprintf(args, sizeof args, "cmp -s '%s' '%s'", lib_path, cli_path);
     assert_int_equal(system(args), 0);
+
+    /* a stand-in: --seed K is the split seed and the stand-in's seed, as
+     * for `wattnet train --seed K` */
+    snprintf(args, sizeof args, "export synthetic:banana --out '%s' --seed 4",
+             cli_path);
+    assert_int_equal(run_cli(args, err, sizeof err, out, sizeof out), 0);
+    wn_data_opts o = {0};
+    o.seed = 4;
+    assert_int_equal(wn_dataset_load("synthetic:banana", &o, &d), WN_OK);
+    assert_int_equal(wn_split_make(d, 0.8, 4, &s), WN_OK);
+    assert_int_equal(wn_dataset_export(d, &s, lib_path), WN_OK);
+    wn_split_free(&s);
+    wn_dataset_free(&d);
+    snprintf(args, sizeof args, "cmp -s '%s' '%s'", lib_path, cli_path);
+    assert_int_equal(system(args), 0);
 }
 
 /* ---- allocation fault injection ------------------------------------------- */
