@@ -206,55 +206,27 @@ int wn__net_forward(struct wn__net *net, size_t rows)
         } else
             wn__mm_forward_naive(net->h[k], in, net->W[k], net->b[k], rows, n, m,
                                  hidden);
-        if (net->residual[k]) {
-            /* a[k] (rows, m) = h[k] + a[k-1] */
-            float *restrict a = net->a[k];
-            const float *restrict h = net->h[k];
-            for (size_t i = 0; i < rows * m; i++)
-                a[i] = h[i] + in[i];
-        }
+        if (net->residual[k])   /* a[k] (rows, m) = h[k] + a[k-1] */
+            wn__k_add(net->a[k], net->h[k], in, rows * m);
     }
     return WN_OK;
 }
 
 /* ---- Backward ----------------------------------------------------------- */
 
-/* Hidden layer k: t = g[k] (+ g[k+1] when the skip into k+1 exists);
- * a residual layer keeps t in g[k] for the skip below it; dz[k] = t where
- * h[k] > 0 else 0; db[k] = column sums of dz[k]. */
+/* Hidden layer k: g[k] += g[k+1] when the skip into k+1 exists (the total
+ * dL/da[k], kept for the skip below a residual layer); dz[k] = g[k] where
+ * h[k] > 0 else 0; db[k] = column sums of dz[k].  dz[k] is g[k] itself
+ * unless k is residual. */
 static void hidden_grad(struct wn__net *net, size_t k, size_t rows)
 {
     size_t m = net->widths[k];
-    float *g = net->g[k];
-    float *dz = net->dz[k];
-    const float *h = net->h[k];
-    const float *skip = net->residual[k + 1] ? net->g[k + 1] : NULL;
-    float *restrict db = net->db[k];
-    int keep = net->residual[k];
-
-    memset(db, 0, m * sizeof(float));
-    for (size_t r = 0; r < rows; r++) {
-        float *gr = g + r * m, *dzr = dz + r * m;
-        const float *hr = h + r * m;
-        if (skip) {
-            const float *sr = skip + r * m;
-            if (keep)
-                for (size_t j = 0; j < m; j++)
-                    gr[j] += sr[j];
-            for (size_t j = 0; j < m; j++) {
-                float t = keep ? gr[j] : gr[j] + sr[j];
-                float d = hr[j] > 0.0f ? t : 0.0f;
-                dzr[j] = d;
-                db[j] += d;
-            }
-        } else {
-            for (size_t j = 0; j < m; j++) {
-                float d = hr[j] > 0.0f ? gr[j] : 0.0f;
-                dzr[j] = d;
-                db[j] += d;
-            }
-        }
-    }
+    if (net->residual[k + 1])
+        wn__k_add_inplace(net->g[k], net->g[k + 1], rows * m);
+    if (net->dz[k] == net->g[k])
+        wn__k_relu_grad_inplace(net->g[k], net->h[k], net->db[k], rows, m);
+    else
+        wn__k_relu_grad(net->dz[k], net->g[k], net->h[k], net->db[k], rows, m);
 }
 
 int wn__net_backward(struct wn__net *net, size_t rows)
@@ -268,14 +240,8 @@ int wn__net_backward(struct wn__net *net, size_t rows)
         const float *in = kk == 0 ? net->x : net->a[kk - 1];
         if (kk + 1 < L)
             hidden_grad(net, kk, rows);
-        else {
-            float *restrict db = net->db[kk];
-            const float *dz = net->dz[kk];
-            memset(db, 0, m * sizeof(float));
-            for (size_t r = 0; r < rows; r++)
-                for (size_t j = 0; j < m; j++)
-                    db[j] += dz[r * m + j];
-        }
+        else
+            wn__k_colsum(net->db[kk], net->dz[kk], rows, m);
         if (net->backend == WN__NN_DNNL) {
             rc = wn__dnnl_backward_weights(net, kk, rows);
             if (rc == WN_OK && kk > 0)
@@ -303,21 +269,6 @@ void wn__net_adam(struct wn__net *net)
     /* PyTorch: p -= lr / bc1 * m / (sqrt(v) / sqrt(bc2) + eps) */
     const float step_size = (float)((double)net->lr / bc1);
     const float inv_sqrt_bc2 = (float)(1.0 / sqrt(bc2));
-    const float b1 = net->beta1, b2 = net->beta2, eps = net->eps;
-    const float c1 = 1.0f - b1, c2 = 1.0f - b2;
-    float *restrict p = net->flat_params;
-    const float *restrict g = net->grads;
-    float *restrict m = net->adam_m;
-    float *restrict v = net->adam_v;
-    const long n = (long)net->n_flat;
-
-#pragma omp parallel for schedule(static) if (n > 65536)
-    for (long i = 0; i < n; i++) {
-        float gi = g[i];
-        float mi = b1 * m[i] + c1 * gi;
-        float vi = b2 * v[i] + c2 * gi * gi;
-        m[i] = mi;
-        v[i] = vi;
-        p[i] -= step_size * mi / (sqrtf(vi) * inv_sqrt_bc2 + eps);
-    }
+    wn__k_adam(net->flat_params, net->grads, net->adam_m, net->adam_v, net->n_flat,
+               net->beta1, net->beta2, step_size, inv_sqrt_bc2, net->eps);
 }

@@ -2,17 +2,21 @@
  * net.h - the MLP of a training run (private to lib/nn): its memory, its
  * forward and backward passes and its Adam step.
  *
- * Layout (llm.c style): layer k has weights W[k] (fan_in, width) row-major
- * and bias b[k] (width).  All parameters live in ONE 64-byte aligned
+ * Layout (llm.c style): layer k has weights W[k] (width, fan_in) row-major
+ * (PyTorch's nn.Linear layout) and bias b[k] (width).  All parameters live in ONE 64-byte aligned
  * allocation, [W0 b0 W1 b1 ...], each tensor padded to 16 floats; the
  * gradients and Adam's two moments share that layout in a second
  * allocation, so the Adam update is one flat loop.  Activations for `batch`
  * rows are a third allocation.  Nothing is allocated per step.
  *
  * Forward, rows r <= batch, input x (r, inputs) in net->x:
- *   hidden k:  h[k] = relu(a[k-1] W[k] + b[k])        a[-1] = x
+ *   hidden k:  h[k] = relu(a[k-1] W[k]^T + b[k])      a[-1] = x
  *              a[k] = h[k] + a[k-1] if residual(k), else a[k] = h[k]
- *   output:    h[L-1] = a[L-2] W[L-1] + b[L-1]        (logits)
+ *   output:    h[L-1] = a[L-2] W[L-1]^T + b[L-1]      (logits)
+ * Backward: dW[k] (m, n) = dz[k]^T a[k-1];  g[k-1] (r, n) = dz[k] W[k].
+ * The (width, fan_in) layout measured faster than (fan_in, width) for every
+ * layer shape of the benchmark (much faster for dW of narrow layers, which
+ * becomes a GEMM with the long fan_in as its N).
  * residual(k) holds for 0 < k < L-1 in a rectangle_residual net.
  *
  * Two backends compute the matmuls: WN__NN_DNNL (oneDNN primitives made
@@ -123,23 +127,43 @@ void wn__loss_eval(wn_task task, const float *z, const float *y, size_t rows,
 int wn__dnnl_create(struct wn__net *net);
 void wn__dnnl_free(struct wn__net *net);
 int wn__dnnl_prepare(struct wn__net *net, size_t rows, int backward);
-/* y = act(x W + b) for layer k on the plan of `rows` rows. */
+/* h[k] = act(in W[k]^T + b[k]) for layer k on the plan of `rows` rows. */
 int wn__dnnl_forward_layer(struct wn__net *net, size_t k, size_t rows);
-/* dW[k] = a[k-1]^T dz[k] */
+/* dW[k] = dz[k]^T a[k-1] */
 int wn__dnnl_backward_weights(struct wn__net *net, size_t k, size_t rows);
-/* g[k-1] = dz[k] W[k]^T, k >= 1 */
+/* g[k-1] = dz[k] W[k], k >= 1 */
 int wn__dnnl_backward_data(struct wn__net *net, size_t k, size_t rows);
 
 /* ---- net_naive.c: plain-C reference kernels ----------------------------- */
-/* out (rows, m) = act(in (rows, n) . W (n, m) + b (m)); relu: 0/1. */
+/* out (rows, m) = act(in (rows, n) . W^T + b (m)), W (m, n); relu: 0/1. */
 void wn__mm_forward_naive(float *out, const float *in, const float *W,
                           const float *b, size_t rows, size_t n, size_t m,
                           int relu);
-/* dW (n, m) = in^T (n, rows) . dz (rows, m) */
+/* dW (m, n) = dz^T (m, rows) . in (rows, n) */
 void wn__mm_backward_weights_naive(float *dW, const float *in, const float *dz,
                                    size_t rows, size_t n, size_t m);
-/* din (rows, n) = dz (rows, m) . W^T (m, n) */
+/* din (rows, n) = dz (rows, m) . W (m, n) */
 void wn__mm_backward_data_naive(float *din, const float *dz, const float *W,
                                 size_t rows, size_t n, size_t m);
+
+/* ---- kernels.c: elementwise loops (vectorised, see there) --------------- */
+/* x (rows, inputs), y (rows, outputs) <- rows idx[0..rows) of X, Y. */
+void wn__k_gather(float *x, float *y, const float *X, const float *Y,
+                  const size_t *idx, size_t rows, size_t inputs, size_t outputs);
+/* out[i] = a[i] + b[i] */
+void wn__k_add(float *out, const float *a, const float *b, size_t n);
+/* g[i] += skip[i] */
+void wn__k_add_inplace(float *g, const float *skip, size_t n);
+/* g (rows, m) <- g where h > 0 else 0; db (m) <- column sums of that. */
+void wn__k_relu_grad_inplace(float *g, const float *h, float *db, size_t rows,
+                             size_t m);
+/* dz <- g where h > 0 else 0; db <- column sums of dz. */
+void wn__k_relu_grad(float *dz, const float *g, const float *h, float *db,
+                     size_t rows, size_t m);
+/* db (m) <- column sums of dz (rows, m). */
+void wn__k_colsum(float *db, const float *dz, size_t rows, size_t m);
+/* Adam over n floats (PyTorch's form, see net.c). */
+void wn__k_adam(float *p, const float *g, float *m, float *v, size_t n, float b1,
+                float b2, float step_size, float inv_sqrt_bc2, float eps);
 
 #endif /* WN_NN_NET_H */

@@ -4,10 +4,11 @@
  *
  * A "plan" holds, for one row count r (the full batch, the last partial
  * training batch, the last partial test batch), per layer k:
- *   fwd[k]  h[k] (r, m) = act(in (r, n) . W[k] (n, m) + b[k])   bias and,
- *           for hidden layers, ReLU fused (eltwise post-op)
- *   bww[k]  dW[k] (n, m) = in^T (n, r) . dz[k] (r, m)  (in^T: strides 1, n)
- *   bwd[k]  g[k-1] (r, n) = dz[k] (r, m) . W[k]^T (m, n)  (strides 1, m)
+ *   fwd[k]  h[k] (r, m) = act(in (r, n) . W[k]^T (n, m) + b[k])  bias and,
+ *           for hidden layers, ReLU fused (eltwise post-op); W[k] is
+ *           (m, n) row-major, so W^T is a (n, m) view with strides (1, n)
+ *   bww[k]  dW[k] (m, n) = dz[k]^T (m, r) . in (r, n)   (dz^T: strides 1, m)
+ *   bwd[k]  g[k-1] (r, n) = dz[k] (r, m) . W[k] (m, n)
  * with the memory objects bound to the net's fixed buffers and the argument
  * arrays filled in, so a step is just dnnl_primitive_execute calls: no
  * descriptor, memory object or allocation per step.  Scratchpads are in
@@ -213,7 +214,7 @@ static int make_forward(struct wn__net *net, struct plan *pl)
         size_t n = net->fan_in[k], m = net->widths[k];
         dnnl_memory_desc_t src, wei, bias, dst;
         float *in = k == 0 ? net->x : net->a[k - 1];
-        if (md2(&src, r, n, 0) || md2(&wei, n, m, 0) || md2(&bias, 1, m, 0) ||
+        if (md2(&src, r, n, 0) || md2(&wei, n, m, 1) || md2(&bias, 1, m, 0) ||
             md2(&dst, r, m, 0))
             return wn_seterr(WN_EBACKEND, "oneDNN: memory descriptor for layer %zu", k);
         rc = make_matmul(net->dnnl, &pl->op[OP_FWD][k], &src, in, &wei, net->W[k],
@@ -228,15 +229,15 @@ static int make_backward(struct wn__net *net, struct plan *pl)
     size_t r = pl->rows;
     for (size_t k = 0; k < net->depth && rc == WN_OK; k++) {
         size_t n = net->fan_in[k], m = net->widths[k];
-        dnnl_memory_desc_t inT, dz, dW, WT, gin;
+        dnnl_memory_desc_t dzT, in_md, dW, dz, W, gin;
         float *in = k == 0 ? net->x : net->a[k - 1];
-        if (md2(&inT, n, r, 1) || md2(&dz, r, m, 0) || md2(&dW, n, m, 0) ||
-            md2(&WT, m, n, 1) || md2(&gin, r, n, 0))
+        if (md2(&dzT, m, r, 1) || md2(&in_md, r, n, 0) || md2(&dW, m, n, 0) ||
+            md2(&dz, r, m, 0) || md2(&W, m, n, 0) || md2(&gin, r, n, 0))
             return wn_seterr(WN_EBACKEND, "oneDNN: memory descriptor for layer %zu", k);
-        rc = make_matmul(net->dnnl, &pl->op[OP_BWW][k], &inT, in, &dz, net->dz[k],
+        rc = make_matmul(net->dnnl, &pl->op[OP_BWW][k], &dzT, net->dz[k], &in_md, in,
                          NULL, NULL, &dW, net->dW[k], 0);
         if (rc == WN_OK && k > 0)
-            rc = make_matmul(net->dnnl, &pl->op[OP_BWD][k], &dz, net->dz[k], &WT,
+            rc = make_matmul(net->dnnl, &pl->op[OP_BWD][k], &dz, net->dz[k], &W,
                              net->W[k], NULL, NULL, &gin, net->g[k - 1], 0);
     }
     return rc;

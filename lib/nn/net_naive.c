@@ -13,7 +13,7 @@ void wn__mm_forward_naive(float *out, const float *in, const float *W,
         for (size_t j = 0; j < m; j++) {
             double s = b[j];
             for (size_t i = 0; i < n; i++)
-                s += (double)in[r * n + i] * (double)W[i * m + j];
+                s += (double)in[r * n + i] * (double)W[j * n + i];
             float v = (float)s;
             out[r * m + j] = relu && v < 0.0f ? 0.0f : v;
         }
@@ -27,7 +27,7 @@ void wn__mm_backward_weights_naive(float *dW, const float *in, const float *dz,
             double s = 0.0;
             for (size_t r = 0; r < rows; r++)
                 s += (double)in[r * n + i] * (double)dz[r * m + j];
-            dW[i * m + j] = (float)s;
+            dW[j * n + i] = (float)s;
         }
 }
 
@@ -38,7 +38,7 @@ void wn__mm_backward_data_naive(float *din, const float *dz, const float *W,
         for (size_t i = 0; i < n; i++) {
             double s = 0.0;
             for (size_t j = 0; j < m; j++)
-                s += (double)dz[r * m + j] * (double)W[i * m + j];
+                s += (double)dz[r * m + j] * (double)W[j * n + i];
             din[r * n + i] = (float)s;
         }
 }

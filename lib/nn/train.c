@@ -58,18 +58,6 @@ static double now_s(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* Copy rows idx[0..rows) of X (., inputs) and Y (., outputs) into the
- * net's contiguous batch buffers. */
-static void gather(struct wn__net *net, const float *X, const float *Y,
-                   const size_t *idx, size_t rows)
-{
-    size_t in = net->inputs, out = net->widths[net->depth - 1];
-    for (size_t r = 0; r < rows; r++) {
-        memcpy(net->x + r * in, X + idx[r] * in, in * sizeof(float));
-        memcpy(net->y + r * out, Y + idx[r] * out, out * sizeof(float));
-    }
-}
-
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -120,7 +108,7 @@ static int train_epoch(struct wn__net *net, const float *X, const float *Y,
     double loss_sum = 0.0;
     for (size_t s = 0; s < n_train; s += B) {
         size_t rows = n_train - s < B ? n_train - s : B;
-        gather(net, X, Y, order + s, rows);
+        wn__k_gather(net->x, net->y, X, Y, order + s, rows, net->inputs, outputs);
         rc = wn__net_forward(net, rows);
         if (rc != WN_OK)
             return rc;
@@ -145,7 +133,7 @@ static int test_epoch(struct wn__net *net, const float *X, const float *Y,
     struct wn__eval_sums acc = {0};
     for (size_t s = 0; s < n_test; s += B) {
         size_t rows = n_test - s < B ? n_test - s : B;
-        gather(net, X, Y, test_idx + s, rows);
+        wn__k_gather(net->x, net->y, X, Y, test_idx + s, rows, net->inputs, outputs);
         rc = wn__net_forward(net, rows);
         if (rc != WN_OK)
             return rc;
