@@ -1,15 +1,99 @@
 /*
- * cmd_status.c - PLACEHOLDER: `wattnet status` is not built yet.  The module's
- * owner replaces this file.  It says so and fails, never pretends.
+ * cmd_status.c - `wattnet status`: the queue's counts, the finishing rate,
+ * the time left and the joules measured so far.
  */
+#include <getopt.h>
 #include <stdio.h>
+
+#include <cjson/cJSON.h>
+#include <wattnet/wattnet.h>
 
 #include "cli.h"
 
+static void usage(FILE *f)
+{
+    fprintf(f,
+        "usage: wattnet status --db URL [--json]\n\n"
+        "Jobs queued, running, done and failed; runs per hour (jobs finished in\n"
+        "the last hour); ETA in seconds; joules measured so far (null when\n"
+        "nothing was measured; estimates are reported apart).\n");
+}
+
+static void add_opt(cJSON *o, const char *k, int has, double v)
+{
+    if (has)
+        cJSON_AddNumberToObject(o, k, v);
+    else
+        cJSON_AddNullToObject(o, k);
+}
+
 int cmd_status(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "wattnet status: not implemented in this build\n");
-    return 2;
+    static const struct option longopts[] = {
+        {"db", required_argument, NULL, 'd'},
+        {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *db = NULL;
+    int json = 0, c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'd': db = optarg; break;
+        case 'j': json = 1; break;
+        case 'h': usage(stdout); return 0;
+        default:
+            return cli_usage_error("status", "unknown or incomplete option '%s'",
+                                   argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return cli_usage_error("status", "unexpected argument '%s'", argv[optind]);
+    if (!db)
+        return cli_usage_error("status", "--db URL is required");
+    wn_store *s = NULL;
+    wn_queue_status q;
+    int st = wn_store_open(db, &s);
+    if (st == WN_OK)
+        st = wn_store_queue_status(s, &q);
+    wn_store_close(&s);
+    if (st != WN_OK)
+        return cli_fail("status", st);
+    if (json) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "queued", (double)q.queued);
+        cJSON_AddNumberToObject(o, "running", (double)q.running);
+        cJSON_AddNumberToObject(o, "done", (double)q.done);
+        cJSON_AddNumberToObject(o, "failed", (double)q.failed);
+        cJSON_AddNumberToObject(o, "runs", (double)q.runs);
+        add_opt(o, "runs_per_hour", q.has_rate, q.runs_per_hour);
+        add_opt(o, "eta_seconds", q.has_eta, q.eta_s);
+        add_opt(o, "joules", q.has_joules, q.joules);
+        cJSON_AddNumberToObject(o, "measured_runs", (double)q.measured_runs);
+        add_opt(o, "estimated_joules", q.has_estimated, q.estimated_joules);
+        char *txt = cJSON_Print(o);
+        if (txt)
+            printf("%s\n", txt);
+        cJSON_free(txt);
+        cJSON_Delete(o);
+        return 0;
+    }
+    printf("jobs: %lld queued, %lld running, %lld done, %lld failed\n",
+           (long long)q.queued, (long long)q.running, (long long)q.done,
+           (long long)q.failed);
+    printf("runs stored: %lld\n", (long long)q.runs);
+    if (q.has_rate)
+        printf("rate: %.1f runs/hour, ETA %.0f s\n", q.runs_per_hour, q.eta_s);
+    else
+        printf("rate: - (no job finished in the last hour)\n");
+    if (q.has_joules)
+        printf("energy measured: %.1f J over %lld runs\n", q.joules,
+               (long long)q.measured_runs);
+    else
+        printf("energy measured: none\n");
+    if (q.has_estimated)
+        printf("energy estimated (not measured): %.1f J\n", q.estimated_joules);
+    return 0;
 }

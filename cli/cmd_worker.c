@@ -1,15 +1,209 @@
 /*
- * cmd_worker.c - PLACEHOLDER: `wattnet worker` is not built yet.  The module's
- * owner replaces this file.  It says so and fails, never pretends.
+ * cmd_worker.c - `wattnet worker`: claim and run queued jobs until nothing
+ * is queued or running.  N local worker processes, optionally pinned to
+ * cores.  On a terminal a progress bar with ETA is drawn on stderr;
+ * otherwise each finished job prints one line on stderr.  `wattnet run`
+ * calls this command after enqueueing its preset.
  */
+#include <getopt.h>
+#include <math.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <wattnet/wattnet.h>
+#include <wattnet/sweep.h>
 
 #include "cli.h"
 
+static void usage(FILE *f)
+{
+    fprintf(f,
+        "usage: wattnet worker --db URL [--workers N] [--pin] [--threads T]\n"
+        "                      [--lease-seconds S] [--max-attempts K]\n"
+        "                      [--data-dir D] [--meter SOURCE] [--json]\n\n"
+        "Claim jobs from the database's queue and run them until nothing is\n"
+        "queued or running.  Each claim is a lease renewed by a heartbeat; a\n"
+        "job whose worker died returns to the queue when its lease expires.\n"
+        "Failed attempts are kept with their error and retried.\n\n"
+        "  --db URL            SQLite file or postgresql:// URL\n"
+        "  --workers N         local worker processes (default 1)\n"
+        "  --pin               pin worker i to core i, one thread per job\n"
+        "  --threads T         threads per job when not pinned (default: cores\n"
+        "                      divided among the workers)\n"
+        "  --lease-seconds S   lease length (default 60)\n"
+        "  --max-attempts K    attempts before a job is failed (default 3)\n"
+        "  --data-dir D        where NAME.tsv.gz datasets are looked up\n"
+        "  --meter SOURCE      auto (default) | rapl | perf | nvml | ipmi |\n"
+        "                      redfish | estimate\n"
+        "  --json              print the final counts as JSON on stdout\n");
+}
+
+struct ui {
+    int tty;
+    int json;
+    double t0;
+    int drew;
+};
+
+static void fmt_duration(char *buf, size_t cap, double s)
+{
+    if (!(s >= 0) || !isfinite(s))
+        snprintf(buf, cap, "?");
+    else if (s < 60)
+        snprintf(buf, cap, "%.0fs", s);
+    else if (s < 3600)
+        snprintf(buf, cap, "%dm%02ds", (int)(s / 60), (int)fmod(s, 60));
+    else
+        snprintf(buf, cap, "%dh%02dm", (int)(s / 3600), (int)fmod(s / 60, 60));
+}
+
+/* In each worker process, after each attempt. */
+static void on_job(void *user, int worker, const wn_job *job, int status,
+                   const char *error, double seconds)
+{
+    struct ui *ui = user;
+    if (ui->tty && status == WN_OK)
+        return;   /* the bar shows it */
+    if (status == WN_OK)
+        fprintf(stderr,
+                "worker %d: job %lld done in %.2fs: %s %s depth %zu size %llu\n",
+                worker, (long long)job->job_id, seconds, job->spec.dataset,
+                job->spec.shape, job->spec.depth, (unsigned long long)job->spec.size);
+    else if (status == WN_ESTATE)
+        fprintf(stderr, "worker %d: job %lld was finished by another worker\n",
+                worker, (long long)job->job_id);
+    else
+        fprintf(stderr, "%sworker %d: job %lld attempt %d failed: %s\n",
+                ui->tty ? "\n" : "", worker, (long long)job->job_id, job->attempts,
+                error);
+    fflush(stderr);
+}
+
+/* In the parent, about once a second. */
+static void on_progress(void *user, const wn_queue_status *q)
+{
+    struct ui *ui = user;
+    if (!ui->tty)
+        return;
+    int64_t total = q->queued + q->running + q->done + q->failed;
+    int64_t fin = q->done + q->failed;
+    const int width = 30;
+    int fill = total ? (int)((double)fin / (double)total * width) : 0;
+    char bar[64], eta[32];
+    for (int i = 0; i < width; i++)
+        bar[i] = i < fill ? '#' : '.';
+    bar[width] = '\0';
+    if (q->has_eta)
+        fmt_duration(eta, sizeof eta, q->eta_s);
+    else
+        snprintf(eta, sizeof eta, "?");
+    fprintf(stderr, "\r[%s] %lld/%lld done, %lld running, %lld failed, ETA %s   ",
+            bar, (long long)q->done, (long long)total, (long long)q->running,
+            (long long)q->failed, eta);
+    fflush(stderr);
+    ui->drew = 1;
+}
+
 int cmd_worker(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "wattnet worker: not implemented in this build\n");
-    return 2;
+    static const struct option longopts[] = {
+        {"db", required_argument, NULL, 'd'},
+        {"workers", required_argument, NULL, 'w'},
+        {"pin", no_argument, NULL, 'p'},
+        {"threads", required_argument, NULL, 't'},
+        {"lease-seconds", required_argument, NULL, 'l'},
+        {"max-attempts", required_argument, NULL, 'm'},
+        {"data-dir", required_argument, NULL, 'D'},
+        {"meter", required_argument, NULL, 'M'},
+        {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    wn_worker_opts o;
+    wn_worker_opts_default(&o);
+    struct ui ui = { isatty(STDERR_FILENO), 0, 0, 0 };
+    unsigned long long u;
+    double d;
+    int c;
+
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'd': o.url = optarg; break;
+        case 'w':
+            if (cli_parse_u64(optarg, &u) || u < 1 || u > 4096)
+                return cli_usage_error("worker", "--workers '%s': need 1..4096", optarg);
+            o.workers = (int)u;
+            break;
+        case 'p': o.pin = 1; break;
+        case 't':
+            if (cli_parse_u64(optarg, &u) || u < 1 || u > 4096)
+                return cli_usage_error("worker", "--threads '%s': need 1..4096", optarg);
+            o.threads = (int)u;
+            break;
+        case 'l':
+            if (cli_parse_double(optarg, &d) || d < 0.1 || d > 86400)
+                return cli_usage_error("worker",
+                                       "--lease-seconds '%s': need 0.1..86400", optarg);
+            o.lease_s = d;
+            break;
+        case 'm':
+            if (cli_parse_u64(optarg, &u) || u < 1 || u > 1000)
+                return cli_usage_error("worker", "--max-attempts '%s': need 1..1000",
+                                       optarg);
+            o.max_attempts = (int)u;
+            break;
+        case 'D': o.data_dir = optarg; break;
+        case 'M': o.meter_source = optarg; break;
+        case 'j': ui.json = 1; break;
+        case 'h': usage(stdout); return 0;
+        default:
+            return cli_usage_error("worker", "unknown or incomplete option '%s'",
+                                   argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return cli_usage_error("worker", "unexpected argument '%s'", argv[optind]);
+    if (!o.url)
+        return cli_usage_error("worker", "--db URL is required");
+    /* Fail early and clearly when the database cannot be opened. */
+    wn_store *probe = NULL;
+    int st = wn_store_open(o.url, &probe);
+    wn_store_close(&probe);
+    if (st != WN_OK)
+        return cli_fail("worker", st);
+    o.on_job = on_job;
+    o.on_progress = on_progress;
+    o.user = &ui;
+    wn_worker_result res;
+    st = wn_worker_run(&o, &res);
+    if (ui.drew)
+        fputc('\n', stderr);
+    if (ui.json) {
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddNumberToObject(j, "done_by_these_workers", (double)res.done);
+        cJSON_AddNumberToObject(j, "failed_attempts", (double)res.failed);
+        cJSON_AddNumberToObject(j, "crashed_workers", (double)res.crashed);
+        cJSON_AddNumberToObject(j, "queued", (double)res.queue.queued);
+        cJSON_AddNumberToObject(j, "running", (double)res.queue.running);
+        cJSON_AddNumberToObject(j, "done", (double)res.queue.done);
+        cJSON_AddNumberToObject(j, "failed", (double)res.queue.failed);
+        char *s = cJSON_Print(j);
+        if (s)
+            printf("%s\n", s);
+        cJSON_free(s);
+        cJSON_Delete(j);
+    } else {
+        fprintf(stderr,
+                "worker: %zu jobs done here, %zu failed attempts; queue: %lld done, "
+                "%lld failed, %lld queued\n",
+                res.done, res.failed, (long long)res.queue.done,
+                (long long)res.queue.failed, (long long)res.queue.queued);
+    }
+    if (st != WN_OK)
+        return cli_fail("worker", st);
+    return 0;
 }
