@@ -146,7 +146,7 @@ static int nvml_open(struct wn__meter_src *src, const wn_meter_opts *o)
             n_power++;
         }
         char dname[48];
-        snprintf(dname, sizeof dname, "gpu%u:%.40s", i, gname);
+        snprintf(dname, sizeof dname, "gpu%u:%.36s", i % 100u, gname);
         struct wn__meter_domain *d =
             st->use_energy[i]
                 ? wn__meter_add_domain(src, dname, WN__KIND_COUNTER, 1e-3, 0)

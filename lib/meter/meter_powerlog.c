@@ -168,7 +168,8 @@ static int read_log(const char *path, const char *node, struct sample **out,
     }
     if (node && node[0])
         snprintf(node_seen, node_n, "%s", node);
-    qsort(s, n, sizeof *s, cmp_sample);
+    if (n > 0)
+        qsort(s, n, sizeof *s, cmp_sample);
     *out = s;
     *n_out = n;
     s = NULL;
