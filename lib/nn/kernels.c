@@ -37,7 +37,7 @@ void wn__k_gather(float *restrict x, float *restrict y, const float *restrict X,
                   const float *restrict Y, const size_t *restrict idx, size_t rows,
                   size_t inputs, size_t outputs)
 {
-    enum { AHEAD = 6 };
+    enum { AHEAD = 8 };
     for (size_t r = 0; r < rows; r++) {
         if (r + AHEAD < rows) {
             const char *next = (const char *)(X + idx[r + AHEAD] * inputs);
@@ -74,39 +74,8 @@ void wn__k_add_inplace(float *restrict g, const float *restrict skip, size_t n)
         g[i] += skip[i];
 }
 
-KERNEL
-void wn__k_relu_grad_inplace(float *restrict g, const float *restrict h,
-                             float *restrict db, size_t rows, size_t m)
-{
-    memset(db, 0, m * sizeof(float));
-    for (size_t r = 0; r < rows; r++) {
-        float *gr = g + r * m;
-        const float *hr = h + r * m;
-        for (size_t j = 0; j < m; j++) {
-            float d = hr[j] > 0.0f ? gr[j] : 0.0f;
-            gr[j] = d;
-            db[j] += d;
-        }
-    }
-}
-
-KERNEL
-void wn__k_relu_grad(float *restrict dz, const float *restrict g,
-                     const float *restrict h, float *restrict db, size_t rows,
-                     size_t m)
-{
-    memset(db, 0, m * sizeof(float));
-    for (size_t r = 0; r < rows; r++) {
-        float *dr = dz + r * m;
-        const float *gr = g + r * m, *hr = h + r * m;
-        for (size_t j = 0; j < m; j++) {
-            float d = hr[j] > 0.0f ? gr[j] : 0.0f;
-            dr[j] = d;
-            db[j] += d;
-        }
-    }
-}
-
+/* The ReLU mask runs over the flat (rows * m) block, so narrow layers
+ * still get full vectors; the bias gradient is a separate column sum. */
 KERNEL
 void wn__k_colsum(float *restrict db, const float *restrict dz, size_t rows, size_t m)
 {
@@ -114,6 +83,34 @@ void wn__k_colsum(float *restrict db, const float *restrict dz, size_t rows, siz
     for (size_t r = 0; r < rows; r++)
         for (size_t j = 0; j < m; j++)
             db[j] += dz[r * m + j];
+}
+
+KERNEL
+static void mask_inplace(float *restrict g, const float *restrict h, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        g[i] = h[i] > 0.0f ? g[i] : 0.0f;
+}
+
+KERNEL
+static void mask(float *restrict dz, const float *restrict g, const float *restrict h,
+                 size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        dz[i] = h[i] > 0.0f ? g[i] : 0.0f;
+}
+
+void wn__k_relu_grad_inplace(float *g, const float *h, float *db, size_t rows, size_t m)
+{
+    mask_inplace(g, h, rows * m);
+    wn__k_colsum(db, g, rows, m);
+}
+
+void wn__k_relu_grad(float *dz, const float *g, const float *h, float *db, size_t rows,
+                     size_t m)
+{
+    mask(dz, g, h, rows * m);
+    wn__k_colsum(db, dz, rows, m);
 }
 
 /* ---- Adam --------------------------------------------------------------- */

@@ -3,43 +3,101 @@
  * gradient (SPEC section 4), in PyTorch's conventions:
  *   regression  p = sigmoid(z), MSE = mean over rows and outputs of (p-y)^2
  *   binary      sigmoid + BCE, computed from the logit like
- *               BCEWithLogitsLoss: max(z,0) - z y + log1p(exp(-|z|)), mean
+ *               BCEWithLogitsLoss: max(z,0) - z y + log(1 + exp(-|z|)), mean
+ *               over rows and outputs
  *   multiclass  softmax + CCE, log-sum-exp with the row maximum
  *               subtracted, mean over rows
- * One pass over the (rows, outputs) logits per batch; the loss is summed in
- * double, the gradient written in float.
+ *
+ * One pass over the (rows, outputs) logits per batch.  This runs once per
+ * step, so on small nets its transcendental calls matter: exp is an inline
+ * float routine (below, ~1 ulp), and the logs the loss VALUE needs are
+ * batched: log(a) + log(b) = log(a b), with the product kept in double and
+ * flushed every LOG_BATCH factors (each factor is in [1, outputs], so the
+ * product cannot overflow for any realistic class count).  Gradients never
+ * take a log.  Losses are summed in double.
  */
 #include <math.h>
+#include <stdint.h>
+#include <string.h>
 
 #include "nn/net.h"
 
-static float sigmoidf(float z)
+#define LOG_BATCH 32
+
+/* ---- exp ------------------------------------------------------------------ */
+
+/* e^x for float x: x = n ln2 + r, |r| <= ln2/2, e^r by its degree-6 Taylor
+ * polynomial (relative error < 2e-7), 2^n built in the exponent bits.
+ * Saturates to 0 below -87 and to FLT_MAX-ish above 88. */
+static inline float exp_fast(float x)
+{
+    const float log2e = 1.44269504088896341f;
+    const float ln2_hi = 0.693359375f, ln2_lo = -2.12194440e-4f;
+    const float magic = 12582912.0f;   /* 1.5 * 2^23: rounds to an integer */
+    x = x < -87.0f ? -87.0f : x;
+    x = x > 88.0f ? 88.0f : x;
+    float t = x * log2e + magic;
+    float n = t - magic;
+    float r = x - n * ln2_hi - n * ln2_lo;
+    float p = 1.0f / 720.0f;
+    p = p * r + 1.0f / 120.0f;
+    p = p * r + 1.0f / 24.0f;
+    p = p * r + 1.0f / 6.0f;
+    p = p * r + 0.5f;
+    p = p * r + 1.0f;
+    p = p * r + 1.0f;
+    int32_t ti, scale_bits;
+    memcpy(&ti, &t, sizeof ti);
+    int32_t ni = ti - 0x4B400000;   /* the integer n from t's low bits */
+    scale_bits = (ni + 127) << 23;
+    float scale;
+    memcpy(&scale, &scale_bits, sizeof scale);
+    return p * scale;
+}
+
+static inline float sigmoid_fast(float z)
 {
     if (z >= 0.0f)
-        return 1.0f / (1.0f + expf(-z));
-    float e = expf(z);
+        return 1.0f / (1.0f + exp_fast(-z));
+    float e = exp_fast(z);
     return e / (1.0f + e);
 }
 
-/* BCE of logit z against target y, stably. */
-static double bce_logit(float z, float y)
+/* A running sum of logs kept as a product (see the top comment). */
+struct logsum {
+    double prod, sum;
+    int n;
+};
+
+static inline void logsum_add(struct logsum *ls, double factor)
 {
-    double zd = z;
-    return (zd > 0.0 ? zd : 0.0) - zd * (double)y + log1p(exp(-fabs(zd)));
+    ls->prod *= factor;
+    if (++ls->n == LOG_BATCH) {
+        ls->sum += log(ls->prod);
+        ls->prod = 1.0;
+        ls->n = 0;
+    }
 }
+
+static inline double logsum_total(struct logsum *ls)
+{
+    return ls->sum + log(ls->prod);
+}
+
+/* ---- Training: loss and gradient ------------------------------------------ */
 
 double wn__loss_grad(wn_task task, const float *z, const float *y,
                      size_t rows, size_t outputs, float *dz)
 {
-    double loss = 0.0;
     size_t n = rows * outputs;
     if (rows == 0)
         return 0.0;
     switch (task) {
     case WN_TASK_REGRESSION: {
+        double loss = 0.0;
         float scale = 2.0f / (float)n;
         for (size_t i = 0; i < n; i++) {
-            float p = sigmoidf(z[i]);
+            float p = sigmoid_fast(z[i]);
             float e = p - y[i];
             loss += (double)e * (double)e;
             dz[i] = scale * e * p * (1.0f - p);
@@ -47,14 +105,24 @@ double wn__loss_grad(wn_task task, const float *z, const float *y,
         return loss / (double)n;
     }
     case WN_TASK_BINARY: {
+        /* max(z,0) - z y + log(1 + e^-|z|) */
+        double lin = 0.0;
+        struct logsum ls = {1.0, 0.0, 0};
         float scale = 1.0f / (float)n;
         for (size_t i = 0; i < n; i++) {
-            loss += bce_logit(z[i], y[i]);
-            dz[i] = scale * (sigmoidf(z[i]) - y[i]);
+            float zi = z[i];
+            float e = exp_fast(-fabsf(zi));          /* in (0, 1] */
+            float p = zi >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e);
+            lin += (zi > 0.0f ? (double)zi : 0.0) - (double)zi * (double)y[i];
+            logsum_add(&ls, 1.0 + (double)e);
+            dz[i] = scale * (p - y[i]);
         }
-        return loss / (double)n;
+        return (lin + logsum_total(&ls)) / (double)n;
     }
     case WN_TASK_MULTICLASS: {
+        /* loss_r = sum_j y_j (lse - z_j) = ysum (mx + log s) - sum_j y_j z_j */
+        double lin = 0.0;
+        struct logsum ls = {1.0, 0.0, 0};
         float scale = 1.0f / (float)rows;
         for (size_t r = 0; r < rows; r++) {
             const float *zr = z + r * outputs, *yr = y + r * outputs;
@@ -64,27 +132,34 @@ double wn__loss_grad(wn_task task, const float *z, const float *y,
                 mx = zr[j] > mx ? zr[j] : mx;
             float s = 0.0f, ysum = 0.0f, yz = 0.0f;
             for (size_t j = 0; j < outputs; j++) {
-                float e = expf(zr[j] - mx);
+                float e = exp_fast(zr[j] - mx);
                 dr[j] = e;
                 s += e;
                 ysum += yr[j];
                 yz += yr[j] * (zr[j] - mx);
             }
-            /* loss_r = sum_j y_j (lse - z_j), lse = mx + log s */
-            loss += (double)ysum * log((double)s) - (double)yz;
-            float inv = 1.0f / s;
+            if (ysum == 1.0f)
+                logsum_add(&ls, (double)s);   /* one-hot: the usual case */
+            else
+                lin += (double)ysum * log((double)s);
+            lin -= (double)yz;
+            float k = scale * ysum / s;
             for (size_t j = 0; j < outputs; j++)
-                dr[j] = scale * (dr[j] * inv * ysum - yr[j]);
+                dr[j] = k * dr[j] - scale * yr[j];
         }
-        return loss / (double)rows;
+        return (lin + logsum_total(&ls)) / (double)rows;
     }
     }
     return 0.0;
 }
 
+/* ---- Evaluation ------------------------------------------------------------- */
+
 void wn__loss_eval(wn_task task, const float *z, const float *y, size_t rows,
                    size_t outputs, struct wn__eval_sums *acc)
 {
+    double lin = 0.0;
+    struct logsum ls = {1.0, 0.0, 0};
     acc->rows += rows;
     for (size_t r = 0; r < rows; r++) {
         const float *zr = z + r * outputs, *yr = y + r * outputs;
@@ -92,23 +167,30 @@ void wn__loss_eval(wn_task task, const float *z, const float *y, size_t rows,
         case WN_TASK_REGRESSION: {
             double l = 0.0, a = 0.0;
             for (size_t j = 0; j < outputs; j++) {
-                double e = (double)sigmoidf(zr[j]) - (double)yr[j];
+                double e = (double)sigmoid_fast(zr[j]) - (double)yr[j];
                 l += e * e;
                 a += fabs(e);
             }
-            acc->loss += l / (double)outputs;
             acc->se += l / (double)outputs;
             acc->ae += a / (double)outputs;
+            lin += l / (double)outputs;
             break;
         }
         case WN_TASK_BINARY: {
-            double l = 0.0;
             int ok = 1;
             for (size_t j = 0; j < outputs; j++) {
-                l += bce_logit(zr[j], yr[j]);
-                ok &= (zr[j] > 0.0f) == (yr[j] > 0.5f);
+                float zj = zr[j];
+                lin += ((zj > 0.0f ? (double)zj : 0.0) - (double)zj * (double)yr[j]) /
+                       (double)outputs;
+                /* log(1 + e^-|z|) / outputs: outputs is 1 for every study
+                 * dataset; the general case takes its own log. */
+                double f = 1.0 + (double)exp_fast(-fabsf(zj));
+                if (outputs == 1)
+                    logsum_add(&ls, f);
+                else
+                    lin += log(f) / (double)outputs;
+                ok &= (zj > 0.0f) == (yr[j] > 0.5f);
             }
-            acc->loss += l / (double)outputs;
             acc->correct += ok;
             break;
         }
@@ -123,16 +205,21 @@ void wn__loss_eval(wn_task task, const float *z, const float *y, size_t rows,
                 if (yr[j] > yr[py])
                     py = j;
             }
-            double s = 0.0, ysum = 0.0, yz = 0.0;
+            float s = 0.0f, ysum = 0.0f, yz = 0.0f;
             for (size_t j = 0; j < outputs; j++) {
-                s += exp((double)zr[j] - (double)mx);
+                s += exp_fast(zr[j] - mx);
                 ysum += yr[j];
-                yz += (double)yr[j] * ((double)zr[j] - (double)mx);
+                yz += yr[j] * (zr[j] - mx);
             }
-            acc->loss += ysum * log(s) - yz;
+            if (ysum == 1.0f)
+                logsum_add(&ls, (double)s);
+            else
+                lin += (double)ysum * log((double)s);
+            lin -= (double)yz;
             acc->correct += pz == py;
             break;
         }
         }
     }
+    acc->loss += lin + logsum_total(&ls);
 }
