@@ -208,7 +208,11 @@ void wn_fit_opts_default(wn_fit_opts *o);
 
 /* A run's usable target: energy when it has a real, unflagged measurement
  * (an estimate is NOT one), else time.  Returns 1 and sets *y when the run
- * has the requested target, else 0. */
+ * has the requested target, else 0.
+ *   joules_per_datum: the run's joules_per_datum (energy_j / data trained);
+ *   seconds_per_datum: the fastest epoch's seconds / (batches x B) -
+ *     contention on a shared host only adds time - or, without per-epoch
+ *     records, the median epoch's. */
 int wn_run_energy_usable(const wn_run_record *r);
 int wn_run_target(const wn_run_record *r, const char *target, double *y);
 
