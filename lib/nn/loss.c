@@ -158,7 +158,7 @@ double wn__loss_grad(wn_task task, const float *z, const float *y,
 void wn__loss_eval(wn_task task, const float *z, const float *y, size_t rows,
                    size_t outputs, struct wn__eval_sums *acc)
 {
-    double lin = 0.0;
+    double lin = 0.0, se = 0.0, ae = 0.0;
     struct logsum ls = {1.0, 0.0, 0};
     acc->rows += rows;
     for (size_t r = 0; r < rows; r++) {
@@ -171,9 +171,8 @@ void wn__loss_eval(wn_task task, const float *z, const float *y, size_t rows,
                 l += e * e;
                 a += fabs(e);
             }
-            acc->se += l / (double)outputs;
-            acc->ae += a / (double)outputs;
-            lin += l / (double)outputs;
+            se += l / (double)outputs;
+            ae += a / (double)outputs;
             break;
         }
         case WN_TASK_BINARY: {
@@ -221,5 +220,10 @@ void wn__loss_eval(wn_task task, const float *z, const float *y, size_t rows,
         }
         }
     }
-    acc->loss += lin + logsum_total(&ls);
+    if (task == WN_TASK_REGRESSION) {
+        acc->se += se;
+        acc->ae += ae;
+        acc->loss += se;   /* the loss IS the MSE: same sums, same order */
+    } else
+        acc->loss += lin + logsum_total(&ls);
 }
