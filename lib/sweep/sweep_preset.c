@@ -1,8 +1,9 @@
 /*
  * sweep_preset.c - the named sweeps:
- *   quick       a few minutes on 2 cores: 3 synthetic datasets x 2 shapes x
- *               2 depths x 8 sizes whose working sets sit on both sides of
- *               this host's L1 and L2 (and L3 when it is small), 2 epochs.
+ *   quick       a few minutes on 2 cores: 3 synthetic datasets (banana,
+ *               adult, connect_4) x 2 shapes x 2 depths x up to 6 sizes
+ *               whose working sets sit at 1/2x and 2x of this host's L1, L2
+ *               and L3 (capped at 2^20 parameters), 3 epochs: 60-72 jobs.
  *   butter-e    the study's full grid: 13 datasets x 8 shapes x 14 depths x
  *               20 sizes (2^5..2^24), 3000 epochs, datasets by plain name.
  *   cache-scan  dense sizes around each cache boundary of this host (0.25x
@@ -105,8 +106,8 @@ static void cache_levels(const wn_host *h, uint64_t lv[3])
 
 static int preset_quick(const uint64_t lv[3], wn_sweep_spec *sp)
 {
-    static const char *const ds[] = { "synthetic:banana", "synthetic:529_pollen",
-                                      "synthetic:nursery" };
+    static const char *const ds[] = { "synthetic:banana", "synthetic:adult",
+                                      "synthetic:connect_4" };
     static const char *const shapes[] = { "rectangle", "trapezoid" };
     static const size_t depths[] = { 3, 5 };
     static const double factors[] = { 0.5, 2.0 };
@@ -129,7 +130,7 @@ static int preset_quick(const uint64_t lv[3], wn_sweep_spec *sp)
             sp->sizes[u++] = 1u << 20;
         sp->n_sizes = u;
     }
-    sp->epochs = 2;
+    sp->epochs = 3;
     return rc;
 }
 

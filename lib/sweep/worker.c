@@ -42,11 +42,6 @@
 
 #include <wattnet/wattnet.h>
 
-/* The runner (lib/run/) is written concurrently: until it is linked, the
- * default executor says so instead of breaking the build. */
-#pragma weak wn_run_execute
-#pragma weak wn_run_record_clear
-
 /* ---- time ------------------------------------------------------------------ */
 
 static double now_s(void)
@@ -185,9 +180,6 @@ static int default_exec(void *user, wn_store *s, const wn_job *job)
     wn_run_record rec;
     int rc = WN_OK;
     memset(&rec, 0, sizeof rec);
-    if (!wn_run_execute || !wn_run_record_clear)
-        return wn_seterr(WN_EUNSUPPORTED,
-                         "worker: this build has no training runner (wn_run_execute)");
     if (!w->host_stored) {
         wn_host h;
         memset(&h, 0, sizeof h);
