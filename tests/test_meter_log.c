@@ -121,6 +121,12 @@ static void test_bad_input(void **state)
                      WN_EINVAL);
     assert_int_equal(wn_powerlog_integrate("/nonexistent.csv", "n1", 0, 1, &e),
                      WN_ENOENT);
+    char longline[3000];
+    memset(longline, '9', sizeof longline - 1);
+    longline[sizeof longline - 1] = '\0';
+    p = log_file("i.csv", longline);
+    assert_int_equal(wn_powerlog_integrate(p, "n1", 1000, 1100, &e),
+                     WN_EFORMAT);
     double t;
     assert_int_equal(wn__meter_parse_time("2024-13-01 00:00:00", &t), -1);
     assert_int_equal(wn__meter_parse_time("", &t), -1);

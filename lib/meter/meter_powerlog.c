@@ -93,8 +93,8 @@ static int read_log(const char *path, const char *node, struct sample **out,
 {
     int rc = WN_OK;
     FILE *f = fopen(path, "r");
-    char *line = NULL;
-    size_t cap_line = 0, n = 0, cap = 0, lineno = 0;
+    char line[1024];
+    size_t n = 0, cap = 0, lineno = 0;
     struct sample *s = NULL;
     *out = NULL;
     *n_out = 0;
@@ -103,8 +103,13 @@ static int read_log(const char *path, const char *node, struct sample **out,
         return wn_seterr(errno == ENOENT ? WN_ENOENT
                          : errno == EACCES ? WN_EPERM : WN_EIO,
                          "%s: %s", path, strerror(errno));
-    while (getline(&line, &cap_line, f) >= 0) {
+    while (fgets(line, sizeof line, f)) {
         lineno++;
+        if (!strchr(line, '\n') && !feof(f)) {
+            rc = wn_seterr(WN_EFORMAT, "%s:%zu:1: line longer than %zu bytes",
+                           path, lineno, sizeof line - 2);
+            goto out;
+        }
         char *fields[4] = { NULL };
         size_t nf = 0;
         char *save = NULL;
@@ -174,7 +179,6 @@ static int read_log(const char *path, const char *node, struct sample **out,
     *n_out = n;
     s = NULL;
 out:
-    free(line);   /* getline's buffer comes from libc */
     wn_free(s);
     fclose(f);
     return rc;
