@@ -16,7 +16,7 @@ struct command {
 static const struct command commands[] = {
     { "train", cmd_train, "train one network, with energy per epoch" },
     { "widths", cmd_widths, "layer widths of a BUTTER network shape" },
-    { "data", cmd_data, "inspect a dataset (data info SPEC)" },
+    { "data", cmd_data, "datasets: info, list, export" },
     { "meters", cmd_meters, "list energy meters and their status" },
     { "measure", cmd_measure, "measure the energy of a command" },
     { "idle", cmd_idle, "measure and keep this host's idle power" },
