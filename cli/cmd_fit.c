@@ -40,8 +40,9 @@ static void print_stats_row(const wn_model_fit *mf)
                mf->name);
         return;
     }
-    printf("%-9s %8.3f %9.3f %8.1f%% %7.3f  ", mf->name, c->std_log_ratio,
-           c->median_log_ratio, 100.0 * c->mape, c->r2);
+    printf("%-9s %8.3f %7.3f %9.3f %8.1f%% %7.3f  ", mf->name,
+           c->std_log_ratio, c->robust_std_log_ratio, c->median_log_ratio,
+           100.0 * c->mape, c->r2);
     for (int g = 0; g < WN_CV_COMBINED; g++) {
         if (mf->cv[g].n)
             printf(" %7.3f", mf->cv[g].std_log_ratio);
@@ -155,8 +156,9 @@ int cmd_fit(int argc, char **argv)
                hw.levels[l].instances);
     printf(")\n\nheld-out log(predicted/measured), groupings pooled; "
            "per grouping std; in-sample std\n");
-    printf("%-9s %8s %9s %9s %7s   %7s %7s %7s   %7s\n", "model", "std",
-           "median", "MAPE", "R2(log)", "size", "shape", "dataset", "in-smp");
+    printf("%-9s %8s %7s %9s %9s %7s   %7s %7s %7s   %7s\n", "model",
+           "std", "IQR/1.35", "median", "MAPE", "R2(log)", "size", "shape",
+           "dataset", "in-smp");
     for (size_t k = 0; k < m->n_models; k++)
         print_stats_row(&m->models[k]);
     int w = wn_model_find(m, "wattnet");

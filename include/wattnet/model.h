@@ -165,6 +165,8 @@ typedef struct wn_cv_stats {
     double mape;              /* mean |pred - meas| / meas */
     double median_log_ratio;
     double std_log_ratio;
+    double robust_std_log_ratio;  /* (q75 - q25) / 1.349: the spread without
+                                     the few runs a busy machine slowed */
     double q10_log_ratio, q90_log_ratio;
 } wn_cv_stats;
 

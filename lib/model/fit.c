@@ -4,8 +4,11 @@
  *
  * Each model is linear in a few feature columns with non-negative
  * coefficients.  The target spans orders of magnitude (tiny nets to 2^24
- * parameters), so every row is divided by its target: the fit minimises
- * the sum of squared relative errors, not absolute ones.  Columns are
+ * parameters), so errors are ratios: the fit starts from NNLS on rows
+ * divided by their target (squared relative errors), then takes damped
+ * Gauss-Newton steps, each an NNLS, on the Huber loss of
+ * log(predicted/measured) - the very spread the CV reports - so a few runs
+ * slowed by a busy machine do not drag the coefficients.  Columns are
  * scaled to unit maximum before NNLS and the coefficients scaled back.
  *
  * Cross-validation holds out whole groups: every run of a size (then of a
@@ -26,6 +29,10 @@
 #include "model/model_util.h"
 #include "model/nnls.h"
 #include "model/fit.h"
+
+#define GN_ITERATIONS 12
+
+static int cmp_double(const void *a, const void *b);
 
 /* ---- names -------------------------------------------------------------- */
 
@@ -230,41 +237,123 @@ size_t wn__model_row(int kind, const wn_features *f, int nl_fit, double *row)
 /* ---- fitting ------------------------------------------------------------- */
 
 /* Fit coefficients x (ncols) on the rows idx[0..m) of X (nrows x ncols)
- * with targets y, minimising relative error. */
+ * with targets y: relative-error NNLS, then robust log-ratio steps. */
+/* Robust log objective of coefficients x (scaled columns F): sum of
+ * Huber(log(p/y)) with threshold k; p <= 0 costs as a huge ratio. */
+static double log_objective(const double *F, const double *y,
+                            const size_t *idx, size_t m, size_t ncols,
+                            const double *x, double k)
+{
+    double obj = 0.0;
+    for (size_t i = 0; i < m; i++) {
+        double p = 0.0;
+        for (size_t j = 0; j < ncols; j++)
+            p += F[i * ncols + j] * x[j];
+        double r = p > 0.0 ? fabs(log(p / y[idx[i]])) : 50.0;
+        obj += r <= k ? 0.5 * r * r : k * (r - 0.5 * k);
+    }
+    return obj;
+}
+
 int wn__fit_rows(const double *X, const double *y, size_t ncols,
                  const size_t *idx, size_t m, double *x)
 {
     int rc = WN_OK;
+    double *F = wn_calloc(m * ncols, sizeof *F);
     double *A = wn_calloc(m * ncols, sizeof *A);
     double *b = wn_calloc(m, sizeof *b);
     double *scale = wn_calloc(ncols, sizeof *scale);
-    if (A == NULL || b == NULL || scale == NULL) {
+    double *w = wn_calloc(m, sizeof *w);
+    double *absr = wn_calloc(m, sizeof *absr);
+    double *xn = wn_calloc(ncols, sizeof *xn);
+    if (!F || !A || !b || !scale || !w || !absr || !xn) {
         rc = wn_seterr(WN_ENOMEM, "fit.c:%d: out of memory", __LINE__);
         goto out;
     }
-    for (size_t i = 0; i < m; i++) {
-        double w = 1.0 / y[idx[i]];
-        for (size_t j = 0; j < ncols; j++) {
-            A[i * ncols + j] = X[idx[i] * ncols + j] * w;
-            scale[j] = fmax(scale[j], fabs(A[i * ncols + j]));
-        }
-        b[i] = 1.0;
-    }
-    for (size_t j = 0; j < ncols; j++) {
+    /* columns scaled to unit maximum of X / y */
+    for (size_t i = 0; i < m; i++)
+        for (size_t j = 0; j < ncols; j++)
+            scale[j] = fmax(scale[j], fabs(X[idx[i] * ncols + j] / y[idx[i]]));
+    for (size_t j = 0; j < ncols; j++)
         if (scale[j] <= 0.0)
             scale[j] = 1.0;
-        for (size_t i = 0; i < m; i++)
-            A[i * ncols + j] /= scale[j];
+    for (size_t i = 0; i < m; i++)
+        for (size_t j = 0; j < ncols; j++)
+            F[i * ncols + j] = X[idx[i] * ncols + j] / scale[j];
+
+    /* start: squared relative errors, rows divided by the target */
+    for (size_t i = 0; i < m; i++) {
+        for (size_t j = 0; j < ncols; j++)
+            A[i * ncols + j] = F[i * ncols + j] / y[idx[i]];
+        b[i] = 1.0;
     }
     rc = wn__nnls(A, b, m, ncols, x, NULL);
-    if (rc != WN_OK)
-        goto out;
+    if (rc != WN_OK || m < ncols + 2)
+        goto unscale;
+
+    /* then Gauss-Newton on the log ratio, with Huber weights: minimises the
+     * spread of log(predicted/measured) itself, and a run slowed by
+     * contention on a shared machine (or a bad meter window) does not
+     * drag the coefficients.  log p ~ log p0 + (p - p0) / p0, so each step
+     * is an NNLS with rows F_i / p0_i and right side 1 + log(y_i / p0_i). */
+    double k = INFINITY;
+    for (int iter = 0; iter < GN_ITERATIONS; iter++) {
+        size_t nr = 0;
+        for (size_t i = 0; i < m; i++) {
+            double p = 0.0;
+            for (size_t j = 0; j < ncols; j++)
+                p += F[i * ncols + j] * x[j];
+            absr[nr++] = p > 0.0 ? fabs(log(p / y[idx[i]])) : 50.0;
+        }
+        qsort(absr, nr, sizeof *absr, cmp_double);
+        double sigma = 1.4826 * wn__quantile_sorted(absr, nr, 0.5);
+        k = sigma > 1e-9 ? 1.345 * sigma : INFINITY;
+        double before = log_objective(F, y, idx, m, ncols, x, k);
+        for (size_t i = 0; i < m; i++) {
+            double p = 0.0;
+            for (size_t j = 0; j < ncols; j++)
+                p += F[i * ncols + j] * x[j];
+            double yi = y[idx[i]];
+            double p0 = p > 1e-6 * yi ? p : yi;
+            double r = fabs(log(p0 / yi));
+            w[i] = r <= k ? 1.0 : k / r;
+            double sw = sqrt(w[i]);
+            for (size_t j = 0; j < ncols; j++)
+                A[i * ncols + j] = F[i * ncols + j] / p0 * sw;
+            b[i] = (1.0 + log(yi / p0)) * sw;
+        }
+        rc = wn__nnls(A, b, m, ncols, xn, NULL);
+        if (rc != WN_OK)
+            goto out;
+        /* damped: halve the step until the objective does not grow */
+        double after = log_objective(F, y, idx, m, ncols, xn, k);
+        for (int h = 0; h < 20 && !(after <= before); h++) {
+            for (size_t j = 0; j < ncols; j++)
+                xn[j] = 0.5 * (xn[j] + x[j]);
+            after = log_objective(F, y, idx, m, ncols, xn, k);
+        }
+        if (!(after <= before))
+            break;
+        double change = 0.0, norm = 0.0;
+        for (size_t j = 0; j < ncols; j++) {
+            change += fabs(xn[j] - x[j]);
+            norm += fabs(x[j]);
+            x[j] = xn[j];
+        }
+        if (change <= 1e-10 * norm)
+            break;
+    }
+unscale:
     for (size_t j = 0; j < ncols; j++)
         x[j] /= scale[j];
 out:
+    wn_free(xn);
+    wn_free(absr);
+    wn_free(w);
     wn_free(scale);
     wn_free(b);
     wn_free(A);
+    wn_free(F);
     return rc;
 }
 
@@ -337,6 +426,8 @@ int wn__cv_stats(const double *pred, const double *meas, size_t n,
     out->median_log_ratio = wn__quantile_sorted(lr, n, 0.5);
     out->q10_log_ratio = wn__quantile_sorted(lr, n, 0.1);
     out->q90_log_ratio = wn__quantile_sorted(lr, n, 0.9);
+    out->robust_std_log_ratio = (wn__quantile_sorted(lr, n, 0.75) -
+                                 wn__quantile_sorted(lr, n, 0.25)) / 1.349;
     wn_free(lr);
     return WN_OK;
 }

@@ -46,6 +46,7 @@ static int add_stats(cJSON *o, const char *prefix, const wn_cv_stats *s)
     ADD(mape);
     ADD(median_log_ratio);
     ADD(std_log_ratio);
+    ADD(robust_std_log_ratio);
     ADD(q10_log_ratio);
     ADD(q90_log_ratio);
 #undef ADD
@@ -157,6 +158,7 @@ static void read_stats(const cJSON *o, const char *prefix, wn_cv_stats *s)
     GET(mape);
     GET(median_log_ratio);
     GET(std_log_ratio);
+    GET(robust_std_log_ratio);
     GET(q10_log_ratio);
     GET(q90_log_ratio);
 #undef GET

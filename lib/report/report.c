@@ -173,7 +173,8 @@ static void summary(struct wn_sbuf *b, const struct ctx *c,
                     "dataset was held out of the fit; &ldquo;combined&rdquo; "
                     "pools the three groupings.</p>\n", m->n_runs);
     wn__sbuf_puts(b, "<table>\n<tr><th>model</th><th>std log ratio "
-                  "(combined)</th><th>median log ratio</th><th>MAPE</th>"
+                  "(combined)</th><th>robust std (IQR/1.349)</th>"
+                  "<th>median log ratio</th><th>MAPE</th>"
                   "<th>R&sup2; (log)</th><th>std: sizes held out</th>"
                   "<th>std: shapes held out</th><th>std: datasets held out"
                   "</th><th>in-sample std</th></tr>\n");
@@ -183,11 +184,12 @@ static void summary(struct wn_sbuf *b, const struct ctx *c,
         wn__sbuf_puts(b, "<tr><td>");
         wn__sbuf_escape(b, mf->name);
         if (s->n > 0)
-            wn__sbuf_printf(b, "</td><td>%.3f</td><td>%.3f</td><td>%.1f%%</td>"
-                            "<td>%.3f</td>", s->std_log_ratio,
-                            s->median_log_ratio, 100 * s->mape, s->r2);
+            wn__sbuf_printf(b, "</td><td>%.3f</td><td>%.3f</td><td>%.3f</td>"
+                            "<td>%.1f%%</td><td>%.3f</td>", s->std_log_ratio,
+                            s->robust_std_log_ratio, s->median_log_ratio,
+                            100 * s->mape, s->r2);
         else
-            wn__sbuf_puts(b, "</td><td colspan=\"4\">not cross-validated</td>");
+            wn__sbuf_puts(b, "</td><td colspan=\"5\">not cross-validated</td>");
         for (int g = 0; g < WN_CV_COMBINED; g++) {
             if (mf->cv[g].n > 0)
                 wn__sbuf_printf(b, "<td>%.3f</td>", mf->cv[g].std_log_ratio);
