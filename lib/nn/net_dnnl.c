@@ -19,6 +19,7 @@
  */
 #include <string.h>
 
+#include <omp.h>
 #include <oneapi/dnnl/dnnl.h>
 
 #include <wattnet/wattnet.h>
@@ -137,8 +138,14 @@ static int bind(struct wn__dnnl *d, struct prim *p, int arg,
     return WN_OK;
 }
 
-/* dst (M, N) = src (M, K) . wei (K, N) [+ bias (1, N)] [relu]. */
-static int make_matmul(struct wn__dnnl *d, struct prim *p,
+/* dst (M, N) = src (M, K) . wei (K, N) [+ bias (1, N)] [relu].  A matmul
+ * of fewer than SERIAL_MACS multiply-adds is made while OpenMP allows one
+ * thread, so oneDNN plans it serial and runs it without a parallel region:
+ * for such small work the fork/join costs more than a second core saves
+ * (and much more when another process holds that core). */
+#define SERIAL_MACS (1u << 20)
+
+static int make_matmul_any(struct wn__dnnl *d, struct prim *p,
                        const dnnl_memory_desc_t *src, void *src_p,
                        const dnnl_memory_desc_t *wei, void *wei_p,
                        const dnnl_memory_desc_t *bias, void *bias_p,
@@ -193,6 +200,22 @@ out:
         dnnl_post_ops_destroy(po);
     if (attr)
         dnnl_primitive_attr_destroy(attr);
+    return rc;
+}
+
+static int make_matmul(struct wn__dnnl *d, struct prim *p,
+                       const dnnl_memory_desc_t *src, void *src_p,
+                       const dnnl_memory_desc_t *wei, void *wei_p,
+                       const dnnl_memory_desc_t *bias, void *bias_p,
+                       const dnnl_memory_desc_t *dst, void *dst_p, int relu)
+{
+    double macs = (double)src->dims[0] * (double)src->dims[1] * (double)wei->dims[1];
+    int threads = omp_get_max_threads();
+    if (threads > 1 && macs < (double)SERIAL_MACS)
+        omp_set_num_threads(1);
+    int rc = make_matmul_any(d, p, src, src_p, wei, wei_p, bias, bias_p, dst, dst_p,
+                             relu);
+    omp_set_num_threads(threads);
     return rc;
 }
 
