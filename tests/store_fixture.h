@@ -35,25 +35,48 @@ static inline void fx_rmdir(const char *dir)
         fprintf(stderr, "could not remove %s\n", dir);
 }
 
-/* The PostgreSQL URL or NULL (the caller skips with a message). */
-static inline const char *fx_pg_url(void)
-{
-    const char *u = getenv("WATTNET_TEST_PG_URL");
-    return (u && *u) ? u : NULL;
-}
+/* Each test program works in its own PostgreSQL schema (FX_PG_SCHEMA), so
+ * that test programs running in parallel (ctest -j) never see each other's
+ * tables. */
+#ifndef FX_PG_SCHEMA
+#define FX_PG_SCHEMA "wn_test"
+#endif
 
-/* Empty the PostgreSQL test database (drop every table we create). */
+/* Empty this program's schema (drop and recreate it). */
 static inline int fx_pg_reset(const char *url)
 {
+    (void)url;
+    const char *base = getenv("WATTNET_TEST_PG_URL");
     wn_store *s = NULL;
-    int rc = wn__store_open_raw(url, &s);
+    int rc = wn__store_open_raw(base, &s);
     if (rc != WN_OK)
         return rc;
-    rc = wn__store_exec(s, "DROP TABLE IF EXISTS meter_samples, attributions,"
-                           " epochs, runs, jobs, sweeps, idle_baselines, hosts,"
-                           " schema_version CASCADE");
+    rc = wn__store_exec(s, "DROP SCHEMA IF EXISTS " FX_PG_SCHEMA " CASCADE;"
+                           " CREATE SCHEMA " FX_PG_SCHEMA);
     wn_store_close(&s);
     return rc;
+}
+
+/* The PostgreSQL URL of this program's schema, or NULL when
+ * WATTNET_TEST_PG_URL is unset (the caller skips with a message). */
+static inline const char *fx_pg_url(void)
+{
+    static char url[1024];
+    static int made = 0;
+    const char *u = getenv("WATTNET_TEST_PG_URL");
+    if (!u || !*u)
+        return NULL;
+    if (!made) {
+        snprintf(url, sizeof url, "%s%soptions=-csearch_path%%3D%s", u,
+                 strchr(u, '?') ? "&" : "?", FX_PG_SCHEMA);
+        if (fx_pg_reset(url) != WN_OK) {
+            fprintf(stderr, "cannot create schema %s: %s\n", FX_PG_SCHEMA,
+                    wn_errmsg());
+            abort();
+        }
+        made = 1;
+    }
+    return url;
 }
 
 static inline void fx_energy(wn_energy *e, double base, const char *source)

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <cmocka.h>
 
+#define FX_PG_SCHEMA "wn_test_store"
 #include "store_fixture.h"
 
 static char tmpdir[1024];

@@ -15,6 +15,7 @@
 #include <cjson/cJSON.h>
 #include <wattnet/sweep.h>
 
+#define FX_PG_SCHEMA "wn_test_sweep"
 #include "store_fixture.h"
 
 static char tmpdir[1024];

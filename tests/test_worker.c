@@ -14,6 +14,7 @@
 #include <time.h>
 #include <cmocka.h>
 
+#define FX_PG_SCHEMA "wn_test_worker"
 #include "store_fixture.h"
 
 static char tmpdir[1024];
