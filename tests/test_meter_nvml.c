@@ -145,6 +145,12 @@ static void test_auto_adds_gpus_to_rapl(void **state)
     wn_meter_close(&m);
     assert_int_equal(e.n_domains, 5);
     assert_near(e.energy_j, (55.0 + 350.0) * e.seconds, 0.01);
+    /* RAPL stuck: auto keeps NVML and says why RAPL is not used. */
+    mf_rapl_stop(&r);
+    assert_int_equal(wn_meter_open(&o, &m), WN_OK);
+    assert_string_equal(wn_meter_source(m), "nvml");
+    assert_non_null(strstr(wn_meter_warning(m), "not used: rapl"));
+    wn_meter_close(&m);
     unsetenv("WATTNET_NVML_LIB");
     unsetenv("WATTNET_PERF_ROOT");
     unsetenv("WATTNET_IPMI_CMD");

@@ -23,6 +23,7 @@ static double t_open[64];
 static uint64_t cfg_of[64];
 static int n_fd;
 static int deny;
+static _Atomic int reset;   /* counters restart from 0 (driver reload) */
 
 /* Counts grow at watts per event code: pkg 0x2 = 40 W, cores 0x1 = 25 W,
  * ram 0x3 = 6 W, psys 0x5 = 0 W (stuck, like energy-psys here). */
@@ -58,6 +59,8 @@ static int fake_read(int fd, uint64_t *value)
     if (i < 0 || i >= n_fd)
         return -1;
     *value = (uint64_t)((mf_now() - t_open[i]) * watts_for(cfg_of[i]) / SCALE);
+    if (atomic_load(&reset))
+        *value /= 1000;
     return 0;
 }
 
@@ -143,6 +146,28 @@ static void test_two_packages_psys_dropped(void **state)
     assert_true(fabs(e.energy_j - 92.0 * e.seconds) < 0.01 * 92 * e.seconds);
 }
 
+static void test_counter_reset_is_flagged(void **state)
+{
+    (void)state;
+    wn_meter_opts o;
+    wn_meter_opts_default(&o);
+    o.source = "perf";
+    o.idle_state = "/nonexistent/idle.json";
+    wn_meter *m = NULL;
+    assert_int_equal(wn_meter_open(&o, &m), WN_OK);
+    int w;
+    wn_energy e;
+    wn_meter_window_begin(m, &w);
+    mf_sleep(0.2);
+    atomic_store(&reset, 1);   /* a 64-bit counter going back: a reset */
+    mf_sleep(0.2);
+    wn_meter_window_end(m, w, &e);
+    atomic_store(&reset, 0);
+    wn_meter_close(&m);
+    assert_false(e.measured);
+    assert_string_equal(e.flag, "read-error");
+}
+
 static void test_denied_and_missing(void **state)
 {
     (void)state;
@@ -164,6 +189,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_two_packages_psys_dropped),
+        cmocka_unit_test(test_counter_reset_is_flagged),
         cmocka_unit_test(test_denied_and_missing),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

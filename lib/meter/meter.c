@@ -56,7 +56,7 @@ struct wn_meter {
     char source_name[16];
     int is_estimate;
     unsigned interval_ms;
-    char warning[256];
+    char warning[768];
 
     pthread_mutex_t lock;
     pthread_cond_t cond;
@@ -391,8 +391,12 @@ static void sample_src(struct wn__meter_src *s, double t)
         struct wn__meter_domain *d = &s->dom[i];
         uint64_t cur = ticks[i];
         if (d->kind == WN__KIND_COUNTER) {
-            if (d->have_prev) {
-                if (cur < d->prev_ticks && d->range)
+            if (d->have_prev && cur < d->prev_ticks && d->range == 0) {
+                /* A 64-bit counter going back was reset (driver reload),
+                 * not wrapped: the windows across it cannot be trusted. */
+                d->n_err++;
+            } else if (d->have_prev) {
+                if (cur < d->prev_ticks)
                     d->wraps++;
                 d->acc_ticks += wn__meter_delta(d, d->prev_ticks, cur);
             }
@@ -483,10 +487,13 @@ static void wrap_guard(wn_meter *m)
             if (safe_ms < 1.0)
                 safe_ms = 1.0;
             if ((double)m->interval_ms > safe_ms) {
-                snprintf(m->warning, sizeof m->warning,
-                         "interval shortened from %u ms to %.0f ms: %s's "
+                size_t len = strlen(m->warning);
+                if (len + 3 >= sizeof m->warning)
+                    continue;
+                snprintf(m->warning + len, sizeof m->warning - len,
+                         "%sinterval shortened from %u ms to %.0f ms: %s's "
                          "counter range (%.3g J) wraps in %.3g s at %.0f W",
-                         m->interval_ms, safe_ms, d->name,
+                         len ? "; " : "", m->interval_ms, safe_ms, d->name,
                          (double)d->range * d->unit, wrap_s,
                          WRAP_GUARD_WATTS);
                 m->interval_ms = (unsigned)safe_ms;
@@ -604,6 +611,27 @@ int wn_meter_open(const wn_meter_opts *o, wn_meter **out)
             if (rc)
                 goto out;
             attach(m, s);
+            snprintf(m->warning, sizeof m->warning, "estimate used because "
+                     "nothing measures: %s", why);
+        } else if (why[0]) {
+            /* Denied or stuck sources are worth a word: they can be fixed. */
+            char *p = why;
+            size_t len = 0;
+            while (p && *p) {
+                char *next = strstr(p, "; ");
+                size_t plen = next ? (size_t)(next - p) : strlen(p);
+                if ((strstr(p, "permission") && (size_t)(strstr(p, "permission") - p) < plen) ||
+                    (strstr(p, "did not advance") &&
+                     (size_t)(strstr(p, "did not advance") - p) < plen))
+                    len += (size_t)snprintf(m->warning + len,
+                                            len < sizeof m->warning
+                                                ? sizeof m->warning - len : 0,
+                                            "%snot used: %.*s", len ? "; " : "",
+                                            (int)plen, p);
+                if (len >= sizeof m->warning)
+                    break;
+                p = next ? next + 2 : NULL;
+            }
         }
     } else {
         const struct wn_meter_ops *ops = find_ops(o->source);
