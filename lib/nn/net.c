@@ -192,15 +192,20 @@ int wn__net_prepare(struct wn__net *net, size_t rows, int backward)
 
 int wn__net_forward(struct wn__net *net, size_t rows)
 {
+    return wn__net_forward_from(net, net->x, rows);
+}
+
+int wn__net_forward_from(struct wn__net *net, const float *x, size_t rows)
+{
     int rc = wn__net_prepare(net, rows, 0);
     if (rc != WN_OK)
         return rc;
     for (size_t k = 0; k < net->depth; k++) {
         size_t n = net->fan_in[k], m = net->widths[k];
-        const float *in = k == 0 ? net->x : net->a[k - 1];
+        const float *in = k == 0 ? x : net->a[k - 1];
         int hidden = k + 1 < net->depth;
         if (net->backend == WN__NN_DNNL) {
-            rc = wn__dnnl_forward_layer(net, k, rows);
+            rc = wn__dnnl_forward_layer(net, k, rows, x);
             if (rc != WN_OK)
                 return rc;
         } else

@@ -97,6 +97,10 @@ int wn__net_prepare(struct wn__net *net, size_t rows, int backward);
 
 /* Forward pass of rows rows from net->x; logits end in net->h[L-1]. */
 int wn__net_forward(struct wn__net *net, size_t rows);
+/* The same from the input rows x (rows, inputs) anywhere in memory (for
+ * evaluation on rows that need no gathering); backward still reads net->x,
+ * so this is for forward-only passes. */
+int wn__net_forward_from(struct wn__net *net, const float *x, size_t rows);
 
 /* Backward pass, after wn__net_forward of the same rows and with
  * net->dz[L-1] holding dL/dlogits: fills every dW, db. */
@@ -127,8 +131,10 @@ void wn__loss_eval(wn_task task, const float *z, const float *y, size_t rows,
 int wn__dnnl_create(struct wn__net *net);
 void wn__dnnl_free(struct wn__net *net);
 int wn__dnnl_prepare(struct wn__net *net, size_t rows, int backward);
-/* h[k] = act(in W[k]^T + b[k]) for layer k on the plan of `rows` rows. */
-int wn__dnnl_forward_layer(struct wn__net *net, size_t k, size_t rows);
+/* h[k] = act(in W[k]^T + b[k]) for layer k on the plan of `rows` rows;
+ * layer 0 reads x (net->x or any (rows, inputs) block). */
+int wn__dnnl_forward_layer(struct wn__net *net, size_t k, size_t rows,
+                           const float *x);
 /* dW[k] = dz[k]^T a[k-1] */
 int wn__dnnl_backward_weights(struct wn__net *net, size_t k, size_t rows);
 /* g[k-1] = dz[k] W[k], k >= 1 */

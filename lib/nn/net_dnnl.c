@@ -320,8 +320,20 @@ static int run(struct wn__net *net, int op, size_t k, size_t rows)
     return WN_OK;
 }
 
-int wn__dnnl_forward_layer(struct wn__net *net, size_t k, size_t rows)
+int wn__dnnl_forward_layer(struct wn__net *net, size_t k, size_t rows, const float *x)
 {
+    if (k == 0) {
+        /* Re-point the input (args[0] is DNNL_ARG_SRC): a pointer store,
+         * no descriptor work. */
+        struct plan *pl = find_plan(net->dnnl, rows);
+        if (pl && pl->op[OP_FWD][0].p) {
+            dnnl_status_t st = dnnl_memory_set_data_handle(pl->op[OP_FWD][0].mem[0],
+                                                           (void *)x);
+            if (st != dnnl_success)
+                return wn_seterr(WN_EBACKEND, "oneDNN: set_data_handle failed "
+                                 "(status %d)", (int)st);
+        }
+    }
     return run(net, OP_FWD, k, rows);
 }
 

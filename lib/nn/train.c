@@ -9,11 +9,12 @@
  *       shuffle the training rows                   (seeded, every epoch)
  *       for each batch of <= B rows: gather rows -> forward -> loss and
  *           dL/dlogits -> backward -> Adam
- *       for each test batch: gather -> forward -> loss, accuracy, MSE/MAE
+ *       for each test batch: forward -> loss, accuracy, MSE/MAE
  *
  * Everything is allocated before the first epoch (the net's three blocks,
  * the oneDNN plans for the full, last-train and last-test batch sizes, the
- * index array): the loop itself allocates nothing.  Random streams: the
+ * index array, a contiguous copy of the test rows in split order so the
+ * test pass reads them in place): the loop itself allocates nothing.  Random streams: the
  * split uses seed (in wn_split_make), the weights a generator seeded with
  * seed, the shuffles one seeded with seed ^ SHUFFLE_SALT.  With the same
  * seed and thread count the result is bit-identical (oneDNN's matmul is
@@ -124,20 +125,20 @@ static int train_epoch(struct wn__net *net, const float *X, const float *Y,
     return WN_OK;
 }
 
-static int test_epoch(struct wn__net *net, const float *X, const float *Y,
-                      const size_t *test_idx, size_t n_test, size_t B,
-                      wn_epoch_stats *st)
+/* The test rows were copied once, in split order, into Xt (n_test,
+ * inputs) and Yt (n_test, outputs): batches are read in place. */
+static int test_epoch(struct wn__net *net, const float *Xt, const float *Yt,
+                      size_t n_test, size_t B, wn_epoch_stats *st)
 {
     int rc = WN_OK;
     size_t L = net->depth, outputs = net->widths[L - 1];
     struct wn__eval_sums acc = {0};
     for (size_t s = 0; s < n_test; s += B) {
         size_t rows = n_test - s < B ? n_test - s : B;
-        wn__k_gather(net->x, net->y, X, Y, test_idx + s, rows, net->inputs, outputs);
-        rc = wn__net_forward(net, rows);
+        rc = wn__net_forward_from(net, Xt + s * net->inputs, rows);
         if (rc != WN_OK)
             return rc;
-        wn__loss_eval(net->task, net->h[L - 1], net->y, rows, outputs, &acc);
+        wn__loss_eval(net->task, net->h[L - 1], Yt + s * outputs, rows, outputs, &acc);
     }
     double n = (double)n_test;
     st->test_loss = acc.loss / n;
@@ -158,6 +159,7 @@ int wn_train(const wn_dataset *d, const wn_train_config *cfg,
     wn_split split = {0};
     size_t *order = NULL;
     double *secs = NULL;
+    float *test_x = NULL, *test_y = NULL;
     int prev_threads = omp_get_max_threads();
     size_t widths[WN_MAX_DEPTH];
     uint64_t params = 0;
@@ -217,11 +219,14 @@ int wn_train(const wn_dataset *d, const wn_train_config *cfg,
 
     order = wn_malloc(n_train * sizeof *order);
     secs = wn_malloc(cfg->epochs * sizeof *secs);
-    if (!order || !secs) {
+    test_x = wn_malloc_aligned(n_test * inputs * sizeof(float));
+    test_y = wn_malloc_aligned(n_test * outputs * sizeof(float));
+    if (!order || !secs || !test_x || !test_y) {
         rc = wn_seterr(WN_ENOMEM, "train: out of memory");
         goto out;
     }
     memcpy(order, split.idx, n_train * sizeof *order);
+    wn__k_gather(test_x, test_y, X, Y, split.idx + n_train, n_test, inputs, outputs);
     wn_rng shuffle;
     wn__rng_seed(&shuffle, cfg->seed ^ SHUFFLE_SALT);
 
@@ -247,7 +252,7 @@ int wn_train(const wn_dataset *d, const wn_train_config *cfg,
         wn__rng_shuffle(&shuffle, order, n_train);
         rc = train_epoch(net, X, Y, order, n_train, B, &st.train_loss);
         if (rc == WN_OK)
-            rc = test_epoch(net, X, Y, split.idx + n_train, n_test, B, &st);
+            rc = test_epoch(net, test_x, test_y, n_test, B, &st);
         if (rc != WN_OK)
             goto out;
         st.seconds = now_s() - t0;
@@ -276,6 +281,8 @@ out:
     omp_set_num_threads(prev_threads);
     wn_free(secs);
     wn_free(order);
+    wn_free_aligned(test_x);
+    wn_free_aligned(test_y);
     wn__net_free(&net);
     wn_split_free(&split);
     return rc;
