@@ -228,6 +228,14 @@ static void enqueue(wn_store *s, size_t n, int64_t *sweep)
     wn_free(jobs);
 }
 
+static int count_running(void *user, int64_t job_id, const char *owner)
+{
+    (void)job_id;
+    assert_string_equal(owner, "w1");
+    (*(int64_t *)user)++;
+    return WN_OK;
+}
+
 static void queue(const char *url)
 {
     wn_store *s = NULL;
@@ -302,6 +310,17 @@ static void queue(const char *url)
     assert_int_equal(wn_store_job_claim(s, "w2", 60, 1, &j), WN_ENOENT);
     assert_int_equal(wn_store_queue_status(s, &q), WN_OK);
     assert_int_equal(q.failed, 2);
+
+    /* Release: only the holder may put its job back, attempts kept. */
+    enqueue(s, 1, &sweep);
+    assert_int_equal(wn_store_job_claim(s, "w1", 60, 3, &j), WN_OK);
+    int64_t seen = 0;
+    assert_int_equal(wn_store_jobs_running(s, count_running, &seen), WN_OK);
+    assert_int_equal(seen, 1);
+    assert_int_equal(wn_store_job_release(s, j.job_id, "w9", "dead"), WN_ESTATE);
+    assert_int_equal(wn_store_job_release(s, j.job_id, "w1", "dead"), WN_OK);
+    assert_int_equal(wn_store_job_claim(s, "w2", 60, 3, &j), WN_OK);
+    assert_int_equal(j.attempts, 2);
     wn_store_close(&s);
 }
 

@@ -200,16 +200,22 @@ static void wait_running(const char *url, int64_t want)
     wn_store_close(&s);
 }
 
-static void killed_mid_job(const char *url)
+/* A worker killed mid-job.  via_release = 0: the survivor (another
+ * process's view: a plain worker loop) waits for the 1 s lease to expire.
+ * via_release = 1: wn_worker_run sees that the lease owner was a process of
+ * this machine that no longer exists and puts the job back at once, long
+ * before its 30 s lease would expire. */
+static void killed_mid_job(const char *url, int via_release)
 {
     enqueue(url, 4);
+    double lease = via_release ? 30.0 : 1.0;
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
-        struct fake slow = { 30.0, 0, 0, 0 };
+        struct fake slow = { 60.0, 0, 0, 0 };
         wn_worker_opts o;
         opts_for(&o, url, &slow);
-        o.lease_s = 1.0;
+        o.lease_s = lease;
         wn_worker_loop(&o, 0, NULL, NULL);
         _exit(0);
     }
@@ -223,11 +229,26 @@ static void killed_mid_job(const char *url)
     struct fake fast = { 0, 0, 0, 0 };
     wn_worker_opts o;
     opts_for(&o, url, &fast);
-    o.workers = 2;
-    o.lease_s = 1.0;
-    wn_worker_result res;
-    assert_int_equal(wn_worker_run(&o, &res), WN_OK);
-    assert_int_equal(res.done, 4);
+    o.lease_s = lease;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    if (via_release) {
+        o.workers = 2;
+        wn_worker_result res;
+        assert_int_equal(wn_worker_run(&o, &res), WN_OK);
+        assert_int_equal(res.done, 4);
+    } else {
+        size_t done = 0, failed = 0;
+        assert_int_equal(wn_worker_loop(&o, 0, &done, &failed), WN_OK);
+        assert_int_equal(done, 4);
+        assert_int_equal(failed, 0);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double took = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+    if (via_release)
+        assert_true(took < 10.0);   /* did not wait for the 30 s lease */
+    else
+        assert_true(took > 0.2);    /* it had to wait for the lease */
     check_exactly_once(url, 4);
     wn_store *s = NULL;
     assert_int_equal(wn_store_open(url, &s), WN_OK);
@@ -242,7 +263,9 @@ static void test_sqlite_killed_mid_job(void **state)
     (void)state;
     char path[1200];
     snprintf(path, sizeof path, "%s/killed.db", tmpdir);
-    killed_mid_job(path);
+    killed_mid_job(path, 0);
+    snprintf(path, sizeof path, "%s/killed2.db", tmpdir);
+    killed_mid_job(path, 1);
 }
 
 static void test_pg_killed_mid_job(void **state)
@@ -253,7 +276,8 @@ static void test_pg_killed_mid_job(void **state)
         print_message("skipped: WATTNET_TEST_PG_URL is not set\n");
         skip();
     }
-    killed_mid_job(url);
+    killed_mid_job(url, 0);
+    killed_mid_job(url, 1);
 }
 
 /* ---- workers killed at random moments ------------------------------------------------- */

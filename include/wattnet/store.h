@@ -94,6 +94,16 @@ int wn_store_job_renew(wn_store *s, int64_t job_id, const char *owner,
 int wn_store_job_fail(wn_store *s, int64_t job_id, const char *owner,
                       const char *error, int max_attempts);
 
+/* Call fn(user, job_id, lease_owner) for every running job (a non-zero
+ * return stops with that status). */
+typedef int (*wn_job_owner_fn)(void *user, int64_t job_id, const char *owner);
+int wn_store_jobs_running(wn_store *s, wn_job_owner_fn fn, void *user);
+/* Put a running job held by OWNER back in the queue now, because its worker
+ * is known to be dead (WHY is kept as the error; the attempt still counts).
+ * WN_ESTATE when OWNER no longer holds it. */
+int wn_store_job_release(wn_store *s, int64_t job_id, const char *owner,
+                         const char *why);
+
 typedef struct wn_queue_status {
     int64_t queued, running, done, failed;
     int64_t runs;             /* stored runs */

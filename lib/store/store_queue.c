@@ -250,6 +250,50 @@ int wn_store_job_fail(wn_store *s, int64_t job_id, const char *owner,
     return WN_OK;
 }
 
+struct owner_cb {
+    wn_job_owner_fn fn;
+    void *user;
+};
+
+static int read_owner(void *user, wn_store *s, const struct wn__sql_row *r)
+{
+    struct owner_cb *c = user;
+    return c->fn(c->user, wn__col_int(s, r, 0), wn__col_text(s, r, 1));
+}
+
+int wn_store_jobs_running(wn_store *s, wn_job_owner_fn fn, void *user)
+{
+    if (!s || !fn)
+        return wn_seterr(WN_EINVAL, "store: jobs_running: NULL argument");
+    struct owner_cb c = { fn, user };
+    return wn__store_query(s,
+                           "SELECT id, lease_owner FROM jobs WHERE status = 'running'"
+                           " ORDER BY id",
+                           NULL, 0, read_owner, &c, NULL);
+}
+
+int wn_store_job_release(wn_store *s, int64_t job_id, const char *owner,
+                         const char *why)
+{
+    int64_t changed = 0;
+    if (!s || !owner)
+        return wn_seterr(WN_EINVAL, "store: job_release: NULL argument");
+    struct wn__sql_val v[] = { wn__v_int(job_id), wn__v_text(owner),
+                               wn__v_text(why ? why : "worker died") };
+    int rc = wn__store_query(s,
+                             "UPDATE jobs SET status = 'queued', error = $3,"
+                             " lease_owner = NULL, lease_expires = NULL"
+                             " WHERE id = $1 AND lease_owner = $2 AND"
+                             " status = 'running'",
+                             v, 3, NULL, NULL, &changed);
+    if (rc != WN_OK)
+        return rc;
+    if (changed != 1)
+        return wn_seterr(WN_ESTATE, "store: job %" PRId64 " is no longer held by %s",
+                         job_id, owner);
+    return WN_OK;
+}
+
 /* ---- status ------------------------------------------------------------------------- */
 
 static int read_status_count(void *user, wn_store *s, const struct wn__sql_row *r)

@@ -19,6 +19,13 @@
  *   died is then reclaimed.  A failed attempt is recorded with its error
  *   (wn_store_job_fail) and retried up to max_attempts.
  *
+ *   Before starting and after a worker process dies, wn_worker_run puts
+ *   back at once the jobs held by dead worker processes of this machine
+ *   (lease owner "host:boot-id:pid:index" with this host and boot id and
+ *   a pid that no longer exists), so a rerun after Ctrl-C or a crash does
+ *   not wait for their leases to expire.  Jobs of other machines are left
+ *   to lease expiry.
+ *
  *   The executor is a function pointer: the default runs wn_run_execute
  *   with this process's meter and stores the record with
  *   wn_store_put_run, which marks the job done in the same transaction;
@@ -34,6 +41,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -58,6 +66,88 @@ static void sleep_s(double s)
     struct timespec ts = { (time_t)s, (long)((s - (double)(time_t)s) * 1e9) };
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
     }
+}
+
+/* ---- owners -------------------------------------------------------------- */
+
+/* "host:boot:" - the part of a lease owner that names this machine (the
+ * boot id tells apart containers and VMs that share a host name). */
+static void owner_prefix(char *buf, size_t cap)
+{
+    char host[128] = "localhost", boot[16] = "0";
+    gethostname(host, sizeof host - 1);
+    host[sizeof host - 1] = '\0';
+    FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
+    if (f) {
+        if (fgets(boot, 9, f) == NULL)
+            snprintf(boot, sizeof boot, "0");
+        fclose(f);
+    }
+    boot[strcspn(boot, "\n")] = '\0';
+    snprintf(buf, cap, "%s:%s:", host, boot);
+}
+
+struct dead_list {
+    char prefix[192];
+    size_t n, cap;
+    int64_t *jobs;
+    char (*owners)[256];
+};
+
+static int collect_dead(void *user, int64_t job_id, const char *owner)
+{
+    struct dead_list *d = user;
+    size_t plen = strlen(d->prefix);
+    if (strncmp(owner, d->prefix, plen) != 0)
+        return WN_OK;
+    char *end = NULL;
+    long pid = strtol(owner + plen, &end, 10);
+    if (pid <= 0 || !end || *end != ':')
+        return WN_OK;
+    if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+        return WN_OK;   /* alive (or not ours to judge) */
+    if (d->n == d->cap) {
+        size_t cap = d->cap ? 2 * d->cap : 16;
+        int64_t *j = wn_realloc(d->jobs, cap * sizeof *j);
+        if (!j)
+            return wn_seterr(WN_ENOMEM, "worker: out of memory");
+        d->jobs = j;
+        char(*o)[256] = wn_realloc(d->owners, cap * sizeof *o);
+        if (!o)
+            return wn_seterr(WN_ENOMEM, "worker: out of memory");
+        d->owners = o;
+        d->cap = cap;
+    }
+    d->jobs[d->n] = job_id;
+    snprintf(d->owners[d->n], sizeof d->owners[0], "%s", owner);
+    d->n++;
+    return WN_OK;
+}
+
+/* Put back the jobs held by dead worker processes of this machine; the
+ * number released (best effort: 0 when the database cannot be read). */
+static size_t release_dead_local(const char *url)
+{
+    struct dead_list d;
+    wn_store *s = NULL;
+    size_t released = 0;
+    memset(&d, 0, sizeof d);
+    owner_prefix(d.prefix, sizeof d.prefix);
+    if (wn_store_open(url, &s) != WN_OK)
+        goto out;
+    if (wn_store_jobs_running(s, collect_dead, &d) != WN_OK)
+        goto out;
+    for (size_t i = 0; i < d.n; i++)
+        if (wn_store_job_release(s, d.jobs[i], d.owners[i],
+                                 "worker process died; released by a later worker on "
+                                 "the same machine") == WN_OK)
+            released++;
+out:
+    wn_store_close(&s);
+    wn_free(d.jobs);
+    wn_free(d.owners);
+    wn_clearerr();
+    return released;
 }
 
 /* ---- options ----------------------------------------------------------------- */
@@ -229,10 +319,9 @@ int wn_worker_loop(const wn_worker_opts *o, int index, size_t *done, size_t *fai
     w.dopts.seed = 1;
     pthread_mutex_init(&w.mu, NULL);
     pthread_cond_init(&w.cv, NULL);
-    char host[128] = "localhost";
-    gethostname(host, sizeof host - 1);
-    host[sizeof host - 1] = '\0';
-    snprintf(w.owner, sizeof w.owner, "%s:%ld:%d", host, (long)getpid(), index);
+    char prefix[192];
+    owner_prefix(prefix, sizeof prefix);
+    snprintf(w.owner, sizeof w.owner, "%s%ld:%d", prefix, (long)getpid(), index);
     if (o->pin) {
         int cpu = -1;
         rc = pin_to_core(index, &cpu);
@@ -386,6 +475,7 @@ int wn_worker_run(const wn_worker_opts *o, wn_worker_result *out)
     }
     fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK);
     int running = 0, respawns = 0;
+    release_dead_local(o->url);
     for (int i = 0; i < n; i++) {
         pids[i] = spawn(o, i, fds[1]);
         if (pids[i] < 0) {
@@ -412,6 +502,7 @@ int wn_worker_run(const wn_worker_opts *o, wn_worker_result *out)
             running--;
             if (WIFSIGNALED(st) || (WIFEXITED(st) && WEXITSTATUS(st) > 1)) {
                 res.crashed++;
+                release_dead_local(o->url);
                 /* Replace it while work remains (its job returns to the
                  * queue when its lease expires). */
                 if (respawns < 2 * n) {
