@@ -749,6 +749,63 @@ static void test_commands(void **state)
     free(txt);
 }
 
+/* `wattnet run` enqueues its preset only once: with a sweep called "quick"
+ * already stored (two tiny jobs), it just runs those; a second `run` finds
+ * nothing left to do. */
+static void test_run_reuses_stored_sweep(void **state)
+{
+    (void)state;
+    static char out[65536];
+    char args[3000], db[1200], spec[1200];
+    snprintf(db, sizeof db, "%s/run.db", tmpdir);
+    snprintf(spec, sizeof spec, "%s/tiny.json", tmpdir);
+    FILE *f = fopen(spec, "w");
+    assert_non_null(f);
+    fputs("{\"datasets\":[\"synthetic:banana\"],\"shapes\":[\"rectangle\"],"
+          "\"depths\":[2],\"sizes\":[64,128],\"epochs\":1}", f);
+    fclose(f);
+    snprintf(args, sizeof args, "sweep --db '%s' --spec '%s' --name quick", db, spec);
+    assert_int_equal(run_cli(args, out, sizeof out), 0);
+    snprintf(args, sizeof args, "run --db '%s' --meter estimate", db);
+    int rc = run_cli(args, out, sizeof out);
+    if (rc != 0)
+        print_message("%s\n", out);
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr(out, "already has sweep 'quick'"));
+    snprintf(args, sizeof args, "status --db '%s' --json", db);
+    assert_int_equal(run_cli(args, out, sizeof out), 0);
+    cJSON *o = cJSON_Parse(out);
+    assert_non_null(o);
+    assert_int_equal(cJSON_GetObjectItem(o, "done")->valueint, 2);
+    assert_int_equal(cJSON_GetObjectItem(o, "runs")->valueint, 2);
+    assert_int_equal(cJSON_GetObjectItem(o, "queued")->valueint, 0);
+    assert_false(cJSON_IsNull(cJSON_GetObjectItem(o, "runs_per_hour")));
+    cJSON_Delete(o);
+    /* Again: nothing to do, nothing added. */
+    snprintf(args, sizeof args, "run --db '%s' --meter estimate --json", db);
+    assert_int_equal(run_cli(args, out, sizeof out), 0);
+    snprintf(args, sizeof args, "status --db '%s' --json", db);
+    assert_int_equal(run_cli(args, out, sizeof out), 0);
+    o = cJSON_Parse(out);
+    assert_non_null(o);
+    assert_int_equal(cJSON_GetObjectItem(o, "done")->valueint, 2);
+    assert_int_equal(cJSON_GetObjectItem(o, "runs")->valueint, 2);
+    cJSON_Delete(o);
+    /* The runs export with their job ids. */
+    snprintf(args, sizeof args, "export --db '%s' --format jsonl --out '%s/run-exp'", db,
+             tmpdir);
+    assert_int_equal(run_cli(args, out, sizeof out), 0);
+    snprintf(args, sizeof args, "%s/run-exp/runs.jsonl", tmpdir);
+    char *txt = slurp(args);
+    assert_non_null(txt);
+    o = cJSON_Parse(strtok(txt, "\n"));
+    assert_non_null(o);
+    assert_true(cJSON_GetObjectItem(o, "job_id")->valueint >= 1);
+    assert_string_equal(cJSON_GetObjectItem(o, "dataset")->valuestring, "synthetic:banana");
+    cJSON_Delete(o);
+    free(txt);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -763,6 +820,7 @@ int main(void)
         cmocka_unit_test(test_export_butter_e),
         cmocka_unit_test(test_attribute_logs),
         cmocka_unit_test(test_commands),
+        cmocka_unit_test(test_run_reuses_stored_sweep),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
