@@ -31,6 +31,7 @@ bench/out/results.md.
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -61,9 +62,18 @@ def log(msg):
     sys.stderr.flush()
 
 
-def run_json_lines(cmd, env=None):
-    """Run cmd; return (epoch dicts, summary dict or None)."""
+def children_cpu_s():
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def run_json_lines(cmd, env=None, usage=None):
+    """Run cmd; return (epoch dicts, summary dict or None).  When usage is a
+    list, append (wall seconds, CPU seconds) of the whole process to it."""
+    cpu0, t0 = children_cpu_s(), time.perf_counter()
     p = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if usage is not None:
+        usage.append((time.perf_counter() - t0, children_cpu_s() - cpu0))
     if p.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)}: exit {p.returncode}: "
                            f"{p.stderr.strip()[-500:]}")
@@ -207,7 +217,7 @@ def main():
         wstr = ",".join(str(x) for x in w["widths"])
         for threads in THREADS:
             job_t0 = time.time()
-            wn_secs, th_secs = [], []
+            wn_secs, th_secs, wn_use, th_use = [], [], [], []
             wn_sum = th_sum = None
             done = 0
             for r in range(rounds):
@@ -216,13 +226,13 @@ def main():
                           "--epochs", str(epochs), "--batch", str(BATCH),
                           "--lr", str(LR), "--seed", str(SEED), "--threads",
                           str(threads), "--json"]
-                ep, wn_sum = run_json_lines(wn_cmd, wattnet_env())
+                ep, wn_sum = run_json_lines(wn_cmd, wattnet_env(), wn_use)
                 wn_secs += timed(ep)
                 th_cmd = [PYTHON, PEER, "--data", data_file, "--widths", wstr,
                           "--epochs", str(epochs), "--batch", str(BATCH),
                           "--lr", str(LR), "--seed", str(SEED), "--threads",
                           str(threads), "--json"]
-                ep, th_sum = run_json_lines(th_cmd, torch_env())
+                ep, th_sum = run_json_lines(th_cmd, torch_env(), th_use)
                 th_secs += timed(ep)
                 done += 1
                 if time.time() - job_t0 > budget:
@@ -236,6 +246,8 @@ def main():
             gflop = gemm_flops_epoch(inputs, w["widths"], n_train,
                                      rows - n_train)
             limit = gflop / (threads * peak_gflops * 1e9)
+            wn_share = sum(u[1] for u in wn_use) / sum(u[0] for u in wn_use)
+            th_share = sum(u[1] for u in th_use) / sum(u[0] for u in th_use)
             res = {
                 "size": size, "log2_size": size.bit_length() - 1,
                 "threads": threads, "widths": w["widths"],
@@ -248,6 +260,10 @@ def main():
                 "spec_limit_s": flops / (threads * peak_gflops * 1e9),
                 "limit_s": limit,
                 "fraction_of_limit": limit / wn_med,
+                "wattnet_cpu_per_wall": wn_share,
+                "torch_cpu_per_wall": th_share,
+                "fraction_of_limit_cpu": limit / (wn_med * wn_share /
+                                                  threads),
                 "wattnet_test_accuracy": (wn_sum or {}).get("test_accuracy"),
                 "torch_test_accuracy": (th_sum or {}).get("test_accuracy"),
             }
@@ -313,8 +329,9 @@ def render(meta, results, peak_gflops):
     L.append("")
     L.append("| size | thr | widths | epochs (runs x ep) | wattnet s/epoch "
              "| torch s/epoch | torch/wattnet | target | spec limit s | "
-             "GEMM limit s | wattnet % of GEMM limit | acc wn / torch |")
-    L.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
+             "GEMM limit s | wattnet % of GEMM limit | same, CPU-time based "
+             "| CPU/wall wn, torch | acc wn / torch |")
+    L.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in results:
         tgt = "-"
         if "target_ratio" in r:
@@ -334,7 +351,16 @@ def render(meta, results, peak_gflops):
                  f"{r['epochs_per_run']} | {fmt_s(r['wattnet_s'])} | "
                  f"{fmt_s(r['torch_s'])} | {r['ratio']:.2f}x | {tgt} | "
                  f"{fmt_s(r['spec_limit_s'])} | {fmt_s(r['limit_s'])} | "
-                 f"{frac} | {acc} |")
+                 f"{frac} | {r['fraction_of_limit_cpu'] * 100:.0f}% | "
+                 f"{r['wattnet_cpu_per_wall']:.2f}, "
+                 f"{r['torch_cpu_per_wall']:.2f} | {acc} |")
+    L.append("")
+    L.append("CPU/wall: CPU seconds (user+sys) per wall second of the whole "
+             "process (startup included), 1.0 = one busy core; well below "
+             "`threads` means other processes took the cores.  The "
+             "CPU-time based fraction scales the median by CPU/wall/threads "
+             "(an estimate of the fraction on an idle machine).  Targets "
+             "are judged on the wall-clock columns.")
     L.append("")
     L.append("Seconds: `m` = milliseconds.  Epochs per size are limited to "
              "keep `make bench` short: " +
