@@ -383,6 +383,61 @@ static void test_create_errors_and_faults(void **state)
     assert_true(ok);
 }
 
+/* ---- Packed one-hot rows ------------------------------------------------------ */
+
+static void check_rows(size_t inputs, int one_hot, float odd)
+{
+    size_t n = 50, outputs = 3;
+    float *X = wn_malloc(n * inputs * sizeof(float));
+    float *Y = wn_malloc(n * outputs * sizeof(float));
+    float *x1 = wn_malloc(8 * inputs * sizeof(float)), *x2 = wn_malloc(8 * inputs * sizeof(float));
+    float y1[24], y2[24];
+    wn_rng r;
+    wn__rng_seed(&r, inputs);
+    for (size_t i = 0; i < n * inputs; i++)
+        X[i] = wn__rng_uniform(&r) < 0.3 ? 1.0f : 0.0f;
+    for (size_t i = 0; i < n * outputs; i++)
+        Y[i] = (float)wn__rng_uniform(&r);
+    if (!one_hot)
+        X[n * inputs / 2] = odd;
+    struct wn__rows rows;
+    assert_int_equal(wn__rows_make(&rows, X, Y, n, inputs, outputs), WN_OK);
+    assert_int_equal(rows.bits != NULL, one_hot);
+    size_t idx[8] = {49, 0, 7, 7, 25, 3, 48, 1};
+    wn__rows_gather(&rows, x1, y1, idx, 8);
+    wn__k_gather(x2, y2, X, Y, idx, 8, inputs, outputs);
+    assert_memory_equal(x1, x2, 8 * inputs * sizeof(float));
+    assert_memory_equal(y1, y2, sizeof y1);
+    rows.portable = 1;   /* the plain-C expansion too */
+    memset(x1, 0xff, 8 * inputs * sizeof(float));
+    wn__rows_gather(&rows, x1, y1, idx, 8);
+    assert_memory_equal(x1, x2, 8 * inputs * sizeof(float));
+    wn__rows_free(&rows);
+    wn__rows_free(&rows);   /* idempotent */
+    wn_free(X);
+    wn_free(Y);
+    wn_free(x1);
+    wn_free(x2);
+}
+
+static void test_packed_rows_are_lossless(void **state)
+{
+    (void)state;
+    const size_t widths[] = {1, 3, 16, 17, 63, 64, 65, 126, 130};
+    for (size_t i = 0; i < sizeof widths / sizeof widths[0]; i++) {
+        check_rows(widths[i], 1, 0.0f);
+        check_rows(widths[i], 0, 0.5f);
+        check_rows(widths[i], 0, -0.0f);   /* -0.0 is not 0.0 bit for bit */
+    }
+    /* Allocation failure of the packed copy is reported. */
+    float X[4] = {0, 1, 1, 0}, Y[2] = {0, 1};
+    struct wn__rows rows;
+    wn_fault_alloc(0, 1);
+    int rc = wn__rows_make(&rows, X, Y, 2, 2, 1);
+    wn_fault_alloc(-1, 0);
+    assert_int_equal(rc, WN_ENOMEM);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -394,6 +449,7 @@ int main(void)
         cmocka_unit_test(test_adam_first_steps),
         cmocka_unit_test(test_loss_values_and_stability),
         cmocka_unit_test(test_create_errors_and_faults),
+        cmocka_unit_test(test_packed_rows_are_lossless),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -152,6 +152,24 @@ void wn__mm_backward_weights_naive(float *dW, const float *in, const float *dz,
 void wn__mm_backward_data_naive(float *din, const float *dz, const float *W,
                                 size_t rows, size_t n, size_t m);
 
+/* ---- rows.c: the input rows of the training steps --------------------- */
+/* X (n, inputs) and Y (n, outputs) are borrowed; bits, when not NULL, is a
+ * lossless packed copy of X (all inputs exactly 0.0f or 1.0f). */
+struct wn__rows {
+    const float *X, *Y;
+    size_t inputs, outputs;
+    uint64_t *bits;      /* (n, words) or NULL */
+    size_t words;        /* 64-bit words per row */
+    int portable;        /* tests: use the plain-C expansion only */
+};
+/* Fill *r (WN_OK, or WN_ENOMEM); release with wn__rows_free. */
+int wn__rows_make(struct wn__rows *r, const float *X, const float *Y, size_t n,
+                  size_t inputs, size_t outputs);
+void wn__rows_free(struct wn__rows *r);
+/* x (rows, inputs), y (rows, outputs) <- rows idx[0..rows). */
+void wn__rows_gather(const struct wn__rows *r, float *x, float *y, const size_t *idx,
+                     size_t rows);
+
 /* ---- kernels.c: elementwise loops (vectorised, see there) --------------- */
 /* x (rows, inputs), y (rows, outputs) <- rows idx[0..rows) of X, Y. */
 void wn__k_gather(float *x, float *y, const float *X, const float *Y,

@@ -14,7 +14,8 @@
  * Everything is allocated before the first epoch (the net's three blocks,
  * the oneDNN plans for the full, last-train and last-test batch sizes, the
  * index array, a contiguous copy of the test rows in split order so the
- * test pass reads them in place): the loop itself allocates nothing.  Random streams: the
+ * test pass reads them in place, the packed inputs of rows.c for one-hot
+ * data): the loop itself allocates nothing.  Random streams: the
  * split uses seed (in wn_split_make), the weights a generator seeded with
  * seed, the shuffles one seeded with seed ^ SHUFFLE_SALT.  With the same
  * seed and thread count the result is bit-identical (oneDNN's matmul is
@@ -100,7 +101,7 @@ static int check_config(const wn_train_config *cfg)
 
 /* ---- One epoch ---------------------------------------------------------- */
 
-static int train_epoch(struct wn__net *net, const float *X, const float *Y,
+static int train_epoch(struct wn__net *net, const struct wn__rows *src,
                        const size_t *order, size_t n_train, size_t B,
                        double *loss_out)
 {
@@ -109,7 +110,7 @@ static int train_epoch(struct wn__net *net, const float *X, const float *Y,
     double loss_sum = 0.0;
     for (size_t s = 0; s < n_train; s += B) {
         size_t rows = n_train - s < B ? n_train - s : B;
-        wn__k_gather(net->x, net->y, X, Y, order + s, rows, net->inputs, outputs);
+        wn__rows_gather(src, net->x, net->y, order + s, rows);
         rc = wn__net_forward(net, rows);
         if (rc != WN_OK)
             return rc;
@@ -160,6 +161,7 @@ int wn_train(const wn_dataset *d, const wn_train_config *cfg,
     size_t *order = NULL;
     double *secs = NULL;
     float *test_x = NULL, *test_y = NULL;
+    struct wn__rows src = {0};
     int prev_threads = omp_get_max_threads();
     size_t widths[WN_MAX_DEPTH];
     uint64_t params = 0;
@@ -227,6 +229,9 @@ int wn_train(const wn_dataset *d, const wn_train_config *cfg,
     }
     memcpy(order, split.idx, n_train * sizeof *order);
     wn__k_gather(test_x, test_y, X, Y, split.idx + n_train, n_test, inputs, outputs);
+    rc = wn__rows_make(&src, X, Y, wn_dataset_rows(d), inputs, outputs);
+    if (rc != WN_OK)
+        goto out;
     wn_rng shuffle;
     wn__rng_seed(&shuffle, cfg->seed ^ SHUFFLE_SALT);
 
@@ -250,7 +255,7 @@ int wn_train(const wn_dataset *d, const wn_train_config *cfg,
         }
         double t0 = now_s();
         wn__rng_shuffle(&shuffle, order, n_train);
-        rc = train_epoch(net, X, Y, order, n_train, B, &st.train_loss);
+        rc = train_epoch(net, &src, order, n_train, B, &st.train_loss);
         if (rc == WN_OK)
             rc = test_epoch(net, test_x, test_y, n_test, B, &st);
         if (rc != WN_OK)
@@ -283,6 +288,7 @@ out:
     wn_free(order);
     wn_free_aligned(test_x);
     wn_free_aligned(test_y);
+    wn__rows_free(&src);
     wn__net_free(&net);
     wn_split_free(&split);
     return rc;
