@@ -92,6 +92,7 @@ struct mf_rapl {
     pthread_t thread;
     atomic_int stop;
     int running;
+    _Atomic double max_step_s;  /* the writer's longest step: a stall */
 };
 
 /* Add zone REL (e.g. "intel-rapl:0" or "intel-rapl:0/intel-rapl:0:0"). */
@@ -142,6 +143,8 @@ static inline void *mf_rapl_main(void *arg)
     while (!atomic_load(&r->stop)) {
         mf_sleep(0.001);
         double now = mf_now();
+        if (now - prev > atomic_load(&r->max_step_s))
+            atomic_store(&r->max_step_s, now - prev);
         for (size_t i = 0; i < r->n; i++) {
             r->z[i].joules += atomic_load(&r->z[i].watts) * (now - prev);
             mf_rapl_write(&r->z[i]);
@@ -152,8 +155,13 @@ static inline void *mf_rapl_main(void *arg)
 }
 
 /* A tree in a fresh directory: "intel-rapl" control dir only. */
+static inline void mf_rapl_stop(struct mf_rapl *r);
+
+/* r should be static: a failed test (cmocka longjmps out) leaves the helper
+ * thread running, and the next init stops it first. */
 static inline void mf_rapl_init(struct mf_rapl *r)
 {
+    mf_rapl_stop(r);
     memset(r, 0, sizeof *r);
     mf_tmpdir(r->root, sizeof r->root, "rapl");
     char p[300];
@@ -188,6 +196,7 @@ static inline void mf_rapl_start(struct mf_rapl *r)
     atomic_store(&r->stop, 0);
     if (pthread_create(&r->thread, NULL, mf_rapl_main, r) != 0)
         abort();
+
     r->running = 1;
     mf_sleep(0.01);
 }
@@ -206,6 +215,14 @@ static inline void mf_rapl_free(struct mf_rapl *r)
     mf_rapl_stop(r);
     mf_rmdir(r->root);
     unsetenv("WATTNET_POWERCAP_ROOT");
+}
+
+/* Allowed error of a window of `seconds` at `watts`: rel of the truth plus
+ * the simulator's own lag at both edges (its longest write step so far). */
+static inline double mf_tol(struct mf_rapl *r, double watts, double seconds,
+                            double rel)
+{
+    return rel * watts * seconds + 2.0 * watts * atomic_load(&r->max_step_s);
 }
 
 /* Index of domain NAME in e, or -1. */

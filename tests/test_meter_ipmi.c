@@ -91,7 +91,7 @@ static void test_steady_reading(void **state)
 static void test_node_contains_rapl(void **state)
 {
     (void)state;
-    struct mf_rapl r;
+    static struct mf_rapl r;
     mf_rapl_standard(&r);
     mf_rapl_start(&r);
     setenv("WATTNET_NVML_LIB", "/nonexistent/libnvidia-ml.so.1", 1);
