@@ -612,7 +612,7 @@ int wn_meter_open(const wn_meter_opts *o, wn_meter **out)
                 goto out;
             attach(m, s);
             snprintf(m->warning, sizeof m->warning, "estimate used because "
-                     "nothing measures: %s", why);
+                     "nothing measures: %.700s", why);
         } else if (why[0]) {
             /* Denied or stuck sources are worth a word: they can be fixed. */
             char *p = why;
