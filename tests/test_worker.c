@@ -333,6 +333,31 @@ static void test_pg_random_kills(void **state)
     random_kills(url, 777);
 }
 
+/* ---- the heartbeat keeps a long job's lease ------------------------------------------ */
+
+static void test_heartbeat_keeps_long_jobs(void **state)
+{
+    (void)state;
+    char path[1200];
+    snprintf(path, sizeof path, "%s/long.db", tmpdir);
+    enqueue(path, 3);
+    /* Jobs of 1.5 s with a 0.4 s lease: without renewals the idle worker
+     * would reclaim them. */
+    struct fake f = { 1.5, 0, 0, 0 };
+    wn_worker_opts o;
+    opts_for(&o, path, &f);
+    o.workers = 2;
+    o.lease_s = 0.4;
+    wn_worker_result res;
+    assert_int_equal(wn_worker_run(&o, &res), WN_OK);
+    assert_int_equal(res.done, 3);
+    check_exactly_once(path, 3);
+    wn_store *s = NULL;
+    assert_int_equal(wn_store_open(path, &s), WN_OK);
+    assert_int_equal(scalar(s, "SELECT max(attempts) FROM jobs"), 1);
+    wn_store_close(&s);
+}
+
 /* ---- failures and retries ----------------------------------------------------------------- */
 
 static void test_failures_retried_then_kept(void **state)
@@ -438,6 +463,7 @@ int main(void)
         cmocka_unit_test(test_pg_killed_mid_job),
         cmocka_unit_test(test_sqlite_random_kills),
         cmocka_unit_test(test_pg_random_kills),
+        cmocka_unit_test(test_heartbeat_keeps_long_jobs),
         cmocka_unit_test(test_failures_retried_then_kept),
         cmocka_unit_test(test_bad_options),
         cmocka_unit_test(test_real_executor),
