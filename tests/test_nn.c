@@ -438,6 +438,48 @@ static void test_packed_rows_are_lossless(void **state)
     assert_int_equal(rc, WN_ENOMEM);
 }
 
+static void test_shuffle_is_uniform_permutation(void **state)
+{
+    (void)state;
+    /* Every result is a permutation; over many shuffles of 5 items each
+     * item lands in each position about equally often (chi-square, 16 df;
+     * 60 is far beyond the 0.9999 quantile, a biased draw exceeds it). */
+    enum { N = 5, TRIALS = 50000 };
+    size_t count[N][N] = {{0}};
+    wn_rng r;
+    wn__rng_seed(&r, 77);
+    for (int t = 0; t < TRIALS; t++) {
+        size_t idx[N], seen[N] = {0};
+        for (size_t i = 0; i < N; i++)
+            idx[i] = i;
+        wn__rows_shuffle(&r, idx, N);
+        for (size_t i = 0; i < N; i++) {
+            assert_true(idx[i] < N);
+            seen[idx[i]]++;
+            count[idx[i]][i]++;
+        }
+        for (size_t i = 0; i < N; i++)
+            assert_int_equal(seen[i], 1);
+    }
+    double chi = 0.0, expect = (double)TRIALS / N;
+    for (size_t a = 0; a < N; a++)
+        for (size_t b = 0; b < N; b++)
+            chi += ((double)count[a][b] - expect) * ((double)count[a][b] - expect) / expect;
+    assert_true(chi < 60.0);
+    /* Same seed, same order; n = 0 and 1 are no-ops. */
+    size_t a[100], b[100];
+    for (size_t i = 0; i < 100; i++)
+        a[i] = b[i] = i;
+    wn_rng r1, r2;
+    wn__rng_seed(&r1, 5);
+    wn__rng_seed(&r2, 5);
+    wn__rows_shuffle(&r1, a, 100);
+    wn__rows_shuffle(&r2, b, 100);
+    assert_memory_equal(a, b, sizeof a);
+    wn__rows_shuffle(&r1, a, 0);
+    wn__rows_shuffle(&r1, a, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -450,6 +492,7 @@ int main(void)
         cmocka_unit_test(test_loss_values_and_stability),
         cmocka_unit_test(test_create_errors_and_faults),
         cmocka_unit_test(test_packed_rows_are_lossless),
+        cmocka_unit_test(test_shuffle_is_uniform_permutation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

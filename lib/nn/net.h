@@ -166,6 +166,10 @@ struct wn__rows {
 int wn__rows_make(struct wn__rows *r, const float *X, const float *Y, size_t n,
                   size_t inputs, size_t outputs);
 void wn__rows_free(struct wn__rows *r);
+/* Fisher-Yates shuffle of idx[0..n) like wn__rng_shuffle, drawing with
+ * Lemire's multiply-shift (no division per draw, still unbiased). */
+struct wn_rng;
+void wn__rows_shuffle(struct wn_rng *r, size_t *idx, size_t n);
 /* x (rows, inputs), y (rows, outputs) <- rows idx[0..rows). */
 void wn__rows_gather(const struct wn__rows *r, float *x, float *y, const size_t *idx,
                      size_t rows);

@@ -13,7 +13,8 @@
  * gather expands bits back into 0.0f/1.0f: bit-for-bit the same x, so the
  * training result does not change.  Any other value (even -0.0f) keeps the
  * float32 rows and the plain gather.  The targets are always float32 (a
- * few per row).
+ * few per row).  The order of the rows is reshuffled every epoch with
+ * wn__rows_shuffle.
  */
 #include <string.h>
 
@@ -23,6 +24,7 @@
 #include <immintrin.h>
 #endif
 
+#include "core/rng.h"
 #include "nn/net.h"
 
 int wn__rows_make(struct wn__rows *r, const float *X, const float *Y, size_t n,
@@ -60,6 +62,35 @@ void wn__rows_free(struct wn__rows *r)
         return;
     wn_free(r->bits);
     r->bits = NULL;
+}
+
+/* ---- The epoch's order ---------------------------------------------------- */
+
+/* Uniform in [0, n), unbiased: Lemire's multiply-shift, which needs a
+ * division only in the rare rejection case (wn__rng_below divides every
+ * time; per epoch this runs once per training row). */
+static uint64_t below(wn_rng *r, uint64_t n)
+{
+    unsigned __int128 m = (unsigned __int128)wn__rng_next(r) * n;
+    uint64_t low = (uint64_t)m;
+    if (low < n) {
+        uint64_t threshold = (0 - n) % n;
+        while (low < threshold) {
+            m = (unsigned __int128)wn__rng_next(r) * n;
+            low = (uint64_t)m;
+        }
+    }
+    return (uint64_t)(m >> 64);
+}
+
+void wn__rows_shuffle(wn_rng *r, size_t *idx, size_t n)
+{
+    for (size_t i = n; i > 1; i--) {
+        size_t j = (size_t)below(r, i);
+        size_t t = idx[i - 1];
+        idx[i - 1] = idx[j];
+        idx[j] = t;
+    }
 }
 
 /* ---- Expanding bits ------------------------------------------------------ */

@@ -232,8 +232,8 @@ int wn_train(const wn_dataset *d, const wn_train_config *cfg,
     rc = wn__rows_make(&src, X, Y, wn_dataset_rows(d), inputs, outputs);
     if (rc != WN_OK)
         goto out;
-    wn_rng shuffle;
-    wn__rng_seed(&shuffle, cfg->seed ^ SHUFFLE_SALT);
+    wn_rng shuffler;
+    wn__rng_seed(&shuffler, cfg->seed ^ SHUFFLE_SALT);
 
     out->depth = cfg->depth;
     memcpy(out->widths, widths, cfg->depth * sizeof widths[0]);
@@ -254,7 +254,7 @@ int wn_train(const wn_dataset *d, const wn_train_config *cfg,
                 goto out;
         }
         double t0 = now_s();
-        wn__rng_shuffle(&shuffle, order, n_train);
+        wn__rows_shuffle(&shuffler, order, n_train);
         rc = train_epoch(net, &src, order, n_train, B, &st.train_loss);
         if (rc == WN_OK)
             rc = test_epoch(net, test_x, test_y, n_test, B, &st);
