@@ -176,7 +176,9 @@ int cmd_worker(int argc, char **argv)
     if (st != WN_OK)
         return cli_fail("worker", st);
     o.on_job = on_job;
-    o.on_progress = on_progress;
+    /* The bar only on a terminal: without one, no status polling (which
+     * would load a shared database from every node). */
+    o.on_progress = ui.tty ? on_progress : NULL;
     o.user = &ui;
     wn_worker_result res;
     st = wn_worker_run(&o, &res);

@@ -27,10 +27,17 @@ static int read_id(void *user, wn_store *s, const struct wn__sql_row *r)
     return WN_OK;
 }
 
+#define JOB_COLS 12
+#define JOB_BATCH 100
+/* Per row: 12 "$NNNN, " (at most 8 bytes each) plus the literals. */
+#define JOB_SQL_CAP (256 + JOB_BATCH * (JOB_COLS * 8 + 40))
+
 int wn_store_sweep_add(wn_store *s, const char *name, const char *spec_json,
                        uint64_t seed, const wn_job *jobs, size_t n,
                        int64_t *sweep_id)
 {
+    struct wn__sql_val *vals = NULL;
+    char *sql = NULL;
     int64_t id = 0;
     int rc = WN_OK;
     if (!s || !name || !spec_json || (n && !jobs))
@@ -46,29 +53,43 @@ int wn_store_sweep_add(wn_store *s, const char *name, const char *spec_json,
                          sv, 4, read_id, &id, NULL);
     if (rc != WN_OK)
         goto out;
-    for (size_t i = 0; i < n; i++) {
-        const wn_run_spec *sp = &jobs[i].spec;
-        struct wn__sql_val v[] = {
-            wn__v_int(id),
-            wn__v_int((int64_t)i),
-            wn__v_text(sp->dataset),
-            wn__v_text(sp->shape),
-            wn__v_int((int64_t)sp->depth),
-            wn__v_int((int64_t)sp->size),
-            wn__v_int((int64_t)sp->epochs),
-            wn__v_int((int64_t)sp->batch),
-            wn__v_real(sp->learning_rate),
-            wn__v_int((int64_t)sp->seed),
-            wn__v_int(sp->threads),
-            wn__v_int(jobs[i].repetition),
-        };
-        rc = wn__store_query(s,
-                             "INSERT INTO jobs (sweep_id, ord, status, dataset, shape,"
-                             " depth, size, epochs, batch, learning_rate, seed,"
-                             " threads, repetition, attempts, created) VALUES ($1,"
-                             " $2, 'queued', $3, $4, $5, $6, $7, $8, $9, $10, $11,"
-                             " $12, 0, {NOW})",
-                             v, sizeof v / sizeof v[0], NULL, NULL, NULL);
+    /* Multi-row INSERTs of up to JOB_BATCH jobs: few round trips to a
+     * remote PostgreSQL. */
+    vals = wn_calloc(JOB_BATCH * JOB_COLS, sizeof *vals);
+    sql = wn_malloc(JOB_SQL_CAP);
+    if (!vals || !sql) {
+        rc = wn_seterr(WN_ENOMEM, "store: out of memory");
+        goto out;
+    }
+    for (size_t first = 0; first < n; first += JOB_BATCH) {
+        size_t k = n - first < JOB_BATCH ? n - first : JOB_BATCH;
+        size_t o = (size_t)snprintf(sql, JOB_SQL_CAP,
+                                    "INSERT INTO jobs (sweep_id, ord, dataset, shape,"
+                                    " depth, size, epochs, batch, learning_rate, seed,"
+                                    " threads, repetition, status, attempts, created)"
+                                    " VALUES ");
+        for (size_t r = 0; r < k; r++) {
+            const wn_run_spec *sp = &jobs[first + r].spec;
+            struct wn__sql_val *v = vals + r * JOB_COLS;
+            v[0] = wn__v_int(id);
+            v[1] = wn__v_int((int64_t)(first + r));
+            v[2] = wn__v_text(sp->dataset);
+            v[3] = wn__v_text(sp->shape);
+            v[4] = wn__v_int((int64_t)sp->depth);
+            v[5] = wn__v_int((int64_t)sp->size);
+            v[6] = wn__v_int((int64_t)sp->epochs);
+            v[7] = wn__v_int((int64_t)sp->batch);
+            v[8] = wn__v_real(sp->learning_rate);
+            v[9] = wn__v_int((int64_t)sp->seed);
+            v[10] = wn__v_int(sp->threads);
+            v[11] = wn__v_int(jobs[first + r].repetition);
+            o += (size_t)snprintf(sql + o, JOB_SQL_CAP - o, "%s(", r ? ", " : "");
+            for (size_t c = 0; c < JOB_COLS; c++)
+                o += (size_t)snprintf(sql + o, JOB_SQL_CAP - o, "$%zu, ",
+                                      r * JOB_COLS + c + 1);
+            o += (size_t)snprintf(sql + o, JOB_SQL_CAP - o, "'queued', 0, {NOW})");
+        }
+        rc = wn__store_query(s, sql, vals, k * JOB_COLS, NULL, NULL, NULL);
         if (rc != WN_OK)
             goto out;
     }
@@ -78,6 +99,8 @@ int wn_store_sweep_add(wn_store *s, const char *name, const char *spec_json,
 out:
     if (s->in_tx)
         wn__store_rollback(s);
+    wn_free(vals);
+    wn_free(sql);
     return rc;
 }
 

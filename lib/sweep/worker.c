@@ -341,6 +341,11 @@ int wn_worker_loop(const wn_worker_opts *o, int index, size_t *done, size_t *fai
         goto out;
     }
     hb_started = 1;
+    double base_wait_s = o->poll_s > 0 ? o->poll_s : 0.5;
+    double max_wait_s = o->lease_s / 2 < 5.0 ? o->lease_s / 2 : 5.0;
+    if (max_wait_s < base_wait_s)
+        max_wait_s = base_wait_s;
+    double wait_s = base_wait_s;
     wn_job_executor exec = o->exec ? o->exec : default_exec;
     void *exec_user = o->exec ? o->exec_user : &w;
     for (;;) {
@@ -352,12 +357,16 @@ int wn_worker_loop(const wn_worker_opts *o, int index, size_t *done, size_t *fai
         }
         if (rc == WN_EBUSY) {
             /* Others hold every remaining job (or the database is busy):
-             * wait, their leases may expire. */
-            sleep_s(o->poll_s > 0 ? o->poll_s : 0.5);
+             * wait, their leases may expire.  Back off up to 5 s (or half
+             * a lease) so that many idle workers do not flood the
+             * database. */
+            sleep_s(wait_s);
+            wait_s = wait_s * 2 < max_wait_s ? wait_s * 2 : max_wait_s;
             continue;
         }
         if (rc != WN_OK)
             goto out;
+        wait_s = base_wait_s;
         if (job.spec.threads <= 0)
             job.spec.threads = w.threads;
         pthread_mutex_lock(&w.mu);
