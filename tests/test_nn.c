@@ -438,6 +438,29 @@ static void test_packed_rows_are_lossless(void **state)
     assert_int_equal(rc, WN_ENOMEM);
 }
 
+static void test_colsum_kernel(void **state)
+{
+    (void)state;
+    const size_t ms[] = {1, 3, 7, 16, 17, 63}, rs[] = {1, 15, 16, 37, 256};
+    static float dz[256 * 63];
+    float db[63];
+    wn_rng r;
+    wn__rng_seed(&r, 3);
+    for (size_t i = 0; i < sizeof dz / sizeof dz[0]; i++)
+        dz[i] = (float)(wn__rng_uniform(&r) - 0.5);
+    for (size_t a = 0; a < sizeof ms / sizeof ms[0]; a++)
+        for (size_t b = 0; b < sizeof rs / sizeof rs[0]; b++) {
+            size_t m = ms[a], rows = rs[b];
+            wn__k_colsum(db, dz, rows, m);
+            for (size_t j = 0; j < m; j++) {
+                double want = 0.0;
+                for (size_t k = 0; k < rows; k++)
+                    want += dz[k * m + j];
+                assert_float_equal(db[j], want, 1e-4);
+            }
+        }
+}
+
 static void test_shuffle_is_uniform_permutation(void **state)
 {
     (void)state;
@@ -493,6 +516,7 @@ int main(void)
         cmocka_unit_test(test_create_errors_and_faults),
         cmocka_unit_test(test_packed_rows_are_lossless),
         cmocka_unit_test(test_shuffle_is_uniform_permutation),
+        cmocka_unit_test(test_colsum_kernel),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -76,13 +76,46 @@ void wn__k_add_inplace(float *restrict g, const float *restrict skip, size_t n)
 
 /* The ReLU mask runs over the flat (rows * m) block, so narrow layers
  * still get full vectors; the bias gradient is a separate column sum. */
+/* Narrow blocks (m <= 16): 16 rows are 16*m contiguous floats, a whole
+ * number of vectors, so they are summed vertically into acc[16*m] and
+ * folded at the end (acc[p] belongs to column p % m).  A plain row loop
+ * would run an m-long tail loop per row. */
 KERNEL
-void wn__k_colsum(float *restrict db, const float *restrict dz, size_t rows, size_t m)
+static void colsum_narrow(float *restrict db, const float *restrict dz, size_t rows,
+                          size_t m)
+{
+    float acc[256];
+    size_t block = 16 * m, full = rows / 16;
+    memset(acc, 0, block * sizeof(float));
+    for (size_t b = 0; b < full; b++) {
+        const float *src = dz + b * block;
+        for (size_t p = 0; p < block; p++)
+            acc[p] += src[p];
+    }
+    memset(db, 0, m * sizeof(float));
+    for (size_t p = 0; p < block; p++)
+        db[p % m] += acc[p];
+    for (size_t r = full * 16; r < rows; r++)
+        for (size_t j = 0; j < m; j++)
+            db[j] += dz[r * m + j];
+}
+
+KERNEL
+static void colsum_wide(float *restrict db, const float *restrict dz, size_t rows,
+                        size_t m)
 {
     memset(db, 0, m * sizeof(float));
     for (size_t r = 0; r < rows; r++)
         for (size_t j = 0; j < m; j++)
             db[j] += dz[r * m + j];
+}
+
+void wn__k_colsum(float *db, const float *dz, size_t rows, size_t m)
+{
+    if (m <= 16)
+        colsum_narrow(db, dz, rows, m);
+    else
+        colsum_wide(db, dz, rows, m);
 }
 
 KERNEL
