@@ -72,8 +72,8 @@ static void on_job(void *user, int worker, const wn_job *job, int status,
                 worker, (long long)job->job_id, seconds, job->spec.dataset,
                 job->spec.shape, job->spec.depth, (unsigned long long)job->spec.size);
     else if (status == WN_ESTATE)
-        fprintf(stderr, "worker %d: job %lld was finished by another worker\n",
-                worker, (long long)job->job_id);
+        fprintf(stderr, "%sworker %d: job %lld not stored: %s\n", ui->tty ? "\n" : "",
+                worker, (long long)job->job_id, error);
     else
         fprintf(stderr, "%sworker %d: job %lld attempt %d failed: %s\n",
                 ui->tty ? "\n" : "", worker, (long long)job->job_id, job->attempts,

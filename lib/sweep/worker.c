@@ -386,13 +386,14 @@ int wn_worker_loop(const wn_worker_opts *o, int index, size_t *done, size_t *fai
         double secs = now_s() - t0;
         if (jrc == WN_OK) {
             n_done++;
-        } else if (jrc == WN_ESTATE) {
-            /* Another worker finished it after our lease expired: nothing
-             * to record. */
         } else {
-            n_failed++;
+            /* Record the failed attempt.  WN_ESTATE: the job is no longer
+             * ours (another worker finished it after our lease expired, so
+             * our run was refused): nothing to record. */
             int frc = wn_store_job_fail(s, job.job_id, w.owner, err, o->max_attempts);
-            if (frc != WN_OK && frc != WN_ESTATE) {
+            if (frc == WN_OK)
+                n_failed++;
+            else if (frc != WN_ESTATE) {
                 rc = frc;
                 goto out;
             }
