@@ -303,6 +303,34 @@ static void test_adam_first_steps(void **state)
     wn__net_free(&net);
 }
 
+static void test_adam_variants_agree(void **state)
+{
+    (void)state;
+    enum { N = 1003 };   /* not a multiple of 8 or 16: the tails run too */
+    static float p[3][N], g[N], m[3][N], v[3][N];
+    wn_rng r;
+    wn__rng_seed(&r, 8);
+    for (size_t i = 0; i < N; i++) {
+        g[i] = (float)(wn__rng_uniform(&r) - 0.5);
+        for (int k = 0; k < 3; k++) {
+            p[k][i] = (float)i * 1e-3f;
+            m[k][i] = 0.01f;
+            v[k][i] = 1e-4f;
+        }
+    }
+    const enum wn__isa isa[3] = {WN__ISA_SCALAR, WN__ISA_AVX, WN__ISA_AVX512};
+    for (int step = 0; step < 3; step++)
+        for (int k = 0; k < 3; k++)
+            wn__k_adam_isa(isa[k], p[k], g, m[k], v[k], N, 0.9f, 0.999f, 1e-3f, 1.2f,
+                           1e-7f);
+    for (int k = 1; k < 3; k++)
+        for (size_t i = 0; i < N; i++) {
+            assert_float_equal(p[k][i], p[0][i], 1e-6);
+            assert_float_equal(m[k][i], m[0][i], 1e-7);
+            assert_float_equal(v[k][i], v[0][i], 1e-8);
+        }
+}
+
 /* ---- Loss values ---------------------------------------------------------- */
 
 static void test_loss_values_and_stability(void **state)
@@ -512,6 +540,7 @@ int main(void)
         cmocka_unit_test(test_dnnl_matches_naive),
         cmocka_unit_test(test_plans_and_rows),
         cmocka_unit_test(test_adam_first_steps),
+        cmocka_unit_test(test_adam_variants_agree),
         cmocka_unit_test(test_loss_values_and_stability),
         cmocka_unit_test(test_create_errors_and_faults),
         cmocka_unit_test(test_packed_rows_are_lossless),

@@ -224,15 +224,17 @@ static void adam_avx(float *restrict p, const float *restrict g, float *restrict
 typedef void (*adam_fn)(float *restrict, const float *restrict, float *restrict,
                         float *restrict, size_t, float, float, float, float, float);
 
-static adam_fn adam_pick(void)
+/* The widest variant the CPU runs, capped at `isa`. */
+static adam_fn adam_pick(enum wn__isa isa)
 {
 #if defined(__x86_64__) && defined(__GNUC__)
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f"))
+    if (isa >= WN__ISA_AVX512 && __builtin_cpu_supports("avx512f"))
         return adam_avx512;
-    if (__builtin_cpu_supports("avx"))
+    if (isa >= WN__ISA_AVX && __builtin_cpu_supports("avx"))
         return adam_avx;
 #endif
+    (void)isa;
     return adam_scalar;
 }
 
@@ -240,7 +242,14 @@ static void adam_range(float *p, const float *g, float *m, float *v, size_t n,
                        float b1, float b2, float step_size, float inv_sqrt_bc2,
                        float eps)
 {
-    adam_pick()(p, g, m, v, n, b1, b2, step_size, inv_sqrt_bc2, eps);
+    adam_pick(WN__ISA_AVX512)(p, g, m, v, n, b1, b2, step_size, inv_sqrt_bc2, eps);
+}
+
+void wn__k_adam_isa(enum wn__isa isa, float *p, const float *g, float *m, float *v,
+                    size_t n, float b1, float b2, float step_size,
+                    float inv_sqrt_bc2, float eps)
+{
+    adam_pick(isa)(p, g, m, v, n, b1, b2, step_size, inv_sqrt_bc2, eps);
 }
 
 void wn__k_adam(float *p, const float *g, float *m, float *v, size_t n, float b1,

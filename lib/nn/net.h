@@ -190,8 +190,17 @@ void wn__k_relu_grad(float *dz, const float *g, const float *h, float *db,
                      size_t rows, size_t m);
 /* db (m) <- column sums of dz (rows, m). */
 void wn__k_colsum(float *db, const float *dz, size_t rows, size_t m);
-/* Adam over n floats (PyTorch's form, see net.c). */
+/* Instruction-set variants of the hand-vectorised kernels. */
+enum wn__isa { WN__ISA_SCALAR = 0, WN__ISA_AVX, WN__ISA_AVX512 };
+/* Adam over n floats (PyTorch's form, see net.c); split over the OpenMP
+ * threads when n is large. */
 void wn__k_adam(float *p, const float *g, float *m, float *v, size_t n, float b1,
                 float b2, float step_size, float inv_sqrt_bc2, float eps);
+
+/* Adam with the widest variant up to isa that this CPU runs, serially
+ * (tests compare the variants). */
+void wn__k_adam_isa(enum wn__isa isa, float *p, const float *g, float *m, float *v,
+                    size_t n, float b1, float b2, float step_size,
+                    float inv_sqrt_bc2, float eps);
 
 #endif /* WN_NN_NET_H */
