@@ -173,11 +173,12 @@ static inline void mf_rapl_init(struct mf_rapl *r)
 }
 
 /* The usual server socket: package 50 W, core 30 W, dram 5 W, with small
- * ranges (30 J, 30 J, 4 J) so each wraps several times in 2-3 s. */
+ * ranges (40 J, 30 J, 4 J) so each wraps several times in 2-3 s, while a
+ * sampling gap must last over 0.5 s to hide a wrap. */
 static inline void mf_rapl_standard(struct mf_rapl *r)
 {
     mf_rapl_init(r);
-    mf_rapl_zone(r, "intel-rapl:0", "package-0", 50.0, 30000000);
+    mf_rapl_zone(r, "intel-rapl:0", "package-0", 50.0, 40000000);
     mf_rapl_zone(r, "intel-rapl:0/intel-rapl:0:0", "core", 30.0, 30000000);
     mf_rapl_zone(r, "intel-rapl:0/intel-rapl:0:1", "dram", 5.0, 4000000);
     char from[600], to[300];

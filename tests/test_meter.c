@@ -51,14 +51,14 @@ static void test_rapl_wraps_within_one_percent(void **state)
     mf_rapl_start(&r);
     wn_meter *m = open_source("rapl", 100);
     assert_string_equal(wn_meter_source(m), "rapl");
-    /* 30 J at 2 kW wraps in 15 ms: the period must have been shortened. */
+    /* 30 J (core) at 2 kW wraps in 15 ms: the period must be shortened. */
     assert_true(wn_meter_interval_ms(m) <= 8);
     assert_non_null(strstr(wn_meter_warning(m), "interval shortened"));
 
     int w;
     wn_energy e;
     assert_int_equal(wn_meter_window_begin(m, &w), WN_OK);
-    mf_sleep(2.8);   /* package 140 J: 4 wraps of 30 J */
+    mf_sleep(2.8);   /* package 140 J: 3 wraps of 40 J */
     assert_int_equal(wn_meter_window_end(m, w, &e), WN_OK);
     assert_true(e.measured);
     assert_false(e.is_estimate);
@@ -199,6 +199,44 @@ static int deny_energy(const char *path, int flags)
         return -1;
     }
     return open(path, flags);
+}
+
+static atomic_int stall_once;
+
+static int stall_package(const char *path, int flags)
+{
+    const char *tail = "intel-rapl:0/energy_uj";
+    size_t n = strlen(path), k = strlen(tail);
+    if (n >= k && strcmp(path + n - k, tail) == 0 &&
+        atomic_exchange(&stall_once, 0))
+        mf_sleep(1.0);   /* the sampler is held up: 50 J > the 40 J range */
+    return open(path, flags);
+}
+
+static void test_sampling_gap_is_flagged(void **state)
+{
+    (void)state;
+    static struct mf_rapl r;
+    mf_rapl_standard(&r);
+    mf_rapl_start(&r);
+    wn_meter *m = open_source("rapl", 100);
+    int w;
+    wn_energy e;
+    assert_int_equal(wn_meter_window_begin(m, &w), WN_OK);
+    wn__meter_open_hook = stall_package;
+    atomic_store(&stall_once, 1);
+    mf_sleep(1.2);
+    assert_int_equal(wn_meter_window_end(m, w, &e), WN_OK);
+    wn__meter_open_hook = NULL;
+    assert_false(e.measured);
+    assert_string_equal(e.flag, "sample-gap");
+    /* Later windows are fine again. */
+    assert_int_equal(wn_meter_window_begin(m, &w), WN_OK);
+    mf_sleep(0.3);
+    assert_int_equal(wn_meter_window_end(m, w, &e), WN_OK);
+    assert_true(e.measured);
+    wn_meter_close(&m);
+    mf_rapl_free(&r);
 }
 
 static void test_permission_denied_and_missing(void **state)
@@ -436,6 +474,7 @@ int main(void)
         cmocka_unit_test(test_nested_and_short_windows),
         cmocka_unit_test(test_psys_and_mmio_overlap),
         cmocka_unit_test(test_stuck_counter),
+        cmocka_unit_test(test_sampling_gap_is_flagged),
         cmocka_unit_test(test_permission_denied_and_missing),
         cmocka_unit_test(test_idle_baseline_and_dynamic),
         cmocka_unit_test(test_estimate_and_sim),

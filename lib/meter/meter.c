@@ -17,7 +17,9 @@
  *     at 2 kW (see wrap_guard).
  *   - Honesty: at open, counters must advance over ~60 ms of busy CPU (else
  *     WN_ESTUCK), 0 W readings are dropped domains; a window with read
- *     errors, 0 W readings or 0 J is flagged (measured = 0).
+ *     errors (a 64-bit counter going back is a reset), a sampling gap long
+ *     enough to hide a whole wrap (the process was stopped or starved), 0 W
+ *     readings or 0 J is flagged (measured = 0).
  *   - Overlapping domains (psys > package > core, node > everything) carry
  *     contained_in and are never added into energy_j.
  */
@@ -46,6 +48,7 @@ struct window {
     double *acc_s;
     uint64_t *zero;
     uint64_t *err;
+    uint64_t *gap;
 };
 
 struct wn_meter {
@@ -396,9 +399,18 @@ static void sample_src(struct wn__meter_src *s, double t)
                  * not wrapped: the windows across it cannot be trusted. */
                 d->n_err++;
             } else if (d->have_prev) {
+                double dt = t - d->prev_t;
+                /* A gap in which the counter could have gone round a whole
+                 * range (at 1.5x the last rate) may hide wraps: flagged. */
+                if (d->range && d->rate > 0 &&
+                    dt * d->rate * 1.5 >= (double)d->range)
+                    d->n_gap++;
                 if (cur < d->prev_ticks)
                     d->wraps++;
-                d->acc_ticks += wn__meter_delta(d, d->prev_ticks, cur);
+                uint64_t delta = wn__meter_delta(d, d->prev_ticks, cur);
+                d->acc_ticks += delta;
+                if (dt > 1e-3)
+                    d->rate = (double)delta / dt;
             }
         } else {
             if (cur == 0)
@@ -651,17 +663,18 @@ int wn_meter_open(const wn_meter_opts *o, wn_meter **out)
     wrap_guard(m);
 
     m->idle_w = wn_calloc(m->n_dom, sizeof *m->idle_w);
-    m->win_mem = wn_calloc(MAX_WINDOWS * m->n_dom, 4 * sizeof(uint64_t));
+    m->win_mem = wn_calloc(MAX_WINDOWS * m->n_dom, 5 * sizeof(uint64_t));
     if (!m->idle_w || !m->win_mem) {
         rc = wn_seterr(WN_ENOMEM, "meter.c: open: out of memory");
         goto out;
     }
     for (size_t w = 0; w < MAX_WINDOWS; w++) {
-        uint64_t *base = (uint64_t *)m->win_mem + w * m->n_dom * 4;
+        uint64_t *base = (uint64_t *)m->win_mem + w * m->n_dom * 5;
         m->win[w].acc = base;
         m->win[w].acc_s = (double *)(base + m->n_dom);
         m->win[w].zero = base + 2 * m->n_dom;
         m->win[w].err = base + 3 * m->n_dom;
+        m->win[w].gap = base + 4 * m->n_dom;
     }
     rc = load_idle(m, o);
     if (rc)
@@ -779,6 +792,7 @@ int wn_meter_window_begin(wn_meter *m, int *id)
             win->acc_s[k] = d->acc_tick_s;
             win->zero[k] = d->n_zero;
             win->err[k] = d->n_err;
+            win->gap[k] = d->n_gap;
         }
     *id = w;
 out:
@@ -802,7 +816,7 @@ int wn_meter_window_end(wn_meter *m, int id, wn_energy *out)
     snprintf(out->source, sizeof out->source, "%s", m->source_name);
     out->is_estimate = m->is_estimate;
     out->seconds = t1 - win->t0;
-    int errs = 0, zeros = 0, all_idle = 1;
+    int errs = 0, zeros = 0, gaps = 0, all_idle = 1;
     double idle_w = 0.0;
     size_t k = 0;
     for (size_t i = 0; i < m->n_src; i++)
@@ -814,6 +828,8 @@ int wn_meter_window_end(wn_meter *m, int id, wn_energy *out)
                 errs = 1;
             if (d->n_zero != win->zero[k])
                 zeros = 1;
+            if (d->n_gap != win->gap[k])
+                gaps = 1;
             if (d->in_total) {
                 out->energy_j += joules;
                 if (isnan(m->idle_w[k]))
@@ -838,6 +854,8 @@ int wn_meter_window_end(wn_meter *m, int id, wn_energy *out)
     }
     if (errs)
         snprintf(out->flag, sizeof out->flag, "read-error");
+    else if (gaps)
+        snprintf(out->flag, sizeof out->flag, "sample-gap");
     else if (zeros)
         snprintf(out->flag, sizeof out->flag, "zero-watts");
     else if (!(out->energy_j > 0.0))
