@@ -46,7 +46,7 @@ MODE=""
 if [ -z "${WN_GPU_CHECK_PROBE:-}" ] && command -v cmake >/dev/null 2>&1 &&
    timeout 60 cmake -S . -B "$WORK/build" -DCMAKE_BUILD_TYPE=Release \
      -DBUILD_TESTING=OFF >"$WORK/cmake.log" 2>&1 &&
-   timeout 150 cmake --build "$WORK/build" -j"$(nproc)" --target wattnet_cli \
+   timeout 90 cmake --build "$WORK/build" -j"$(nproc)" --target wattnet_cli \
      >"$WORK/build.log" 2>&1; then
   TOOL="$WORK/build/wattnet"
   MODE="cli"
