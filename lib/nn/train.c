@@ -207,15 +207,23 @@ int wn_train(const wn_dataset *d, const wn_train_config *cfg,
     net->lr = (float)cfg->learning_rate;
     wn__net_init(net, cfg->seed);
 
-    /* Every primitive the loop will need, before the loop. */
-    size_t sizes[3] = {n_train < B ? n_train : B, n_train % B, n_test < B ? n_test : B};
-    for (size_t i = 0; i < 2 && rc == WN_OK; i++)
-        if (sizes[i])
-            rc = wn__net_prepare(net, sizes[i], 1);
-    if (rc == WN_OK)
-        rc = wn__net_prepare(net, sizes[2], 0);
-    if (rc == WN_OK && n_test % B)
-        rc = wn__net_prepare(net, n_test % B, 0);
+    /* Every primitive the loop will need, before the loop, each run once:
+     * oneDNN's gemm kernels are generated at their first execution (~30 ms),
+     * which would otherwise land in epoch 1.  The warm-up runs on the zeroed
+     * buffers and never touches the parameters or Adam's state, whose
+     * gradients every real step overwrites, so the run is unchanged. */
+    size_t sizes[4] = {n_train < B ? n_train : B, n_train % B,
+                       n_test < B ? n_test : B, n_test % B};
+    for (size_t i = 0; i < 4 && rc == WN_OK; i++) {
+        if (!sizes[i])
+            continue;
+        int backward = i < 2;
+        rc = wn__net_prepare(net, sizes[i], backward);
+        if (rc == WN_OK)
+            rc = wn__net_forward(net, sizes[i]);
+        if (rc == WN_OK && backward)
+            rc = wn__net_backward(net, sizes[i]);
+    }
     if (rc != WN_OK)
         goto out;
 
