@@ -454,6 +454,39 @@ static void test_real_executor(void **state)
     wn_store_close(&s);
 }
 
+/* When storing a run fails (here a trigger stands in for a full disk or a
+ * broken database), the worker records the attempt and stops instead of
+ * failing every remaining job the same way. */
+static void test_store_failure_stops_worker(void **state)
+{
+    (void)state;
+    char path[1200];
+    snprintf(path, sizeof path, "%s/broken.db", tmpdir);
+    enqueue(path, 3);
+    wn_store *s = NULL;
+    assert_int_equal(wn_store_open(path, &s), WN_OK);
+    assert_int_equal(wn__store_exec(s, "CREATE TRIGGER no_room BEFORE INSERT ON runs"
+                                       " BEGIN SELECT RAISE(ABORT, 'no room left'); END"),
+                     WN_OK);
+    wn_store_close(&s);
+    wn_worker_opts o;
+    wn_worker_opts_default(&o);
+    o.url = path;
+    o.poll_s = 0.05;
+    o.meter_source = "estimate";
+    size_t done = 0, failed = 0;
+    int rc = wn_worker_loop(&o, 0, &done, &failed);
+    assert_int_not_equal(rc, WN_OK);
+    assert_non_null(strstr(wn_errmsg(), "no room left"));
+    assert_int_equal(done, 0);
+    assert_int_equal(failed, 1);
+    assert_int_equal(wn_store_open(path, &s), WN_OK);
+    assert_int_equal(scalar(s, "SELECT count(*) FROM jobs WHERE status = 'queued'"), 3);
+    assert_int_equal(scalar(s, "SELECT sum(attempts) FROM jobs"), 1);
+    assert_int_equal(scalar(s, "SELECT count(*) FROM runs"), 0);
+    wn_store_close(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -467,6 +500,7 @@ int main(void)
         cmocka_unit_test(test_failures_retried_then_kept),
         cmocka_unit_test(test_bad_options),
         cmocka_unit_test(test_real_executor),
+        cmocka_unit_test(test_store_failure_stops_worker),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -196,6 +196,8 @@ struct worker {
     wn_meter *meter;
     int host_stored;
     wn_data_opts dopts;
+    int fatal;                /* the store failed: stop this worker */
+    char fatal_msg[512];
 };
 
 static void *heartbeat_main(void *arg)
@@ -293,6 +295,12 @@ static int default_exec(void *user, wn_store *s, const wn_job *job)
         goto out;
     rec.job_id = job->job_id;
     rc = wn_store_put_run(s, &rec);
+    if (rc != WN_OK && rc != WN_ESTATE) {
+        /* Not the job's fault (disk full, database gone): failing every
+         * remaining job the same way would only burn their attempts. */
+        w->fatal = rc;
+        snprintf(w->fatal_msg, sizeof w->fatal_msg, "%s", wn_errmsg());
+    }
 out:
     wn_run_record_clear(&rec);
     return rc;
@@ -397,6 +405,13 @@ int wn_worker_loop(const wn_worker_opts *o, int index, size_t *done, size_t *fai
                 rc = frc;
                 goto out;
             }
+        }
+        if (w.fatal) {
+            if (o->on_job)
+                o->on_job(o->user, index, &job, jrc, err, secs);
+            rc = wn_seterr(w.fatal, "worker: storing a run failed, stopping: %s",
+                           w.fatal_msg);
+            goto out;
         }
         if (o->on_job)
             o->on_job(o->user, index, &job, jrc, err, secs);
