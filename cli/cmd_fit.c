@@ -19,7 +19,8 @@ static void usage(FILE *f)
 {
     fprintf(f,
         "usage: wattnet fit --db URL --out MODEL.json [--hardware PROFILE.json]\n"
-        "                   [--target energy|time] [--json]\n\n"
+        "                   [--target energy|time] [--max-epoch-spread R]\n"
+        "                   [--json]\n\n"
         "Fit the models flops, params, butter-e and wattnet to every stored run\n"
         "and cross-validate them, holding out whole sizes, shapes and datasets.\n"
         "The target is joules per training datum when at least 8 runs carry a\n"
@@ -29,6 +30,9 @@ static void usage(FILE *f)
         "  --out FILE         model file to write (JSON, temp then rename)\n"
         "  --hardware FILE    hardware profile JSON (default: this machine)\n"
         "  --target T         force energy or time\n"
+        "  --max-epoch-spread R  time target: leave out runs whose two fastest\n"
+        "                     epochs differ by more than factor R (a busy\n"
+        "                     machine slowed them); they are counted\n"
         "  --json             print the model JSON instead of the table\n");
 }
 
@@ -59,11 +63,13 @@ int cmd_fit(int argc, char **argv)
         {"out", required_argument, NULL, 'o'},
         {"hardware", required_argument, NULL, 'w'},
         {"target", required_argument, NULL, 't'},
+        {"max-epoch-spread", required_argument, NULL, 's'},
         {"json", no_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *db = NULL, *outp = NULL, *hwpath = NULL, *target = NULL;
+    double spread = 0.0;
     int json = 0, c, rc = 0, st;
     wn_store *store = NULL;
     wn_run_record *runs = NULL;
@@ -85,6 +91,11 @@ int cmd_fit(int argc, char **argv)
             else
                 return cli_usage_error("fit", "--target '%s': want energy or "
                                        "time", optarg);
+            break;
+        case 's':
+            if (cli_parse_double(optarg, &spread) || spread < 1.0)
+                return cli_usage_error("fit", "--max-epoch-spread '%s': want "
+                                       "a factor >= 1", optarg);
             break;
         case 'j': json = 1; break;
         case 'h': usage(stdout); return 0;
@@ -124,6 +135,7 @@ int cmd_fit(int argc, char **argv)
     wn_fit_opts o;
     wn_fit_opts_default(&o);
     o.force_target = target;
+    o.max_epoch_spread = spread;
     if ((st = wn_model_fit_runs(runs, n, &hw, &o, m)) != WN_OK) {
         rc = cli_fail("fit", st);
         goto out;
@@ -149,6 +161,9 @@ int cmd_fit(int argc, char **argv)
     printf("runs:   %zu fitted of %zu stored (%zu measured, %zu estimated, "
            "%zu time-only)\n", m->n_runs, n, m->n_measured, m->n_estimated,
            m->n_time_only);
+    if (m->max_epoch_spread > 0.0)
+        printf("        %zu noisy runs left out (two fastest epochs more than "
+               "%.3gx apart)\n", m->n_noisy, m->max_epoch_spread);
     printf("hardware: %s (%s, %d cores", hw.name, hw.kind, hw.cores);
     for (int l = 0; l < hw.n_levels; l++)
         printf(", %s %.4g KiB x%d", hw.levels[l].name,

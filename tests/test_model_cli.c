@@ -258,6 +258,11 @@ static void test_cli_errors(void **state)
     assert_non_null(strstr(err, "--depth"));
     free(out);
     free(err);
+    assert_int_equal(cli("fit --db x.db --out x.json --max-epoch-spread 0.5",
+                         &out, &err), 2);
+    assert_non_null(strstr(err, "--max-epoch-spread"));
+    free(out);
+    free(err);
     assert_int_equal(cli("fit --out x.json", &out, &err), 2);
     free(out);
     free(err);

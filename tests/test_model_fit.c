@@ -293,6 +293,50 @@ static void test_target_energy_time_and_estimates(void **state)
     wn__synth_free(&runs, n);
 }
 
+/* ---- cleaning noisy timed runs --------------------------------------------------- */
+
+static void test_max_epoch_spread_leaves_out_noisy_runs(void **state)
+{
+    (void)state;
+    wn_hw_profile hw = test_profile();
+    double flops[1] = {3e-10};
+    wn_synth_opts so = {.seed = 13, .noise_sigma = 0.02, .energy = 0,
+                        .kind = WN_MODEL_FLOPS, .coefs = flops, .n_sizes = 3,
+                        .epochs = 3};
+    wn_run_record *runs = NULL;
+    size_t n = 0;
+    assert_int_equal(wn__synth_runs(&hw, &so, &runs, &n), WN_OK);
+    /* slow two runs down in every epoch but one: spread 3x and 1.3x */
+    for (size_t e = 0; e < 3; e++) {
+        runs[0].epochs[e].stats.seconds *= e == 0 ? 1.0 : 3.0;
+        runs[1].epochs[e].stats.seconds *= e == 0 ? 1.0 : 1.3;
+    }
+    assert_true(wn_run_epoch_spread(&runs[0]) > 2.5);
+    assert_true(wn_run_epoch_spread(&runs[1]) > 1.2);
+    assert_true(wn_run_epoch_spread(&runs[2]) < 1.2);
+    wn_fit_opts o;
+    wn_fit_opts_default(&o);
+    wn_model m;
+    assert_int_equal(wn_model_fit_runs(runs, n, &hw, &o, &m), WN_OK);
+    assert_int_equal(m.n_runs, n);
+    assert_int_equal(m.n_noisy, 0);
+    o.max_epoch_spread = 1.5;
+    assert_int_equal(wn_model_fit_runs(runs, n, &hw, &o, &m), WN_OK);
+    assert_int_equal(m.n_noisy, 1);
+    assert_int_equal(m.n_runs, n - 1);
+    assert_true(m.max_epoch_spread == 1.5);
+    /* energy targets are never cleaned this way */
+    wn__synth_free(&runs, n);
+    so.energy = 1;
+    assert_int_equal(wn__synth_runs(&hw, &so, &runs, &n), WN_OK);
+    for (size_t e = 1; e < 3; e++)
+        runs[0].epochs[e].stats.seconds *= 3.0;
+    assert_int_equal(wn_model_fit_runs(runs, n, &hw, &o, &m), WN_OK);
+    assert_string_equal(m.target, WN_TARGET_ENERGY);
+    assert_int_equal(m.n_noisy, 0);
+    wn__synth_free(&runs, n);
+}
+
 /* ---- grouped cross-validation ---------------------------------------------------- */
 
 struct fold_log {
@@ -540,6 +584,7 @@ int main(void)
         cmocka_unit_test(test_nnls_recovers_exact_and_rejects_bad),
         cmocka_unit_test(test_fit_recovers_known_coefficients),
         cmocka_unit_test(test_target_energy_time_and_estimates),
+        cmocka_unit_test(test_max_epoch_spread_leaves_out_noisy_runs),
         cmocka_unit_test(test_cv_never_trains_on_held_out_group),
         cmocka_unit_test(test_intervals_cover_their_share),
         cmocka_unit_test(test_model_json_round_trip),

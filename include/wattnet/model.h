@@ -187,6 +187,8 @@ typedef struct wn_model {
     wn_hw_profile hw;         /* profile the features were computed on */
     size_t n_runs;            /* runs fitted */
     size_t n_measured, n_estimated, n_time_only;
+    size_t n_noisy;           /* runs left out by max_epoch_spread */
+    double max_epoch_spread;  /* the cleaning rule used; 0: none */
     size_t n_models;
     wn_model_fit models[WN_MODEL_COUNT];
 } wn_model;
@@ -202,11 +204,19 @@ typedef struct wn_fit_opts {
     size_t max_folds;         /* groups are bucketed into at most this many
                                  folds per grouping; default 10 */
     const char *force_target; /* NULL: automatic; else one of the targets */
+    /* Time target only: leave out runs whose two fastest epochs differ by
+     * more than this factor (a busy machine slowed them); 0: keep all.
+     * The count is reported as wn_model.n_noisy. */
+    double max_epoch_spread;
     wn_fold_fn fold;          /* may be NULL */
     void *fold_user;
 } wn_fit_opts;
 
 void wn_fit_opts_default(wn_fit_opts *o);
+
+/* The ratio of a run's second-fastest to fastest epoch time (1 when it
+ * has fewer than two timed epochs). */
+double wn_run_epoch_spread(const wn_run_record *r);
 
 /* A run's usable target: energy when it has a real, unflagged measurement
  * (an estimate is NOT one), else time.  Returns 1 and sets *y when the run

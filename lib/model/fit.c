@@ -82,6 +82,24 @@ static double data_per_run(const wn_run_record *r)
     return (double)r->summary.batches_per_epoch * B * epochs;
 }
 
+double wn_run_epoch_spread(const wn_run_record *r)
+{
+    double a = INFINITY, b = INFINITY;   /* fastest, second fastest */
+    for (size_t e = 0; r != NULL && r->epochs != NULL && e < r->n_epochs;
+         e++) {
+        double s = r->epochs[e].stats.seconds;
+        if (!(s > 0.0))
+            continue;
+        if (s < a) {
+            b = a;
+            a = s;
+        } else if (s < b) {
+            b = s;
+        }
+    }
+    return isfinite(b) ? b / a : 1.0;
+}
+
 int wn_run_target(const wn_run_record *r, const char *target, double *y)
 {
     double v = NAN;
@@ -567,10 +585,17 @@ int wn_model_fit_runs(const wn_run_record *runs, size_t n,
         goto out;
     }
     size_t m = 0;
+    int clean = opts.max_epoch_spread > 0.0 &&
+                strcmp(target, WN_TARGET_TIME) == 0;
+    out->max_epoch_spread = clean ? opts.max_epoch_spread : 0.0;
     for (size_t i = 0; i < n; i++) {
         double v;
         if (!wn_run_target(&runs[i], target, &v))
             continue;
+        if (clean && wn_run_epoch_spread(&runs[i]) > opts.max_epoch_spread) {
+            out->n_noisy++;
+            continue;
+        }
         if (wn_features_of_run(&runs[i], hw, &feat[i]) != WN_OK)
             continue;
         y[i] = v;
@@ -578,8 +603,9 @@ int wn_model_fit_runs(const wn_run_record *runs, size_t n,
     }
     wn_clearerr();
     if (m < opts.min_runs) {
-        rc = wn_seterr(WN_EINVAL, "fit: only %zu usable runs (of %zu) with "
-                       "target %s; need at least %zu", m, n, target,
+        rc = wn_seterr(WN_EINVAL, "fit: only %zu usable runs (of %zu%s) with "
+                       "target %s; need at least %zu", m, n,
+                       out->n_noisy ? ", noisy ones left out" : "", target,
                        opts.min_runs);
         goto out;
     }

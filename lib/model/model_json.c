@@ -73,6 +73,8 @@ char *wn_model_to_json(const wn_model *m)
              add_num(root, "n_measured", (double)m->n_measured) &&
              add_num(root, "n_estimated", (double)m->n_estimated) &&
              add_num(root, "n_time_only", (double)m->n_time_only) &&
+             add_num(root, "n_noisy_left_out", (double)m->n_noisy) &&
+             add_num(root, "max_epoch_spread", m->max_epoch_spread) &&
              (models = cJSON_AddArrayToObject(root, "models")) != NULL;
     for (size_t k = 0; ok && k < m->n_models; k++) {
         const wn_model_fit *mf = &m->models[k];
@@ -215,6 +217,10 @@ int wn_model_parse(const char *json, const char *origin, wn_model *out)
     m->n_estimated = isfinite(v) && v > 0 ? (size_t)v : 0;
     v = get_num(root, "n_time_only");
     m->n_time_only = isfinite(v) && v > 0 ? (size_t)v : 0;
+    v = get_num(root, "n_noisy_left_out");
+    m->n_noisy = isfinite(v) && v > 0 ? (size_t)v : 0;
+    v = get_num(root, "max_epoch_spread");
+    m->max_epoch_spread = isfinite(v) && v > 0 ? v : 0.0;
     const cJSON *models = cJSON_GetObjectItemCaseSensitive(root, "models");
     if (!cJSON_IsArray(models) || cJSON_GetArraySize(models) < 1 ||
         cJSON_GetArraySize(models) > WN_MODEL_COUNT) {
