@@ -347,11 +347,8 @@ static void test_pg_queue(void **state)
 
 /* ---- hosts and idle ------------------------------------------------------------ */
 
-static void test_hosts_and_idle(void **state)
+static void hosts_and_idle(const char *path)
 {
-    (void)state;
-    char path[1200];
-    sqlite_path(path, sizeof path, "hosts.db");
     wn_store *s = NULL;
     assert_int_equal(wn_store_open(path, &s), WN_OK);
     wn_host h;
@@ -377,7 +374,39 @@ static void test_hosts_and_idle(void **state)
     assert_int_equal(wn_store_put_idle(s, "node-1", "package-0", 42.25, 10), WN_OK);
     assert_int_equal(wn_store_get_idle(s, "node-1", "package-0", &w), WN_OK);
     assert_true(w == 42.25);
+    /* A run is linked to its host by name. */
+    wn_run_record r;
+    fx_record(&r, 0, 0);
+    snprintf(r.host, sizeof r.host, "node-1");
+    assert_int_equal(wn_store_put_run(s, &r), WN_OK);
+    int64_t linked = 0;
+    struct wn__sql_val id = wn__v_int(r.run_id);
+    assert_int_equal(wn__store_query(s, "SELECT host_id FROM runs WHERE id = $1", &id, 1,
+                                     read_int, &linked, NULL),
+                     WN_OK);
+    assert_int_equal(linked, b);
     wn_store_close(&s);
+}
+
+static void test_hosts_and_idle(void **state)
+{
+    (void)state;
+    char path[1200];
+    sqlite_path(path, sizeof path, "hosts.db");
+    hosts_and_idle(path);
+}
+
+static void test_pg_hosts_and_idle(void **state)
+{
+    (void)state;
+    const char *url = fx_pg_url();
+    if (!url) {
+        print_message("skipped: WATTNET_TEST_PG_URL is not set\n");
+        skip();
+    }
+    assert_int_equal(fx_pg_reset(url), WN_OK);
+    hosts_and_idle(url);
+    assert_int_equal(fx_pg_reset(url), WN_OK);
 }
 
 /* ---- errors ------------------------------------------------------------------------ */
@@ -508,6 +537,7 @@ int main(void)
         cmocka_unit_test(test_sqlite_queue),
         cmocka_unit_test(test_pg_queue),
         cmocka_unit_test(test_hosts_and_idle),
+        cmocka_unit_test(test_pg_hosts_and_idle),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_sqlite_full),
         cmocka_unit_test(test_alloc_faults),

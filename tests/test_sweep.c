@@ -434,12 +434,10 @@ static void fill_store(const char *path, wn_run_record *in, int n)
     wn_store_close(&s);
 }
 
-static void test_export_csv_round_trip(void **state)
+static void export_csv_round_trip(const char *db, const char *tag)
 {
-    (void)state;
-    char db[1200], dir[1200], f[1300];
-    snprintf(db, sizeof db, "%s/exp.db", tmpdir);
-    snprintf(dir, sizeof dir, "%s/exp-csv", tmpdir);
+    char dir[1200], f[1300];
+    snprintf(dir, sizeof dir, "%s/exp-csv-%s", tmpdir, tag);
     wn_run_record in[3];
     fill_store(db, in, 3);
     /* A fourth run that did not measure, with a host that needs quoting
@@ -507,6 +505,14 @@ static void test_export_csv_round_trip(void **state)
         fx_record_free(&in[k]);
 }
 
+static void test_export_csv_round_trip(void **state)
+{
+    (void)state;
+    char db[1200];
+    snprintf(db, sizeof db, "%s/exp.db", tmpdir);
+    export_csv_round_trip(db, "sqlite");
+}
+
 static void test_export_jsonl_round_trip(void **state)
 {
     (void)state;
@@ -567,12 +573,10 @@ static void test_export_jsonl_round_trip(void **state)
         fx_record_free(&in[k]);
 }
 
-static void test_export_butter_e(void **state)
+static void export_butter_e(const char *db, const char *tag)
 {
-    (void)state;
-    char db[1200], dir[1200], f[1300];
-    snprintf(db, sizeof db, "%s/expb.db", tmpdir);
-    snprintf(dir, sizeof dir, "%s/exp-b", tmpdir);
+    char dir[1200], f[1300];
+    snprintf(dir, sizeof dir, "%s/exp-b-%s", tmpdir, tag);
     wn_run_record in[3];
     fill_store(db, in, 3);
     wn_store *s = NULL;
@@ -604,13 +608,19 @@ static void test_export_butter_e(void **state)
         fx_record_free(&in[k]);
 }
 
-/* ---- attribution --------------------------------------------------------------------- */
-
-static void test_attribute_logs(void **state)
+static void test_export_butter_e(void **state)
 {
     (void)state;
-    char db[1200], log[1200];
-    snprintf(db, sizeof db, "%s/attr.db", tmpdir);
+    char db[1200];
+    snprintf(db, sizeof db, "%s/expb.db", tmpdir);
+    export_butter_e(db, "sqlite");
+}
+
+/* ---- attribution --------------------------------------------------------------------- */
+
+static void attribute_logs(const char *db)
+{
+    char log[1200];
     snprintf(log, sizeof log, "%s/12345.csv", tmpdir);
     wn_store *s = NULL;
     assert_int_equal(wn_store_open(db, &s), WN_OK);
@@ -631,7 +641,10 @@ static void test_attribute_logs(void **state)
     fclose(f);
     const char *logs[] = { log };
     wn_attribute_result res;
-    assert_int_equal(wn_store_attribute_logs(s, logs, 1, NULL, &res), WN_OK);
+    int arc = wn_store_attribute_logs(s, logs, 1, NULL, &res);
+    if (arc != WN_OK)
+        print_message("attribute: %s\n", wn_errmsg());
+    assert_int_equal(arc, WN_OK);
     assert_int_equal(res.stored, 1);
     assert_int_equal(res.flagged, 1);
     assert_int_equal(res.uncovered, 1);
@@ -653,6 +666,33 @@ static void test_attribute_logs(void **state)
     wn_store_close(&s);
     for (int k = 0; k < 3; k++)
         fx_record_free(&r[k]);
+}
+
+static void test_attribute_logs(void **state)
+{
+    (void)state;
+    char db[1200];
+    snprintf(db, sizeof db, "%s/attr.db", tmpdir);
+    attribute_logs(db);
+}
+
+/* The same export and attribution SQL on PostgreSQL. */
+static void test_pg_export_and_attribute(void **state)
+{
+    (void)state;
+    const char *url = fx_pg_url();
+    if (!url) {
+        print_message("skipped: WATTNET_TEST_PG_URL is not set "
+                      "(run under scripts/with-services.sh)\n");
+        skip();
+    }
+    assert_int_equal(fx_pg_reset(url), WN_OK);
+    export_csv_round_trip(url, "pg");
+    assert_int_equal(fx_pg_reset(url), WN_OK);
+    export_butter_e(url, "pg");
+    assert_int_equal(fx_pg_reset(url), WN_OK);
+    attribute_logs(url);
+    assert_int_equal(fx_pg_reset(url), WN_OK);
 }
 
 /* ---- the commands ------------------------------------------------------------------------- */
@@ -819,6 +859,7 @@ int main(void)
         cmocka_unit_test(test_export_jsonl_round_trip),
         cmocka_unit_test(test_export_butter_e),
         cmocka_unit_test(test_attribute_logs),
+        cmocka_unit_test(test_pg_export_and_attribute),
         cmocka_unit_test(test_commands),
         cmocka_unit_test(test_run_reuses_stored_sweep),
     };

@@ -682,7 +682,7 @@ int wn_store_set_energy(wn_store *s, int64_t run_id, const wn_energy *e,
         snprintf(sql, sizeof sql,
                  "UPDATE runs SET %s, joules_per_datum = CASE WHEN"
                  " batches_per_epoch > 0 AND epochs_done > 0 AND batch > 0 THEN"
-                 " $6 / (batches_per_epoch * epochs_done * batch) ELSE"
+                 " CAST($6 AS {REAL}) / (batches_per_epoch * epochs_done * batch) ELSE"
                  " joules_per_datum END, has_jpd = CASE WHEN batches_per_epoch > 0"
                  " AND epochs_done > 0 AND batch > 0 THEN 1 ELSE has_jpd END"
                  " WHERE id = $%zu",
