@@ -581,6 +581,13 @@ static void export_butter_e(const char *db, const char *tag)
     fill_store(db, in, 3);
     wn_store *s = NULL;
     assert_int_equal(wn_store_open(db, &s), WN_OK);
+    /* A fourth run whose energy is only an estimate. */
+    wn_run_record est;
+    fx_record(&est, 4, 1);
+    est.energy.is_estimate = 1;
+    snprintf(est.energy.source, sizeof est.energy.source, "estimate");
+    assert_int_equal(wn_store_put_run(s, &est), WN_OK);
+    fx_record_free(&est);
     assert_int_equal(wn_store_export(s, "butter-e", dir, NULL), WN_OK);
     wn_store_close(&s);
     static struct table t;
@@ -595,13 +602,15 @@ static void export_butter_e(const char *db, const char *tag)
     };
     for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++)
         assert_string_equal(t.head[i], cols[i]);
-    assert_int_equal(t.nr, 3);
+    assert_int_equal(t.nr, 4);
+    assert_string_equal(cell(&t, 3, "energy"), "");   /* an estimate is no reading */
     assert_string_equal(cell(&t, 0, "dataset"), "banana");
     assert_string_equal(cell(&t, 0, "optimizer"), "Adam");
     assert_true(strtod(cell(&t, 2, "energy"), NULL) == in[2].energy.energy_j);
     assert_true(fabs(strtod(cell(&t, 2, "run_time"), NULL) - 3.0 / 7.0) < 1e-6);
     assert_memory_equal(cell(&t, 0, "start_time"), "2025-11-", 8);
     assert_string_equal(cell(&t, 0, "std_energy"), "");
+    assert_string_equal(cell(&t, 0, "batch"), "");   /* not from a sweep */
     /* Distinct configurations get distinct experiment ids. */
     assert_string_not_equal(cell(&t, 0, "experiment_id"), cell(&t, 1, "experiment_id"));
     for (int k = 0; k < 3; k++)

@@ -131,7 +131,9 @@ static const struct xcol butter_cols[] = {
     { "run_data", "NULL", K_TEXT },
     { "batch", "(SELECT s.name FROM jobs j JOIN sweeps s ON s.id = j.sweep_id"
                " WHERE j.id = runs.job_id)", K_TEXT },
-    { "energy", MEASURED("energy_j"), K_REAL },
+    /* No source column here: an estimate must not pass for a reading. */
+    { "energy", "CASE WHEN energy_measured = 1 AND energy_is_estimate = 0 THEN"
+                " energy_j END", K_REAL },
     { "run_time", "end_time - start_time", K_REAL },
     { "std_power", "NULL", K_REAL },
     { "std_energy", "NULL", K_REAL },
