@@ -174,25 +174,24 @@ static int make_matmul_any(struct wn__dnnl *d, struct prim *p,
      * with `prefer` when there is one. */
     DNNL_TRY(dnnl_primitive_desc_iterator_create(&it, &desc, attr, d->engine, NULL),
              "matmul primitive_desc_iterator_create");
-    do {
+    for (;;) {
         dnnl_primitive_desc_t cand = dnnl_primitive_desc_iterator_fetch(it);
         const char *impl = "";
         if (!cand)
             break;
         if (dnnl_primitive_desc_query(cand, dnnl_query_impl_info_str, 0, &impl) !=
-            dnnl_success)
+            dnnl_success || !impl)
             impl = "";
-        if (!pd)
-            pd = cand;   /* the default */
-        else if (prefer && !strncmp(impl, prefer, strlen(prefer))) {
-            dnnl_primitive_desc_destroy(pd);
-            pd = cand;
-            break;
+        int match = prefer && !strncmp(impl, prefer, strlen(prefer));
+        if (!pd || match) {
+            if (pd)
+                dnnl_primitive_desc_destroy(pd);
+            pd = cand;   /* the default, then the preferred one */
         } else
             dnnl_primitive_desc_destroy(cand);
-        if (!prefer || !strncmp(impl, prefer, strlen(prefer)))
+        if (!prefer || match || dnnl_primitive_desc_iterator_next(it) != dnnl_success)
             break;
-    } while (dnnl_primitive_desc_iterator_next(it) == dnnl_success);
+    }
     if (!pd) {
         rc = wn_seterr(WN_EBACKEND, "oneDNN: no matmul implementation");
         goto out;
