@@ -21,7 +21,12 @@ extern "C" {
 typedef struct wn_store wn_store;
 
 /* Open (creating and migrating) the database at URL: a file path for
- * SQLite, or a postgresql:// URL. */
+ * SQLite, or a postgresql:// URL.  WN_OK and *out (close with
+ * wn_store_close); on failure *out is NULL and wn_errmsg() names the
+ * database: WN_EDB (cannot open or connect, not a database), WN_EIO (disk
+ * full), WN_EUNSUPPORTED (postgresql:// without libpq, or a schema newer
+ * than this code), WN_EINVAL (empty URL, unknown scheme).  One handle per
+ * thread; do not carry an SQLite handle across fork(). */
 int wn_store_open(const char *url, wn_store **out);
 void wn_store_close(wn_store **s);
 
@@ -33,7 +38,10 @@ void wn_store_close(wn_store **s);
  * index on runs.job_id). */
 int wn_store_put_run(wn_store *s, wn_run_record *run);
 
-/* Load every stored run, epochs included.  Free with wn_run_records_free. */
+/* Load every stored run (ordered by run_id), epochs included, from one
+ * snapshot.  Every stored field round-trips; a NaN is stored as NULL and
+ * comes back as NaN.  The caller owns *runs: free with
+ * wn_run_records_free. */
 int wn_store_load_runs(wn_store *s, wn_run_record **runs, size_t *n);
 void wn_run_records_free(wn_run_record **runs, size_t n);
 
