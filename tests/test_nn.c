@@ -393,6 +393,14 @@ static void test_create_errors_and_faults(void **state)
     assert_int_equal(wn__net_create(3, z, 3, 0, WN_TASK_BINARY, 4, WN__NN_NAIVE, &net),
                      WN_EINVAL);
     assert_null(net);
+    /* Absurd sizes are refused before any size computation can overflow. */
+    size_t huge[] = {(size_t)1 << 30, (size_t)1 << 30, 2};
+    assert_int_equal(wn__net_create(3, huge, 3, 0, WN_TASK_BINARY, 4, WN__NN_NAIVE, &net),
+                     WN_ENOMEM);
+    size_t wide[] = {(size_t)1 << 36, 2};
+    assert_int_equal(wn__net_create(1, wide, 2, 0, WN_TASK_BINARY, 256, WN__NN_NAIVE,
+                                    &net), WN_ENOMEM);
+    assert_null(net);
     /* Every allocation failure is reported, and nothing leaks (ASan). */
     int ok = 0;
     for (long after = 0; after < 64 && !ok; after++) {

@@ -39,6 +39,17 @@ int wn__net_create(size_t inputs, const size_t *widths, size_t depth,
     for (size_t k = 0; k < depth; k++)
         if (widths[k] < 1)
             return wn_seterr(WN_EINVAL, "net: width %zu of layer %zu", widths[k], k);
+    /* Nothing this big can be allocated; refusing it here keeps every size
+     * computed below far from overflowing. */
+    const uint64_t limit = (uint64_t)1 << 40;
+    if (wn_params(inputs, widths, depth) > limit || (uint64_t)batch * inputs > limit)
+        return wn_seterr(WN_ENOMEM, "net: %llu parameters, batch %zu: too large "
+                         "to allocate",
+                         (unsigned long long)wn_params(inputs, widths, depth), batch);
+    for (size_t k = 0; k < depth; k++)
+        if (widths[k] > limit / batch)
+            return wn_seterr(WN_ENOMEM, "net: width %zu with batch %zu: too large "
+                             "to allocate", widths[k], batch);
     if (residual)
         for (size_t k = 1; k + 1 < depth; k++)
             if (widths[k] != widths[k - 1])

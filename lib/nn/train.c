@@ -228,7 +228,7 @@ int wn_train(const wn_dataset *d, const wn_train_config *cfg,
         goto out;
 
     order = wn_malloc(n_train * sizeof *order);
-    secs = wn_malloc(cfg->epochs * sizeof *secs);
+    secs = wn_calloc(cfg->epochs, sizeof *secs);   /* overflow-checked */
     test_x = wn_malloc_aligned(n_test * inputs * sizeof(float));
     test_y = wn_malloc_aligned(n_test * outputs * sizeof(float));
     if (!order || !secs || !test_x || !test_y) {
