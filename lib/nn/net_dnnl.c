@@ -35,6 +35,7 @@ struct prim {
     int nargs;
     dnnl_memory_t mem[MAX_ARGS];   /* owned */
     void *scratch;                 /* owned, wn_malloc_aligned */
+    int serial;                    /* made, and run, with one thread */
 };
 
 struct plan {
@@ -139,8 +140,8 @@ static int bind(struct wn__dnnl *d, struct prim *p, int arg,
 }
 
 /* dst (M, N) = src (M, K) . wei (K, N) [+ bias (1, N)] [relu].  A matmul
- * of fewer than SERIAL_MACS multiply-adds is made while OpenMP allows one
- * thread, so oneDNN plans it serial and runs it without a parallel region:
+ * of fewer than SERIAL_MACS multiply-adds is made, and run, while OpenMP
+ * allows one thread, so oneDNN plans it serial and opens no parallel region:
  * for such small work the fork/join costs more than a second core saves
  * (and much more when another process holds that core). */
 #define SERIAL_MACS (1u << 20)
@@ -246,6 +247,7 @@ static int make_matmul(struct wn__dnnl *d, struct prim *p,
     int rc = make_matmul_any(d, p, src, src_p, wei, wei_p, bias, bias_p, dst, dst_p,
                              relu, prefer);
     omp_set_num_threads(threads);
+    p->serial = threads > 1 && macs < (double)SERIAL_MACS;
     return rc;
 }
 
@@ -350,7 +352,14 @@ static int run(struct wn__net *net, int op, size_t k, size_t rows)
         return wn_seterr(WN_ESTATE, "net: no oneDNN primitive for layer %zu, "
                          "%zu rows", k, rows);
     struct prim *p = &pl->op[op][k];
+    /* Some kernels open a parallel region of omp_get_max_threads() at run
+     * time whatever their plan: a serial one runs with one thread allowed. */
+    int threads = p->serial ? omp_get_max_threads() : 1;
+    if (p->serial)
+        omp_set_num_threads(1);
     dnnl_status_t st = dnnl_primitive_execute(p->p, d->stream, p->nargs, p->args);
+    if (p->serial)
+        omp_set_num_threads(threads);
     if (st != dnnl_success)
         return wn_seterr(WN_EBACKEND, "oneDNN: matmul of layer %zu failed (status %d)",
                          k, (int)st);
