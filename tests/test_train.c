@@ -201,11 +201,12 @@ static void test_summary_fields(void **state)
 /* ---- Determinism ---------------------------------------------------------------- */
 
 static void run_record(const wn_dataset *d, uint64_t seed, int threads,
-                       struct record *rec)
+                       struct record *rec, uint64_t size)
 {
     wn_train_config c = small_config();
     c.epochs = 4;
-    c.size = 2000;
+    c.size = size;
+    c.batch = 64;
     c.seed = seed;
     c.threads = threads;
     memset(rec, 0, sizeof *rec);
@@ -228,14 +229,18 @@ static void test_determinism(void **state)
 {
     (void)state;
     wn_dataset *d = make_data(WN_TASK_BINARY, 1500, 9);
-    struct record a, b, c;
-    for (int threads = 1; threads <= 2; threads++) {
-        run_record(d, 42, threads, &a);
-        run_record(d, 42, threads, &b);
-        assert_true(same_losses(&a, &b));
-    }
-    run_record(d, 43, 1, &c);
-    run_record(d, 42, 1, &a);
+    static struct record a, b, c;
+    /* 2000 parameters: every matmul serial; 70000 (~185 wide): the large
+     * ones run on both threads. */
+    const uint64_t sizes[] = {2000, 70000};
+    for (size_t s = 0; s < 2; s++)
+        for (int threads = 1; threads <= 2; threads++) {
+            run_record(d, 42, threads, &a, sizes[s]);
+            run_record(d, 42, threads, &b, sizes[s]);
+            assert_true(same_losses(&a, &b));
+        }
+    run_record(d, 43, 1, &c, 2000);
+    run_record(d, 42, 1, &a, 2000);
     assert_false(same_losses(&a, &c));
     wn_dataset_free(&d);
 }
