@@ -363,18 +363,44 @@ static void test_loss_values_and_stability(void **state)
     /* Evaluation sums: accuracy by argmax / threshold. */
     struct wn__eval_sums acc = {0};
     float ze[] = {0.1f, 0.9f, 0.0f, 5.0f, 1.0f, 2.0f}, ye[] = {0, 1, 0, 0, 0, 1};
-    wn__loss_eval(WN_TASK_MULTICLASS, ze, ye, 2, 3, &acc);
+    wn__loss_eval(WN_TASK_MULTICLASS, ze, ye, 2, 3, dz, &acc);
     assert_int_equal(acc.rows, 2);
     assert_float_equal(acc.correct, 1.0, 0);
     struct wn__eval_sums bin = {0};
     wn__loss_eval(WN_TASK_BINARY, (float[]){0.5f, -0.5f, 0.1f},
-                  (float[]){1.0f, 1.0f, 0.0f}, 3, 1, &bin);
+                  (float[]){1.0f, 1.0f, 0.0f}, 3, 1, dz, &bin);
     assert_float_equal(bin.correct, 1.0, 0);
     struct wn__eval_sums reg = {0};
-    wn__loss_eval(WN_TASK_REGRESSION, zr, yr, 2, 1, &reg);
+    wn__loss_eval(WN_TASK_REGRESSION, zr, yr, 2, 1, dz, &reg);
     assert_float_equal(reg.se, 0.5, 1e-7);
     assert_float_equal(reg.ae, 1.0, 1e-7);
     assert_float_equal(reg.loss, reg.se, 0);
+}
+
+static void test_eval_matches_training_loss(void **state)
+{
+    (void)state;
+    /* Over one batch, eval's loss sum / rows equals the training loss. */
+    const wn_task tasks[] = {WN_TASK_REGRESSION, WN_TASK_BINARY, WN_TASK_MULTICLASS};
+    const size_t outs[] = {1, 1, 4};
+    static float z[300 * 4], y[300 * 4], dz[300 * 4], tmp[300 * 4];
+    wn_rng r;
+    wn__rng_seed(&r, 12);
+    for (size_t t = 0; t < 3; t++) {
+        size_t rows = 300, o = outs[t];
+        for (size_t i = 0; i < rows * o; i++)
+            z[i] = (float)(8.0 * (wn__rng_uniform(&r) - 0.5));
+        for (size_t i = 0; i < rows; i++)
+            for (size_t j = 0; j < o; j++)
+                y[i * o + j] = tasks[t] == WN_TASK_REGRESSION ? (float)wn__rng_uniform(&r)
+                               : tasks[t] == WN_TASK_BINARY   ? (float)(i % 2)
+                                                              : (float)(j == i % o);
+        double mean = wn__loss_grad(tasks[t], z, y, rows, o, dz);
+        struct wn__eval_sums acc = {0};
+        wn__loss_eval(tasks[t], z, y, rows, o, tmp, &acc);
+        assert_int_equal(acc.rows, rows);
+        assert_float_equal(acc.loss / (double)rows, mean, 1e-6 * (1.0 + mean));
+    }
 }
 
 /* ---- Errors and allocation failures -------------------------------------- */
@@ -550,6 +576,7 @@ int main(void)
         cmocka_unit_test(test_adam_first_steps),
         cmocka_unit_test(test_adam_variants_agree),
         cmocka_unit_test(test_loss_values_and_stability),
+        cmocka_unit_test(test_eval_matches_training_loss),
         cmocka_unit_test(test_create_errors_and_faults),
         cmocka_unit_test(test_packed_rows_are_lossless),
         cmocka_unit_test(test_shuffle_is_uniform_permutation),

@@ -184,18 +184,37 @@ double wn__loss_grad(wn_task task, const float *z, const float *y,
 /* ---- Evaluation ------------------------------------------------------------- */
 
 void wn__loss_eval(wn_task task, const float *z, const float *y, size_t rows,
-                   size_t outputs, struct wn__eval_sums *acc)
+                   size_t outputs, float *tmp, struct wn__eval_sums *acc)
 {
     double lin = 0.0, se = 0.0, ae = 0.0;
     struct logsum ls = {1.0, 0.0, 0};
+    size_t n = rows * outputs;
     acc->rows += rows;
+    /* tmp = the exponentials, as in wn__loss_grad: e^-|z| for the sigmoid
+     * tasks, e^(z - rowmax) for softmax. */
+    if (task == WN_TASK_MULTICLASS)
+        for (size_t r = 0; r < rows; r++) {
+            const float *zr = z + r * outputs;
+            float mx = zr[0];
+            for (size_t j = 1; j < outputs; j++)
+                mx = zr[j] > mx ? zr[j] : mx;
+            for (size_t j = 0; j < outputs; j++)
+                tmp[r * outputs + j] = zr[j] - mx;
+        }
+    else
+        for (size_t i = 0; i < n; i++)
+            tmp[i] = -fabsf(z[i]);
+    exp_block(tmp, n);
+
     for (size_t r = 0; r < rows; r++) {
         const float *zr = z + r * outputs, *yr = y + r * outputs;
+        const float *er = tmp + r * outputs;
         switch (task) {
         case WN_TASK_REGRESSION: {
             double l = 0.0, a = 0.0;
             for (size_t j = 0; j < outputs; j++) {
-                double e = (double)sigmoid_fast(zr[j]) - (double)yr[j];
+                float p = (zr[j] >= 0.0f ? 1.0f : er[j]) / (1.0f + er[j]);
+                double e = (double)p - (double)yr[j];
                 l += e * e;
                 a += fabs(e);
             }
@@ -211,7 +230,7 @@ void wn__loss_eval(wn_task task, const float *z, const float *y, size_t rows,
                        (double)outputs;
                 /* log(1 + e^-|z|) / outputs: outputs is 1 for every study
                  * dataset; the general case takes its own log. */
-                double f = 1.0 + (double)exp_fast(-fabsf(zj));
+                double f = 1.0 + (double)er[j];
                 if (outputs == 1)
                     logsum_add(&ls, f);
                 else
@@ -223,21 +242,17 @@ void wn__loss_eval(wn_task task, const float *z, const float *y, size_t rows,
         }
         case WN_TASK_MULTICLASS: {
             size_t pz = 0, py = 0;
-            float mx = zr[0];
+            float s = er[0], ysum = yr[0], yz = 0.0f;
             for (size_t j = 1; j < outputs; j++) {
-                if (zr[j] > mx) {
-                    mx = zr[j];
+                if (zr[j] > zr[pz])
                     pz = j;
-                }
                 if (yr[j] > yr[py])
                     py = j;
-            }
-            float s = 0.0f, ysum = 0.0f, yz = 0.0f;
-            for (size_t j = 0; j < outputs; j++) {
-                s += exp_fast(zr[j] - mx);
+                s += er[j];
                 ysum += yr[j];
-                yz += yr[j] * (zr[j] - mx);
             }
+            for (size_t j = 0; j < outputs; j++)
+                yz += yr[j] * (zr[j] - zr[pz]);   /* zr[pz] is the row max */
             if (ysum == 1.0f)
                 logsum_add(&ls, (double)s);
             else

@@ -119,13 +119,13 @@ double wn__loss_grad(wn_task task, const float *z, const float *y,
 
 /* Evaluation sums over rows: loss (sum of per-row losses in the batch-mean
  * convention), correct predictions, squared and absolute errors of the
- * output activation (regression). */
+ * output activation (regression).  tmp: rows * outputs floats of scratch. */
 struct wn__eval_sums {
     double loss, correct, se, ae;
     size_t rows;
 };
 void wn__loss_eval(wn_task task, const float *z, const float *y, size_t rows,
-                   size_t outputs, struct wn__eval_sums *acc);
+                   size_t outputs, float *tmp, struct wn__eval_sums *acc);
 
 /* ---- net_dnnl.c: the oneDNN backend ------------------------------------ */
 int wn__dnnl_create(struct wn__net *net);

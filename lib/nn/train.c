@@ -139,7 +139,8 @@ static int test_epoch(struct wn__net *net, const float *Xt, const float *Yt,
         rc = wn__net_forward_from(net, Xt + s * net->inputs, rows);
         if (rc != WN_OK)
             return rc;
-        wn__loss_eval(net->task, net->h[L - 1], Yt + s * outputs, rows, outputs, &acc);
+        wn__loss_eval(net->task, net->h[L - 1], Yt + s * outputs, rows, outputs,
+                      net->dz[L - 1], &acc);
     }
     double n = (double)n_test;
     st->test_loss = acc.loss / n;
