@@ -103,5 +103,7 @@ long wn_fault_alloc(long after, long count);
 #include <wattnet/run.h>
 #include <wattnet/store.h>
 #include <wattnet/host.h>
+#include <wattnet/model.h>
+#include <wattnet/report.h>
 
 #endif /* WATTNET_WATTNET_H */
