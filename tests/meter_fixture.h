@@ -192,6 +192,17 @@ static inline void mf_rapl_standard(struct mf_rapl *r)
         abort();
 }
 
+/* The same socket with the kernel's usual ranges (262 kJ): no wraps, so a
+ * starved sampler on a loaded machine can never make a window ambiguous. */
+static inline void mf_rapl_bigrange(struct mf_rapl *r)
+{
+    mf_rapl_init(r);
+    mf_rapl_zone(r, "intel-rapl:0", "package-0", 50.0, 262143328850ull);
+    mf_rapl_zone(r, "intel-rapl:0/intel-rapl:0:0", "core", 30.0,
+                 262143328850ull);
+    mf_rapl_zone(r, "intel-rapl:0/intel-rapl:0:1", "dram", 5.0, 65712999613ull);
+}
+
 static inline void mf_rapl_start(struct mf_rapl *r)
 {
     atomic_store(&r->stop, 0);

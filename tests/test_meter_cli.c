@@ -117,7 +117,7 @@ static void test_nvml_json_and_idle(void **state)
     double s = cJSON_GetObjectItem(j, "seconds")->valuedouble;
     double ej = cJSON_GetObjectItem(j, "energy_j")->valuedouble;
     assert_true(s > 0.25 && s < 2.0);
-    assert_true(fabs(ej - 350.0 * s) < 0.01 * 350.0 * s);
+    assert_true(fabs(ej - 350.0 * s) < 0.03 * 350.0 * s);
     assert_string_equal(cJSON_GetObjectItem(j, "source")->valuestring, "nvml");
     assert_null(cJSON_GetObjectItem(j, "estimate"));
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "domains")), 2);
@@ -160,7 +160,7 @@ static void test_nvml_json_and_idle(void **state)
     cJSON *dyn = cJSON_GetObjectItem(j, "dynamic_energy_j");
     assert_true(cJSON_IsNumber(dyn));
     ej = cJSON_GetObjectItem(j, "energy_j")->valuedouble;
-    assert_true(fabs(dyn->valuedouble) < 0.02 * ej);
+    assert_true(fabs(dyn->valuedouble) < 0.04 * ej);
     cJSON_Delete(j);
     setenv("WATTNET_NVML_LIB", "/nonexistent/libnvidia-ml.so.1", 1);
 }

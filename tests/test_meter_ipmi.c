@@ -112,7 +112,9 @@ static void test_node_contains_rapl(void **state)
     for (size_t i = 0; i < e.n_domains; i++)
         assert_int_equal(e.domains[i].in_total,
                          strcmp(e.domains[i].name, "node") == 0);
-    assert_true(fabs(e.energy_j - 312.0 * e.seconds) < 1e-6 * e.energy_j);
+    /* Two sources are read one after the other: the window's seconds are
+     * the first one's, the node's joules its own interval. */
+    assert_true(fabs(e.energy_j - 312.0 * e.seconds) < 0.02 * e.energy_j);
     unsetenv("WATTNET_NVML_LIB");
     unsetenv("WATTNET_PERF_ROOT");
     mf_rapl_free(&r);

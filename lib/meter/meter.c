@@ -381,14 +381,17 @@ int wn_meter_probe(const char *source, const wn_meter_opts *o,
  * Sampling (under m->lock)
  * ---------------------------------------------------------------------- */
 
-static void sample_src(struct wn__meter_src *s, double t)
+/* Read s and fold the readings into its totals.  The readings carry the
+ * time just before this source's read.  Returns that time stamp. */
+static double sample_src(struct wn__meter_src *s)
 {
     uint64_t ticks[WN_MAX_DOMAINS];
+    double t = wn__meter_now();
     s->last_read_t = t;
     if (s->ops->read(s, ticks) != WN_OK) {
         for (size_t i = 0; i < s->n_dom; i++)
             s->dom[i].n_err++;
-        return;
+        return t;
     }
     for (size_t i = 0; i < s->n_dom; i++) {
         struct wn__meter_domain *d = &s->dom[i];
@@ -407,10 +410,18 @@ static void sample_src(struct wn__meter_src *s, double t)
                     d->n_gap++;
                 if (cur < d->prev_ticks)
                     d->wraps++;
-                uint64_t delta = wn__meter_delta(d, d->prev_ticks, cur);
-                d->acc_ticks += delta;
-                if (dt > 1e-3)
-                    d->rate = (double)delta / dt;
+                d->acc_ticks += wn__meter_delta(d, d->prev_ticks, cur);
+                /* The rate over a quarter second at least: a short
+                 * interval's rate is noise. */
+                if (t - d->rate_t0 >= 0.25) {
+                    d->rate = (double)(d->acc_ticks - d->rate_acc0) /
+                              (t - d->rate_t0);
+                    d->rate_t0 = t;
+                    d->rate_acc0 = d->acc_ticks;
+                }
+            } else {
+                d->rate_t0 = t;
+                d->rate_acc0 = d->acc_ticks;
             }
         } else {
             if (cur == 0)
@@ -423,22 +434,25 @@ static void sample_src(struct wn__meter_src *s, double t)
         d->prev_t = t;
         d->have_prev = 1;
     }
+    return t;
 }
 
-/* Read the due sources (every one when force); returns the time stamp the
- * readings carry, which window edges use so that seconds and joules cover
- * the same interval. */
+/* Read the due sources (every one when force); returns the time stamp of
+ * the first source's readings, which window edges use so that seconds and
+ * joules cover the same interval (exactly so for a single source). */
 static double sample_all(wn_meter *m, int force)
 {
-    double t = wn__meter_now();
+    double t = wn__meter_now(), first = -1.0;
     for (size_t i = 0; i < m->n_src; i++) {
         struct wn__meter_src *s = m->src[i];
         if (!force && s->min_interval_ms &&
             (t - s->last_read_t) * 1000.0 < (double)s->min_interval_ms)
             continue;
-        sample_src(s, t);
+        double ts = sample_src(s);
+        if (first < 0)
+            first = ts;
     }
-    return t;
+    return first < 0 ? t : first;
 }
 
 static void *sampler_main(void *arg)

@@ -39,7 +39,9 @@ struct wn__meter_domain {
     uint64_t acc_ticks;       /* counter: ticks since open, wraps resolved */
     double acc_tick_s;        /* power: trapezoid integral, tick-seconds */
     uint64_t wraps;
-    double rate;              /* counter: ticks per second, last interval */
+    double rate;              /* counter: ticks per second over >= 0.25 s */
+    double rate_t0;           /* start of the current rate interval */
+    uint64_t rate_acc0;       /* acc_ticks at rate_t0 */
     uint64_t n_gap;           /* gaps long enough to hide a whole wrap */
     uint64_t n_zero;          /* power readings of 0: not measurements */
     uint64_t n_err;           /* failed reads */
