@@ -27,6 +27,8 @@
 #include "core/rng.h"
 #include "nn/net.h"
 
+enum { AHEAD = 8 };   /* rows prefetched ahead of the gather */
+
 int wn__rows_make(struct wn__rows *r, const float *X, const float *Y, size_t n,
                   size_t inputs, size_t outputs)
 {
@@ -113,6 +115,11 @@ static void gather_bits_avx512(float *restrict x, float *restrict y,
     const __m512 ones = _mm512_set1_ps(1.0f);
     size_t in = r->inputs, out = r->outputs, words = r->words;
     for (size_t k = 0; k < rows; k++) {
+        if (k + AHEAD < rows) {
+            /* Packed rows fit in L2 only while the net is small; prefetch. */
+            __builtin_prefetch(r->bits + idx[k + AHEAD] * words);
+            __builtin_prefetch(r->Y + idx[k + AHEAD] * out);
+        }
         const uint64_t *b = r->bits + idx[k] * words;
         float *dst = x + k * in;
         size_t c = 0;
