@@ -43,6 +43,7 @@ void wn__k_gather(float *restrict x, float *restrict y, const float *restrict X,
             const char *next = (const char *)(X + idx[r + AHEAD] * inputs);
             for (size_t off = 0; off < inputs * sizeof(float); off += 64)
                 __builtin_prefetch(next + off);
+            __builtin_prefetch(Y + idx[r + AHEAD] * outputs);
         }
         const float *src = X + idx[r] * inputs;
         float *dst = x + r * inputs;
