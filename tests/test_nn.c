@@ -210,11 +210,14 @@ static double max_rel_diff(const float *a, const float *b, size_t n)
     return worst;
 }
 
-static void compare_backends(const char *shape, wn_task task, size_t outputs,
-                             size_t inputs, uint64_t size, size_t batch, size_t rows)
+static void compare_backends_tiny(const char *shape, wn_task task, size_t outputs,
+                                  size_t inputs, uint64_t size, size_t batch, size_t rows,
+                                  int allow_tiny)
 {
     struct wn__net *fast = make_net(inputs, outputs, shape, 4, size, task, batch,
                                     WN__NN_DNNL);
+    if (!allow_tiny)   /* before the first prepare: oneDNN for every layer */
+        memset(fast->tiny, 0, sizeof fast->tiny);
     struct wn__net *ref = make_net(inputs, outputs, shape, 4, size, task, batch,
                                    WN__NN_NAIVE);
     size_t L = fast->depth;
@@ -246,9 +249,23 @@ static void compare_backends(const char *shape, wn_task task, size_t outputs,
     wn__net_free(&ref);
 }
 
+static void compare_backends(const char *shape, wn_task task, size_t outputs,
+                             size_t inputs, uint64_t size, size_t batch, size_t rows)
+{
+    compare_backends_tiny(shape, task, outputs, inputs, size, batch, rows, 1);
+    compare_backends_tiny(shape, task, outputs, inputs, size, batch, rows, 0);
+}
+
 static void test_dnnl_matches_naive(void **state)
 {
     (void)state;
+    /* 126 -> 7 -> 7 -> 7 -> 3: three tiny layers where the CPU allows. */
+    struct wn__net *probe = make_net(126, 3, "rectangle", 4, 1024, WN_TASK_MULTICLASS, 8,
+                                     WN__NN_DNNL);
+    assert_false(probe->tiny[0]);
+    assert_int_equal(probe->tiny[1], wn__tiny_available());
+    assert_int_equal(probe->tiny[3], wn__tiny_available());
+    wn__net_free(&probe);
     /* Full and partial batches, tiny and moderate widths, each loss. */
     compare_backends("rectangle", WN_TASK_MULTICLASS, 3, 126, 1024, 64, 64);
     compare_backends("rectangle", WN_TASK_MULTICLASS, 3, 126, 1024, 64, 37);
@@ -273,6 +290,50 @@ static void test_plans_and_rows(void **state)
     wn__net_free(&net);
     wn__net_free(&net);   /* NULL is harmless */
     wn__net_free(NULL);
+}
+
+static void test_tiny_kernels_match_naive(void **state)
+{
+    (void)state;
+    if (!wn__tiny_available()) {
+        print_message("no AVX-512F here: tiny.c's kernels are never used; skipped\n");
+        return;
+    }
+    const size_t ns[] = {1, 2, 7, 15, 16}, ms[] = {1, 3, 7, 16}, rs[] = {1, 5, 256};
+    static float in[256 * 16], W[16 * 16], b[16], dz[256 * 16];
+    static float o1[256 * 16], o2[256 * 16];
+    wn_rng r;
+    wn__rng_seed(&r, 21);
+    for (size_t i = 0; i < 256 * 16; i++) {
+        in[i] = (float)(wn__rng_uniform(&r) - 0.5);
+        dz[i] = (float)(wn__rng_uniform(&r) - 0.5);
+    }
+    for (size_t i = 0; i < 16 * 16; i++)
+        W[i] = (float)(wn__rng_uniform(&r) - 0.5);
+    for (size_t i = 0; i < 16; i++)
+        b[i] = (float)(wn__rng_uniform(&r) - 0.5);
+    for (size_t a = 0; a < 5; a++)
+        for (size_t c = 0; c < 4; c++)
+            for (size_t e = 0; e < 3; e++) {
+                size_t n = ns[a], m = ms[c], rows = rs[e];
+                assert_true(wn__tiny_fits(n, m));
+                for (int relu = 0; relu <= 1; relu++) {
+                    memset(o1, 0x7f, sizeof o1);   /* untouched beyond rows*m */
+                    wn__tiny_forward(o1, in, W, b, rows, n, m, relu);
+                    wn__mm_forward_naive(o2, in, W, b, rows, n, m, relu);
+                    assert_true(max_rel_diff(o1, o2, rows * m) < 1e-4);
+                    assert_memory_not_equal(o1 + rows * m, o2, 4);
+                }
+                wn__tiny_backward_weights(o1, in, dz, rows, n, m);
+                wn__mm_backward_weights_naive(o2, in, dz, rows, n, m);
+                assert_true(max_rel_diff(o1, o2, m * n) < 1e-4);
+                wn__tiny_backward_data(o1, dz, W, rows, n, m);
+                wn__mm_backward_data_naive(o2, dz, W, rows, n, m);
+                assert_true(max_rel_diff(o1, o2, rows * n) < 1e-4);
+            }
+    assert_false(wn__tiny_fits(17, 3));
+    assert_false(wn__tiny_fits(3, 17));
+    assert_false(wn__tiny_fits(0, 3));
 }
 
 /* ---- Adam ---------------------------------------------------------------- */
@@ -572,6 +633,7 @@ int main(void)
         cmocka_unit_test(test_gradcheck_can_fail),
         cmocka_unit_test(test_residual_forward_adds_skip),
         cmocka_unit_test(test_dnnl_matches_naive),
+        cmocka_unit_test(test_tiny_kernels_match_naive),
         cmocka_unit_test(test_plans_and_rows),
         cmocka_unit_test(test_adam_first_steps),
         cmocka_unit_test(test_adam_variants_agree),

@@ -76,9 +76,11 @@ int wn__net_create(size_t inputs, const size_t *widths, size_t depth,
 
     /* Parameter layout. */
     size_t n_flat = 0, n_acts = 0;
+    int tiny_ok = backend == WN__NN_DNNL && wn__tiny_available();
     for (size_t k = 0; k < depth; k++) {
         net->fan_in[k] = k == 0 ? inputs : widths[k - 1];
         net->residual[k] = residual && k > 0 && k + 1 < depth;
+        net->tiny[k] = tiny_ok && wn__tiny_fits(net->fan_in[k], widths[k]);
         n_flat += pad16(net->fan_in[k] * widths[k]) + pad16(widths[k]);
     }
     net->n_flat = n_flat;
@@ -215,7 +217,9 @@ int wn__net_forward_from(struct wn__net *net, const float *x, size_t rows)
         size_t n = net->fan_in[k], m = net->widths[k];
         const float *in = k == 0 ? x : net->a[k - 1];
         int hidden = k + 1 < net->depth;
-        if (net->backend == WN__NN_DNNL) {
+        if (net->tiny[k])
+            wn__tiny_forward(net->h[k], in, net->W[k], net->b[k], rows, n, m, hidden);
+        else if (net->backend == WN__NN_DNNL) {
             rc = wn__dnnl_forward_layer(net, k, rows, x);
             if (rc != WN_OK)
                 return rc;
@@ -258,7 +262,12 @@ int wn__net_backward(struct wn__net *net, size_t rows)
             hidden_grad(net, kk, rows);
         else
             wn__k_colsum(net->db[kk], net->dz[kk], rows, m);
-        if (net->backend == WN__NN_DNNL) {
+        if (net->tiny[kk]) {
+            wn__tiny_backward_weights(net->dW[kk], in, net->dz[kk], rows, n, m);
+            if (kk > 0)
+                wn__tiny_backward_data(net->g[kk - 1], net->dz[kk], net->W[kk], rows, n,
+                                       m);
+        } else if (net->backend == WN__NN_DNNL) {
             rc = wn__dnnl_backward_weights(net, kk, rows);
             if (rc == WN_OK && kk > 0)
                 rc = wn__dnnl_backward_data(net, kk, rows);

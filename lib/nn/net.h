@@ -20,9 +20,10 @@
  * residual(k) holds for 0 < k < L-1 in a rectangle_residual net.
  *
  * Two backends compute the matmuls: WN__NN_DNNL (oneDNN primitives made
- * once per (layer, row count) and reused, bias and ReLU fused as post-ops)
- * and WN__NN_NAIVE (plain C loops: the algorithmic reference the tests
- * compare against).  Elementwise work (loss gradient, ReLU mask, bias
+ * once per (layer, row count) and reused, bias and ReLU fused as post-ops;
+ * layers with fan_in and width <= 16 run in tiny.c's register kernels
+ * instead, where the CPU allows) and WN__NN_NAIVE (plain C loops: the
+ * algorithmic reference the tests compare against).  Elementwise work (loss gradient, ReLU mask, bias
  * gradient, residual adds, Adam) is plain C in both.
  */
 #ifndef WN_NN_NET_H
@@ -46,6 +47,7 @@ struct wn__net {
     size_t widths[WN_MAX_DEPTH];
     size_t fan_in[WN_MAX_DEPTH];     /* inputs, widths[0], ... */
     int residual[WN_MAX_DEPTH];      /* identity skip into layer k */
+    int tiny[WN_MAX_DEPTH];          /* layer k's matmuls run in tiny.c */
     wn_task task;
     size_t batch;                    /* most rows per step */
     enum wn__nn_backend backend;
@@ -139,6 +141,20 @@ int wn__dnnl_forward_layer(struct wn__net *net, size_t k, size_t rows,
 int wn__dnnl_backward_weights(struct wn__net *net, size_t k, size_t rows);
 /* g[k-1] = dz[k] W[k], k >= 1 */
 int wn__dnnl_backward_data(struct wn__net *net, size_t k, size_t rows);
+
+/* ---- tiny.c: layers with fan_in and width <= 16, in AVX-512 registers -- */
+#define WN__TINY_MAX 16
+/* Non-zero when this CPU runs tiny.c's kernels (AVX-512F). */
+int wn__tiny_available(void);
+/* Non-zero when a layer of fan_in n and width m is tiny. */
+int wn__tiny_fits(size_t n, size_t m);
+/* The same contracts as the naive kernels below. */
+void wn__tiny_forward(float *out, const float *in, const float *W, const float *b,
+                      size_t rows, size_t n, size_t m, int relu);
+void wn__tiny_backward_weights(float *dW, const float *in, const float *dz,
+                               size_t rows, size_t n, size_t m);
+void wn__tiny_backward_data(float *din, const float *dz, const float *W, size_t rows,
+                            size_t n, size_t m);
 
 /* ---- net_naive.c: plain-C reference kernels ----------------------------- */
 /* out (rows, m) = act(in (rows, n) . W^T + b (m)), W (m, n); relu: 0/1. */

@@ -40,7 +40,7 @@ struct prim {
 
 struct plan {
     size_t rows;
-    int has_backward;
+    int has_forward, has_backward;
     struct prim op[OP_COUNT][WN_MAX_DEPTH];
 };
 
@@ -268,6 +268,8 @@ static int make_forward(struct wn__net *net, struct plan *pl)
     for (size_t k = 0; k < net->depth && rc == WN_OK; k++) {
         size_t n = net->fan_in[k], m = net->widths[k];
         dnnl_memory_desc_t src, wei, bias, dst;
+        if (net->tiny[k])
+            continue;   /* tiny.c computes it */
         float *in = k == 0 ? net->x : net->a[k - 1];
         if (md2(&src, r, n, 0) || md2(&wei, n, m, 1) || md2(&bias, 1, m, 0) ||
             md2(&dst, r, m, 0))
@@ -285,6 +287,8 @@ static int make_backward(struct wn__net *net, struct plan *pl)
     for (size_t k = 0; k < net->depth && rc == WN_OK; k++) {
         size_t n = net->fan_in[k], m = net->widths[k];
         dnnl_memory_desc_t dzT, in_md, dW, dz, W, gin;
+        if (net->tiny[k])
+            continue;
         float *in = k == 0 ? net->x : net->a[k - 1];
         if (md2(&dzT, m, r, 1) || md2(&in_md, r, n, 0) || md2(&dW, m, n, 0) ||
             md2(&dz, r, m, 0) || md2(&W, m, n, 0) || md2(&gin, r, n, 0))
@@ -320,6 +324,8 @@ int wn__dnnl_prepare(struct wn__net *net, size_t rows, int backward)
         memset(pl, 0, sizeof *pl);
         pl->rows = rows;
         rc = make_forward(net, pl);
+        if (rc == WN_OK)
+            pl->has_forward = 1;
     }
     if (rc == WN_OK && backward) {
         rc = make_backward(net, pl);
@@ -333,7 +339,7 @@ int wn__dnnl_prepare(struct wn__net *net, size_t rows, int backward)
             prim_free(&pl->op[OP_BWW][k]);
             prim_free(&pl->op[OP_BWD][k]);
         }
-        if (!pl->op[OP_FWD][net->depth - 1].p) {
+        if (!pl->has_forward) {
             for (size_t k = 0; k < WN_MAX_DEPTH; k++)
                 prim_free(&pl->op[OP_FWD][k]);
             d->n_plans--;
