@@ -272,6 +272,9 @@ static void test_dnnl_matches_naive(void **state)
     compare_backends("rectangle_residual", WN_TASK_BINARY, 1, 30, 20000, 32, 32);
     compare_backends("trapezoid", WN_TASK_REGRESSION, 1, 17, 5000, 16, 5);
     compare_backends("wide_first_4x", WN_TASK_MULTICLASS, 7, 11, 60000, 40, 40);
+    /* every layer tiny, residual skips, partial batch */
+    compare_backends("rectangle_residual", WN_TASK_MULTICLASS, 3, 10, 300, 16, 13);
+    compare_backends("exponential", WN_TASK_REGRESSION, 1, 5, 200, 16, 16);
 }
 
 static void test_plans_and_rows(void **state)
