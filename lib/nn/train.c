@@ -13,9 +13,9 @@
  *
  * Everything is allocated before the first epoch (the net's three blocks,
  * the oneDNN plans for the full, last-train and last-test batch sizes, the
- * index array, a contiguous copy of the test rows in split order so the
- * test pass reads them in place, the packed inputs of rows.c for one-hot
- * data): the loop itself allocates nothing.  Random streams: the
+ * index array, the packed inputs of rows.c for one-hot data, otherwise a
+ * contiguous copy of the test rows in split order so the test pass reads
+ * them in place): the loop itself allocates nothing.  Random streams: the
  * split uses seed (in wn_split_make), the weights a generator seeded with
  * seed, the shuffles one seeded with seed ^ SHUFFLE_SALT.  With the same
  * seed and thread count the result is bit-identical (oneDNN's matmul is
@@ -126,9 +126,12 @@ static int train_epoch(struct wn__net *net, const struct wn__rows *src,
     return WN_OK;
 }
 
-/* The test rows were copied once, in split order, into Xt (n_test,
- * inputs) and Yt (n_test, outputs): batches are read in place. */
-static int test_epoch(struct wn__net *net, const float *Xt, const float *Yt,
+/* The test pass.  Packed (one-hot) inputs are expanded batch by batch
+ * from the packed rows, which stay in cache; other inputs were copied once,
+ * in split order, into Xt (n_test, inputs) and Yt (n_test, outputs), and
+ * batches are read in place. */
+static int test_epoch(struct wn__net *net, const struct wn__rows *src,
+                      const size_t *test_idx, const float *Xt, const float *Yt,
                       size_t n_test, size_t B, wn_epoch_stats *st)
 {
     int rc = WN_OK;
@@ -136,11 +139,18 @@ static int test_epoch(struct wn__net *net, const float *Xt, const float *Yt,
     struct wn__eval_sums acc = {0};
     for (size_t s = 0; s < n_test; s += B) {
         size_t rows = n_test - s < B ? n_test - s : B;
-        rc = wn__net_forward_from(net, Xt + s * net->inputs, rows);
+        const float *y;
+        if (src->bits) {
+            wn__rows_gather(src, net->x, net->y, test_idx + s, rows);
+            rc = wn__net_forward(net, rows);
+            y = net->y;
+        } else {
+            rc = wn__net_forward_from(net, Xt + s * net->inputs, rows);
+            y = Yt + s * outputs;
+        }
         if (rc != WN_OK)
             return rc;
-        wn__loss_eval(net->task, net->h[L - 1], Yt + s * outputs, rows, outputs,
-                      net->dz[L - 1], &acc);
+        wn__loss_eval(net->task, net->h[L - 1], y, rows, outputs, net->dz[L - 1], &acc);
     }
     double n = (double)n_test;
     st->test_loss = acc.loss / n;
@@ -230,17 +240,23 @@ int wn_train(const wn_dataset *d, const wn_train_config *cfg,
 
     order = wn_malloc(n_train * sizeof *order);
     secs = wn_calloc(cfg->epochs, sizeof *secs);   /* overflow-checked */
-    test_x = wn_malloc_aligned(n_test * inputs * sizeof(float));
-    test_y = wn_malloc_aligned(n_test * outputs * sizeof(float));
-    if (!order || !secs || !test_x || !test_y) {
+    if (!order || !secs) {
         rc = wn_seterr(WN_ENOMEM, "train: out of memory");
         goto out;
     }
     memcpy(order, split.idx, n_train * sizeof *order);
-    wn__k_gather(test_x, test_y, X, Y, split.idx + n_train, n_test, inputs, outputs);
     rc = wn__rows_make(&src, X, Y, wn_dataset_rows(d), inputs, outputs);
     if (rc != WN_OK)
         goto out;
+    if (!src.bits) {
+        test_x = wn_malloc_aligned(n_test * inputs * sizeof(float));
+        test_y = wn_malloc_aligned(n_test * outputs * sizeof(float));
+        if (!test_x || !test_y) {
+            rc = wn_seterr(WN_ENOMEM, "train: out of memory for the test rows");
+            goto out;
+        }
+        wn__k_gather(test_x, test_y, X, Y, split.idx + n_train, n_test, inputs, outputs);
+    }
     wn_rng shuffler;
     wn__rng_seed(&shuffler, cfg->seed ^ SHUFFLE_SALT);
 
@@ -266,7 +282,8 @@ int wn_train(const wn_dataset *d, const wn_train_config *cfg,
         wn__rows_shuffle(&shuffler, order, n_train);
         rc = train_epoch(net, &src, order, n_train, B, &st.train_loss);
         if (rc == WN_OK)
-            rc = test_epoch(net, test_x, test_y, n_test, B, &st);
+            rc = test_epoch(net, &src, split.idx + n_train, test_x, test_y, n_test, B,
+                            &st);
         if (rc != WN_OK)
             goto out;
         st.seconds = now_s() - t0;
