@@ -1,14 +1,16 @@
 /*
  * kernels.c - the elementwise work of a training step in tight C loops:
- * gathering the batch rows, the residual add, the hidden layers' backward
- * (skip gradient, ReLU mask, bias gradient in one pass), the output bias
- * gradient and the Adam update.
+ * gathering float batch rows (rows.c handles packed ones), the residual
+ * add, the hidden layers' backward (skip gradient, ReLU mask, bias-gradient
+ * column sums) and the Adam update.
  *
  * Per step these touch every activation and every parameter once, so on
  * small nets they cost as much as the matmuls.  Each loop is written to
  * vectorise (restrict pointers, branch-free selects) and is compiled for
  * AVX-512, AVX2 and baseline x86-64 with GCC's target_clones, picked once
- * at load time: the project builds without -march flags.  Everything is
+ * at load time: the project builds without -march flags.  Adam needs a
+ * vector sqrt, which GCC will not emit without -fno-math-errno, so it has
+ * hand-written AVX-512 and AVX variants.  Everything is
  * serial and in a fixed order except Adam on large nets, which splits the
  * flat vector over the OpenMP threads (elementwise, so still
  * deterministic).
