@@ -12,8 +12,15 @@
  *    "train_loss":..,"test_loss":..,"test_accuracy":..|null,
  *    "flops_per_epoch":..[,"test_mse":..,"test_mae":..]}
  *
- * Each JSON object is built by one function (epoch_json, summary_json), so
- * further fields (energy per epoch and in total) are added in one place.
+ * Energy: the run goes through wn_run_execute with a meter (auto: every
+ * working measuring source, else the labelled estimate, with a warning), so
+ * each epoch object and the summary carry "energy_j", "dynamic_energy_j",
+ * "avg_power_w", "energy_source", "energy_estimate" and "energy_domains",
+ * and the summary "joules_per_datum" (null unless measured).  With
+ * --power-log FILE --node NAME the run's energy comes from a watt-meter log
+ * instead (per epoch: null).  An unusable window prints energy_j null and
+ * "energy_flag", never 0 J.
+ * Each JSON object is built by one function (epoch_json, summary_json).
  * Data notices (e.g. a synthetic stand-in) go to stderr as one line.
  */
 #include <getopt.h>
@@ -28,7 +35,10 @@ struct train_cli {
     const char *data, *data_dir, *target;
     wn_train_config cfg;
     int json;
-    const wn_dataset *d;
+    const char *meter_source;   /* NULL: auto; "none": no meter */
+    unsigned interval_ms;       /* 0: the meter's default */
+    double cpu_watts;           /* 0: the estimate's table */
+    const char *power_log, *node;
 };
 
 static void usage(FILE *f)
@@ -53,14 +63,54 @@ static void usage(FILE *f)
             "  --threads T     compute threads; default 0 = all cores\n"
             "  --data-dir DIR  where to look for NAME.tsv.gz first\n"
             "  --target NAME   label column (default \"target\")\n"
+            "  --meter SOURCE  auto (default), rapl, perf, nvml, ipmi, redfish,\n"
+            "                  estimate, or none\n"
+            "  --interval MS   meter sampling period (default 100)\n"
+            "  --cpu-watts W   per-core watts for the estimate (only used when\n"
+            "                  nothing measures; always labelled an estimate)\n"
+            "  --power-log FILE --node NAME\n"
+            "                  take the run's energy from a watt-meter log\n"
+            "                  (CSV timestamp,node,watts) instead of a meter\n"
             "  --json          JSON Lines: one object per epoch, then a summary\n",
             WN_MAX_DEPTH);
 }
 
 /* ---- Output objects ------------------------------------------------------ */
 
-static cJSON *epoch_json(const wn_epoch_stats *s)
+/* Energy fields of a window; unusable windows say why, never 0 J. */
+static void add_energy(cJSON *o, const wn_energy *e)
 {
+    if (!e->measured) {
+        cJSON_AddNullToObject(o, "energy_j");
+        if (e->source[0])
+            cJSON_AddStringToObject(o, "energy_source", e->source);
+        else
+            cJSON_AddNullToObject(o, "energy_source");
+        if (e->flag[0])
+            cJSON_AddStringToObject(o, "energy_flag", e->flag);
+        return;
+    }
+    cJSON_AddNumberToObject(o, "energy_j", e->energy_j);
+    if (e->has_idle)
+        cJSON_AddNumberToObject(o, "dynamic_energy_j", e->dynamic_energy_j);
+    else
+        cJSON_AddNullToObject(o, "dynamic_energy_j");
+    cJSON_AddNumberToObject(o, "avg_power_w", e->avg_power_w);
+    cJSON_AddStringToObject(o, "energy_source", e->source);
+    cJSON_AddBoolToObject(o, "energy_estimate", e->is_estimate);
+    cJSON *doms = cJSON_AddArrayToObject(o, "energy_domains");
+    for (size_t i = 0; i < e->n_domains; i++) {
+        cJSON *d = cJSON_CreateObject();
+        cJSON_AddStringToObject(d, "name", e->domains[i].name);
+        cJSON_AddNumberToObject(d, "energy_j", e->domains[i].energy_j);
+        cJSON_AddBoolToObject(d, "in_total", e->domains[i].in_total);
+        cJSON_AddItemToArray(doms, d);
+    }
+}
+
+static cJSON *epoch_json(const wn_epoch_record *r)
+{
+    const wn_epoch_stats *s = &r->stats;
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "type", "epoch");
     cJSON_AddNumberToObject(o, "epoch", (double)s->epoch);
@@ -74,15 +124,18 @@ static cJSON *epoch_json(const wn_epoch_stats *s)
         cJSON_AddNumberToObject(o, "test_mae", s->test_mae);
     }
     cJSON_AddNumberToObject(o, "seconds", s->seconds);
+    add_energy(o, &r->energy);
     return o;
 }
 
-static cJSON *summary_json(const struct train_cli *c, const wn_train_summary *s)
+static cJSON *summary_json(const struct train_cli *c, const wn_run_record *r)
 {
+    const wn_train_summary *s = &r->summary;
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "type", "summary");
-    cJSON_AddStringToObject(o, "dataset", wn_dataset_name(c->d));
-    cJSON_AddStringToObject(o, "task", wn_task_name(wn_dataset_task(c->d)));
+    cJSON_AddStringToObject(o, "dataset", r->dataset_name);
+    cJSON_AddStringToObject(o, "data_source", r->data_source);
+    cJSON_AddStringToObject(o, "task", r->task);
     cJSON_AddStringToObject(o, "shape", c->cfg.shape);
     cJSON_AddNumberToObject(o, "depth", (double)c->cfg.depth);
     cJSON_AddNumberToObject(o, "size", (double)c->cfg.size);
@@ -110,6 +163,11 @@ static cJSON *summary_json(const struct train_cli *c, const wn_train_summary *s)
         cJSON_AddNumberToObject(o, "test_mae", s->test_mae);
     }
     cJSON_AddNumberToObject(o, "flops_per_epoch", s->flops_per_epoch);
+    add_energy(o, &r->energy);
+    if (r->has_jpd)
+        cJSON_AddNumberToObject(o, "joules_per_datum", r->joules_per_datum);
+    else
+        cJSON_AddNullToObject(o, "joules_per_datum");
     return o;
 }
 
@@ -135,25 +193,41 @@ static void on_notice(void *user, const char *line)
     fprintf(stderr, "wattnet train: %s\n", line);
 }
 
-static int on_epoch_end(void *user, const wn_epoch_stats *s)
+/* " 12.3 J (rapl)" or " energy n/a (why)" for the readable lines. */
+static void print_energy(const wn_energy *e)
+{
+    if (e->measured)
+        printf("  %.4g J%s (%s)", e->energy_j, e->is_estimate ? " ESTIMATE" : "",
+               e->source);
+    else if (e->flag[0])
+        printf("  energy n/a (%s)", e->flag);
+}
+
+static void on_epoch(void *user, const wn_run_record *run, const wn_epoch_record *r)
 {
     const struct train_cli *c = user;
-    if (c->json)
-        return emit(epoch_json(s));
+    const wn_epoch_stats *s = &r->stats;
+    (void)run;
+    if (c->json) {
+        emit(epoch_json(r));
+        return;
+    }
     printf("epoch %zu/%zu  train_loss %.6f  test_loss %.6f", s->epoch, c->cfg.epochs,
            s->train_loss, s->test_loss);
     if (s->has_accuracy)
         printf("  test_accuracy %.4f", s->test_accuracy);
     else
         printf("  test_mse %.6f  test_mae %.6f", s->test_mse, s->test_mae);
-    printf("  %.3f s\n", s->seconds);
+    printf("  %.3f s", s->seconds);
+    print_energy(&r->energy);
+    printf("\n");
     fflush(stdout);
-    return WN_OK;
 }
 
-static void print_summary(const struct train_cli *c, const wn_train_summary *s)
+static void print_summary(const struct train_cli *c, const wn_run_record *r)
 {
-    printf("%s %s depth %zu size %llu: widths", wn_dataset_name(c->d), c->cfg.shape,
+    const wn_train_summary *s = &r->summary;
+    printf("%s %s depth %zu size %llu: widths", r->dataset_name, c->cfg.shape,
            s->depth, (unsigned long long)c->cfg.size);
     for (size_t k = 0; k < s->depth; k++)
         printf("%s%zu", k ? "," : " ", s->widths[k]);
@@ -165,7 +239,11 @@ static void print_summary(const struct train_cli *c, const wn_train_summary *s)
         printf(", test_accuracy %.4f", s->test_accuracy);
     else
         printf(", test_mse %.6f, test_mae %.6f", s->test_mse, s->test_mae);
-    printf("; %.4g FLOPs/epoch\n", s->flops_per_epoch);
+    printf("; %.4g FLOPs/epoch", s->flops_per_epoch);
+    print_energy(&r->energy);
+    if (r->has_jpd)
+        printf(", %.4g J/datum", r->joules_per_datum);
+    printf("\n");
 }
 
 /* ---- Options -------------------------------------------------------------- */
@@ -185,6 +263,11 @@ static int parse_args(int argc, char **argv, struct train_cli *c)
         {"data-dir", required_argument, NULL, 'r'},
         {"target", required_argument, NULL, 'g'},
         {"json", no_argument, NULL, 'j'},
+        {"meter", required_argument, NULL, 'm'},
+        {"interval", required_argument, NULL, 'i'},
+        {"cpu-watts", required_argument, NULL, 'w'},
+        {"power-log", required_argument, NULL, 'P'},
+        {"node", required_argument, NULL, 'n'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -253,6 +336,27 @@ static int parse_args(int argc, char **argv, struct train_cli *c)
         case 'j':
             c->json = 1;
             break;
+        case 'm':
+            c->meter_source = optarg;
+            break;
+        case 'i':
+            if (cli_parse_u64(optarg, &u) || u < 1 || u > 3600000)
+                return cli_usage_error("train", "--interval '%s': want milliseconds "
+                                       "1..3600000", optarg);
+            c->interval_ms = (unsigned)u;
+            break;
+        case 'w':
+            if (cli_parse_double(optarg, &v) || !(v > 0.0))
+                return cli_usage_error("train", "--cpu-watts '%s': want a number > 0",
+                                       optarg);
+            c->cpu_watts = v;
+            break;
+        case 'P':
+            c->power_log = optarg;
+            break;
+        case 'n':
+            c->node = optarg;
+            break;
         case 'h':
             usage(stdout);
             return -1;
@@ -265,23 +369,94 @@ static int parse_args(int argc, char **argv, struct train_cli *c)
         return cli_usage_error("train", "unexpected argument '%s'", argv[optind]);
     if (!c->data)
         return cli_usage_error("train", "--data SPEC is required");
+    if (!c->power_log != !c->node)
+        return cli_usage_error("train", "--power-log FILE and --node NAME go together");
     return 0;
 }
 
 /* ---- The command ----------------------------------------------------------- */
 
+/* Open the meter the options ask for; *m stays NULL for "none" or a
+ * power log. */
+static int open_meter(const struct train_cli *c, wn_meter **m)
+{
+    if (c->power_log || (c->meter_source && !strcmp(c->meter_source, "none")))
+        return WN_OK;
+    wn_meter_opts mo;
+    wn_meter_opts_default(&mo);
+    mo.source = c->meter_source;
+    if (c->interval_ms)
+        mo.interval_ms = c->interval_ms;
+    if (c->cpu_watts > 0)
+        mo.cpu_watts = c->cpu_watts;
+    return wn_meter_open(&mo, m);
+}
+
+/* After a run: say on stderr what the meter noted, and loudly when its
+ * figures are an estimate.  (Not before the run, so that a failing run
+ * prints its one error line alone.) */
+static void meter_warnings(const wn_meter *m)
+{
+    if (!m)
+        return;
+    const char *warning = wn_meter_warning(m);
+    if (warning && *warning)
+        fprintf(stderr, "wattnet train: %s\n", warning);
+    if (!strcmp(wn_meter_source(m), "estimate"))
+        fprintf(stderr, "wattnet train: WARNING: no energy meter works here; "
+                        "energy is an ESTIMATE (CPU time x watts per core), "
+                        "not a measurement\n");
+}
+
+/* Attribute the run's window in a watt-meter log to the run. */
+static int attribute_log(const struct train_cli *c, wn_run_record *r)
+{
+    wn_energy e;
+    int rc = wn_powerlog_integrate(c->power_log, c->node, r->start_time, r->end_time, &e);
+    if (rc != WN_OK)
+        return rc;
+    r->energy = e;
+    size_t data = r->summary.batches_per_epoch * r->summary.epochs * r->spec.batch;
+    r->has_jpd = e.measured && !e.is_estimate && data > 0;
+    r->joules_per_datum = r->has_jpd ? e.energy_j / (double)data : 0.0;
+    if (!e.measured)
+        fprintf(stderr, "wattnet train: power log gives no usable energy for this "
+                        "run (%s)\n", e.flag[0] ? e.flag : "unknown");
+    return WN_OK;
+}
+
+static void spec_from_cli(const struct train_cli *c, wn_run_spec *spec)
+{
+    wn_run_spec_default(spec);
+    snprintf(spec->dataset, sizeof spec->dataset, "%s", c->data);
+    snprintf(spec->shape, sizeof spec->shape, "%s", c->cfg.shape);
+    spec->depth = c->cfg.depth;
+    spec->size = c->cfg.size;
+    spec->epochs = c->cfg.epochs;
+    spec->batch = c->cfg.batch;
+    spec->learning_rate = c->cfg.learning_rate;
+    spec->seed = c->cfg.seed;
+    spec->threads = c->cfg.threads;
+}
+
 int cmd_train(int argc, char **argv)
 {
     struct train_cli c;
-    wn_dataset *d = NULL;
-    wn_train_summary sum;
+    wn_meter *meter = NULL;
+    wn_run_record rec;
+    wn_run_spec spec;
     int rc;
 
     memset(&c, 0, sizeof c);
+    memset(&rec, 0, sizeof rec);
     wn_train_config_default(&c.cfg);
     rc = parse_args(argc, argv, &c);
     if (rc != 0)
         return rc < 0 ? 0 : rc;
+    if (strlen(c.data) >= sizeof spec.dataset)
+        return cli_usage_error("train", "--data: spec longer than %zu characters",
+                               sizeof spec.dataset - 1);
+    spec_from_cli(&c, &spec);
 
     wn_data_opts opts;
     memset(&opts, 0, sizeof opts);
@@ -289,19 +464,22 @@ int cmd_train(int argc, char **argv)
     opts.target = c.target;
     opts.seed = c.cfg.seed;
     opts.notice = on_notice;
-    rc = wn_dataset_load(c.data, &opts, &d);
+
+    rc = open_meter(&c, &meter);
     if (rc != WN_OK)
         return cli_fail("train", rc);
-    c.d = d;
-
-    wn_train_hooks hooks = {NULL, on_epoch_end, &c};
-    rc = wn_train(d, &c.cfg, &hooks, &sum);
+    wn_run_observer obs = {on_epoch, &c};
+    rc = wn_run_execute(&spec, &opts, meter, &obs, &rec);
+    if (rc == WN_OK && c.power_log)
+        rc = attribute_log(&c, &rec);
     if (rc == WN_OK) {
+        meter_warnings(meter);
         if (c.json)
-            rc = emit(summary_json(&c, &sum));
+            rc = emit(summary_json(&c, &rec));
         else
-            print_summary(&c, &sum);
+            print_summary(&c, &rec);
     }
-    wn_dataset_free(&d);
+    wn_run_record_clear(&rec);
+    wn_meter_close(&meter);
     return rc == WN_OK ? 0 : cli_fail("train", rc);
 }
