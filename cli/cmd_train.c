@@ -108,21 +108,29 @@ static void add_energy(cJSON *o, const wn_energy *e)
     }
 }
 
+/* Losses, and accuracy (classification) or MSE/MAE (regression). */
+static void add_quality(cJSON *o, double train_loss, double test_loss, int has_accuracy,
+                        double accuracy, double mse, double mae)
+{
+    cJSON_AddNumberToObject(o, "train_loss", train_loss);
+    cJSON_AddNumberToObject(o, "test_loss", test_loss);
+    if (has_accuracy) {
+        cJSON_AddNumberToObject(o, "test_accuracy", accuracy);
+        return;
+    }
+    cJSON_AddNullToObject(o, "test_accuracy");
+    cJSON_AddNumberToObject(o, "test_mse", mse);
+    cJSON_AddNumberToObject(o, "test_mae", mae);
+}
+
 static cJSON *epoch_json(const wn_epoch_record *r)
 {
     const wn_epoch_stats *s = &r->stats;
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "type", "epoch");
     cJSON_AddNumberToObject(o, "epoch", (double)s->epoch);
-    cJSON_AddNumberToObject(o, "train_loss", s->train_loss);
-    cJSON_AddNumberToObject(o, "test_loss", s->test_loss);
-    if (s->has_accuracy)
-        cJSON_AddNumberToObject(o, "test_accuracy", s->test_accuracy);
-    else {
-        cJSON_AddNullToObject(o, "test_accuracy");
-        cJSON_AddNumberToObject(o, "test_mse", s->test_mse);
-        cJSON_AddNumberToObject(o, "test_mae", s->test_mae);
-    }
+    add_quality(o, s->train_loss, s->test_loss, s->has_accuracy, s->test_accuracy,
+                s->test_mse, s->test_mae);
     cJSON_AddNumberToObject(o, "seconds", s->seconds);
     add_energy(o, &r->energy);
     return o;
@@ -153,15 +161,8 @@ static cJSON *summary_json(const struct train_cli *c, const wn_run_record *r)
     cJSON_AddNumberToObject(o, "epochs", (double)s->epochs);
     cJSON_AddNumberToObject(o, "seconds_total", s->seconds_total);
     cJSON_AddNumberToObject(o, "seconds_per_epoch_median", s->seconds_per_epoch_median);
-    cJSON_AddNumberToObject(o, "train_loss", s->train_loss);
-    cJSON_AddNumberToObject(o, "test_loss", s->test_loss);
-    if (s->has_accuracy)
-        cJSON_AddNumberToObject(o, "test_accuracy", s->test_accuracy);
-    else {
-        cJSON_AddNullToObject(o, "test_accuracy");
-        cJSON_AddNumberToObject(o, "test_mse", s->test_mse);
-        cJSON_AddNumberToObject(o, "test_mae", s->test_mae);
-    }
+    add_quality(o, s->train_loss, s->test_loss, s->has_accuracy, s->test_accuracy,
+                s->test_mse, s->test_mae);
     cJSON_AddNumberToObject(o, "flops_per_epoch", s->flops_per_epoch);
     add_energy(o, &r->energy);
     if (r->has_jpd)
