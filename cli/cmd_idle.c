@@ -16,7 +16,8 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: wattnet idle --seconds N [--json] [--source NAME] "
-            "[--idle-file PATH]\n\n"
+            "[--idle-file PATH]\n"
+            "                    [--db URL]\n\n"
             "Sit idle for N seconds, measure the power of every measuring "
             "source's\ndomains, and save it as this host's idle baseline "
             "(keep the machine quiet).\n\n"
@@ -27,7 +28,21 @@ static void usage(FILE *f)
             "  --idle-file PATH  state file (else $WATTNET_IDLE_FILE, "
             "$XDG_STATE_HOME/wattnet/\n"
             "                    idle.json or ~/.local/state/wattnet/idle.json)\n"
+            "  --db URL          also keep it in the runs database (SQLite path or\n"
+            "                    postgresql://), whose workers then report\n"
+            "                    dynamic energy with it\n"
             "  --json            print the baseline as JSON\n");
+}
+
+/* Keep the baseline in the runs database too. */
+static int save_to_db(const char *url, const wn_idle_baseline *b)
+{
+    wn_store *s = NULL;
+    int rc = wn_store_open(url, &s);
+    if (rc == WN_OK)
+        rc = wn_store_save_idle(s, b);
+    wn_store_close(&s);
+    return rc;
 }
 
 int cmd_idle(int argc, char **argv)
@@ -37,10 +52,12 @@ int cmd_idle(int argc, char **argv)
         {"json", no_argument, NULL, 'j'},
         {"source", required_argument, NULL, 'S'},
         {"idle-file", required_argument, NULL, 'f'},
+        {"db", required_argument, NULL, 'd'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     double seconds = 0;
+    const char *db = NULL;
     int json = 0, c, rc;
     wn_meter_opts o;
     wn_meter *m = NULL;
@@ -65,6 +82,7 @@ int cmd_idle(int argc, char **argv)
             o.source = optarg;
             break;
         case 'f': o.idle_state = optarg; break;
+        case 'd': db = optarg; break;
         case 'h': usage(stdout); return 0;
         default:
             return cli_usage_error("idle", "unknown option '%s'",
@@ -92,6 +110,8 @@ int cmd_idle(int argc, char **argv)
         return cli_fail("idle", rc);
     rc = wn_meter_idle_save(path, &b);
     if (rc)
+        return cli_fail("idle", rc);
+    if (db && (rc = save_to_db(db, &b)) != WN_OK)
         return cli_fail("idle", rc);
     if (json) {
         cJSON *root = cJSON_CreateObject();

@@ -133,6 +133,13 @@ typedef struct wn_idle_baseline {
 
 /* The state file's path into buf (override, else the default above). */
 int wn_meter_idle_path(const char *override, char *buf, size_t n);
+
+/* Set the idle power of SOURCE's DOMAIN (e.g. "rapl", "package-0") on an
+ * open meter, replacing what the state file gave; later windows report
+ * dynamic energy with it.  WN_ENOENT when the meter has no such domain,
+ * WN_EINVAL for a negative or non-finite power. */
+int wn_meter_set_idle(wn_meter *m, const char *source, const char *domain,
+                      double power_w);
 /* Sleep `seconds` inside one window of m and fill *out.  WN_ESTUCK when the
  * window did not measure; WN_EINVAL for an estimate (idle of an estimate
  * means nothing). */

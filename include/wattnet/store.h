@@ -65,6 +65,13 @@ int wn_store_put_idle(wn_store *s, const char *hostname, const char *domain,
 /* WN_ENOENT when none is stored. */
 int wn_store_get_idle(wn_store *s, const char *hostname, const char *domain,
                       double *power_w);
+/* Keep every domain of an idle baseline (from wn_meter_idle_measure) under
+ * its host and "source:domain". */
+int wn_store_save_idle(wn_store *s, const wn_idle_baseline *b);
+/* Give an open meter this host's stored baselines, domain by domain;
+ * *applied (may be NULL) counts them.  Domains without one keep what the
+ * state file gave. */
+int wn_store_apply_idle(wn_store *s, wn_meter *m, size_t *applied);
 
 /* ---- Sweeps and the job queue ---------------------------------------------
  * A job is one training run to do.  Status: queued -> running (claimed with

@@ -911,6 +911,28 @@ static int load_idle(wn_meter *m, const wn_meter_opts *o)
     return WN_OK;
 }
 
+int wn_meter_set_idle(wn_meter *m, const char *source, const char *domain,
+                      double power_w)
+{
+    size_t k = 0;
+    if (!m || !source || !domain)
+        return wn_seterr(WN_EINVAL, "idle: no meter, source or domain");
+    if (!isfinite(power_w) || power_w < 0)
+        return wn_seterr(WN_EINVAL, "idle: %s %s: %g W is not a power", source,
+                         domain, power_w);
+    for (size_t i = 0; i < m->n_src; i++)
+        for (size_t j = 0; j < m->src[i]->n_dom; j++, k++)
+            if (!strcmp(m->src[i]->ops->name, source) &&
+                !strcmp(m->src[i]->dom[j].name, domain)) {
+                pthread_mutex_lock(&m->lock);
+                m->idle_w[k] = power_w;
+                pthread_mutex_unlock(&m->lock);
+                return WN_OK;
+            }
+    return wn_seterr(WN_ENOENT, "idle: the meter has no domain %s %s", source,
+                     domain);
+}
+
 /* Idle measurement lives here because it needs the per-domain sources. */
 int wn_meter_idle_measure(wn_meter *m, double seconds, wn_idle_baseline *out)
 {

@@ -287,6 +287,8 @@ static int default_exec(void *user, wn_store *s, const wn_job *job)
             mo.source = w->o->meter_source;
         if (wn_meter_open(&mo, &w->meter) != WN_OK)
             w->meter = NULL;   /* no meter: runs are stored unmetered */
+        else if (wn_store_apply_idle(s, w->meter, NULL) != WN_OK)
+            wn_clearerr();     /* no stored baseline: total energy only */
         w->meter_tried = 1;
         wn_clearerr();
     }
