@@ -184,6 +184,8 @@ int cmd_worker(int argc, char **argv)
     st = wn_worker_run(&o, &res);
     if (ui.drew)
         fputc('\n', stderr);
+    if (st != WN_OK && res.done == 0 && res.failed == 0 && res.crashed == 0)
+        return cli_fail("worker", st);   /* nothing ran: no summary */
     if (ui.json) {
         cJSON *j = cJSON_CreateObject();
         cJSON_AddNumberToObject(j, "done_by_these_workers", (double)res.done);

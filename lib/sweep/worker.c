@@ -161,6 +161,22 @@ void wn_worker_opts_default(wn_worker_opts *o)
     o->poll_s = 0.5;
 }
 
+/* A meter named on purpose must work: probe it once before any job runs,
+ * so a typo or a missing counter is an error, not a sweep stored without
+ * energy.  NULL, "auto" (best effort) and "none" need no probe. */
+static int check_meter(const char *source)
+{
+    if (!source || !strcmp(source, "auto") || !strcmp(source, "none"))
+        return WN_OK;
+    wn_meter_opts mo;
+    wn_meter *m = NULL;
+    wn_meter_opts_default(&mo);
+    mo.source = source;
+    int rc = wn_meter_open(&mo, &m);
+    wn_meter_close(&m);
+    return rc;
+}
+
 static int check_opts(const wn_worker_opts *o)
 {
     if (!o || !o->url || !*o->url)
@@ -175,7 +191,7 @@ static int check_opts(const wn_worker_opts *o)
                          o->max_attempts);
     if (o->threads < 0)
         return wn_seterr(WN_EINVAL, "worker: threads %d: must be >= 0", o->threads);
-    return WN_OK;
+    return check_meter(o->meter_source);
 }
 
 /* ---- one worker ---------------------------------------------------------------- */
@@ -285,7 +301,9 @@ static int default_exec(void *user, wn_store *s, const wn_job *job)
         wn_meter_opts_default(&mo);
         if (w->o->meter_source)
             mo.source = w->o->meter_source;
-        if (wn_meter_open(&mo, &w->meter) != WN_OK)
+        if (mo.source && !strcmp(mo.source, "none"))
+            w->meter = NULL;   /* asked for no meter */
+        else if (wn_meter_open(&mo, &w->meter) != WN_OK)
             w->meter = NULL;   /* no meter: runs are stored unmetered */
         else if (wn_store_apply_idle(s, w->meter, NULL) != WN_OK)
             wn_clearerr();     /* no stored baseline: total energy only */
@@ -489,6 +507,8 @@ int wn_worker_run(const wn_worker_opts *o, wn_worker_result *out)
     wn_store *progress = NULL;
     wn_worker_result res;
     memset(&res, 0, sizeof res);
+    if (out)
+        memset(out, 0, sizeof *out);
     rc = check_opts(o);
     if (rc != WN_OK)
         return rc;
