@@ -31,10 +31,12 @@ if ! /usr/bin/python3 -c 'import torch, numpy' 2>/dev/null; then
   exit 1
 fi
 # Which BLAS PyTorch's libblas.so.3 resolves to: the reference (netlib)
-# BLAS would make the peer ~30x slower than it should be.
+# BLAS would make the peer ~30x slower than it should be.  bench.py gives
+# the PyTorch process the OpenMP build of OpenBLAS (libopenblas0-openmp)
+# through LD_LIBRARY_PATH when it is installed.
 blas="$(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 2>/dev/null || true)"
 case "$blas" in
   *openblas*|*blis*|*mkl*) ;;
-  *) echo "bench: WARNING: PyTorch's BLAS is $blas (not OpenBLAS): the peer runs a reference sgemm and the comparison is unfair; install libopenblas0-pthread" >&2 ;;
+  *) [ -e /usr/lib/x86_64-linux-gnu/openblas-openmp/libblas.so.3 ] || echo "bench: WARNING: PyTorch's BLAS is $blas (not OpenBLAS): the peer runs a reference sgemm and the comparison is unfair; install libopenblas0-openmp" >&2 ;;
 esac
 exec /usr/bin/python3 "$here/bench.py" "${quick[@]}" "$cli"

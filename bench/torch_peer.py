@@ -69,7 +69,8 @@ def limit_blas_threads(n):
         from threadpoolctl import threadpool_limits, threadpool_info
         keep = threadpool_limits(limits=n, user_api="blas")
         info = [f"{i.get('internal_api')} {i.get('version')} "
-                f"{i.get('architecture', '')} threads={i.get('num_threads')}"
+                f"{i.get('architecture', '')} {i.get('threading_layer', '')} "
+                f"threads={i.get('num_threads')}"
                 for i in threadpool_info() if i.get("user_api") == "blas"]
         return keep, "; ".join(info) or "no BLAS pool found"
     except ImportError:
