@@ -28,7 +28,8 @@ static void usage(FILE *f)
         "seconds per training datum, and every output says it is time.\n\n"
         "  --db URL           SQLite file or postgresql:// URL\n"
         "  --out FILE         model file to write (JSON, temp then rename)\n"
-        "  --hardware FILE    hardware profile JSON (default: this machine)\n"
+        "  --hardware FILE    hardware profile JSON (default: the host the runs\n"
+        "                     were recorded on, else this machine)\n"
         "  --target T         force energy or time\n"
         "  --max-epoch-spread R  time target: leave out runs whose two fastest\n"
         "                     epochs differ by more than factor R (a busy\n"
@@ -110,16 +111,13 @@ int cmd_fit(int argc, char **argv)
         return cli_usage_error("fit", "--db and --out are required");
 
     wn_hw_profile hw;
-    if (hwpath != NULL) {
-        if ((st = wn_hw_profile_load(hwpath, &hw)) != WN_OK)
-            return cli_fail("fit", st);
-    } else {
-        wn_host host;
-        if ((st = wn_host_detect(&host)) != WN_OK)
-            return cli_fail("fit", st);
-        wn_hw_profile_from_host(&host, &hw);
-    }
+    char hw_note[256];
     if ((st = wn_store_open(db, &store)) != WN_OK) {
+        rc = cli_fail("fit", st);
+        goto out;
+    }
+    st = wn_hw_profile_for_runs(store, hwpath, &hw, NULL, hw_note, sizeof hw_note);
+    if (st != WN_OK) {
         rc = cli_fail("fit", st);
         goto out;
     }
@@ -169,8 +167,8 @@ int cmd_fit(int argc, char **argv)
         printf(", %s %.4g KiB x%d", hw.levels[l].name,
                (double)hw.levels[l].size_bytes / 1024.0,
                hw.levels[l].instances);
-    printf(")\n\nheld-out log(predicted/measured), groupings pooled; "
-           "per grouping std; in-sample std\n");
+    printf(")\n          profile: %s\n\nheld-out log(predicted/measured), groupings pooled; "
+           "per grouping std; in-sample std\n", hw_note);
     printf("%-9s %8s %7s %9s %9s %7s   %7s %7s %7s   %7s\n", "model",
            "std", "IQR/1.35", "median", "MAPE", "R2(log)", "size", "shape",
            "dataset", "in-smp");

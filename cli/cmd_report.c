@@ -29,7 +29,8 @@ static void usage(FILE *f)
         "  --out FILE        HTML file to write (temp then rename)\n"
         "  --model FILE      model file from 'wattnet fit'\n"
         "  --hardware FILE   hardware profile for the cache lines (default:\n"
-        "                    this machine)\n");
+        "                    the host the runs were recorded on, else this\n"
+        "                    machine)\n");
 }
 
 int cmd_report(int argc, char **argv)
@@ -70,12 +71,8 @@ int cmd_report(int argc, char **argv)
         return cli_usage_error("report", "--db and --out are required");
 
     wn_host host;
-    if ((st = wn_host_detect(&host)) != WN_OK)
-        return cli_fail("report", st);
     wn_hw_profile hw;
-    wn_hw_profile_from_host(&host, &hw);
-    if (hwpath != NULL && (st = wn_hw_profile_load(hwpath, &hw)) != WN_OK)
-        return cli_fail("report", st);
+    char hw_note[256];
     if (mpath != NULL) {
         m = wn_calloc(1, sizeof *m);
         if (m == NULL)
@@ -86,6 +83,11 @@ int cmd_report(int argc, char **argv)
         }
     }
     if ((st = wn_store_open(db, &store)) != WN_OK) {
+        rc = cli_fail("report", st);
+        goto out;
+    }
+    st = wn_hw_profile_for_runs(store, hwpath, &hw, &host, hw_note, sizeof hw_note);
+    if (st != WN_OK) {
         rc = cli_fail("report", st);
         goto out;
     }

@@ -62,6 +62,13 @@ int wn_hw_profile_parse(const char *json, const char *origin,
 /* The profile as a JSON string (wn_free it), or NULL when out of memory. */
 char *wn_hw_profile_to_json(const wn_hw_profile *p);
 
+/* The profile to fit or draw the runs in store S against: the file PATH
+ * when not NULL; else the one host the runs were recorded on; else this
+ * machine.  *host_out (may be NULL) gets the host used (this machine for a
+ * file).  NOTE gets one line saying which was chosen and why. */
+int wn_hw_profile_for_runs(wn_store *s, const char *path, wn_hw_profile *out,
+                           wn_host *host_out, char *note, size_t note_n);
+
 /* Bytes of cache level i (0 = L1) that a run on `threads` threads can use:
  * size x the instances its threads touch (threads <= 0 counts as 1). */
 double wn_hw_capacity(const wn_hw_profile *p, int level, int threads);

@@ -65,6 +65,10 @@ int wn_store_put_idle(wn_store *s, const char *hostname, const char *domain,
 /* WN_ENOENT when none is stored. */
 int wn_store_get_idle(wn_store *s, const char *hostname, const char *domain,
                       double *power_w);
+/* The host the stored runs were recorded on (CPU, cores, caches, memory;
+ * GPUs are not restored).  *n_hosts (may be NULL) counts the distinct
+ * hosts; WN_ENOENT unless there is exactly one. */
+int wn_store_runs_host(wn_store *s, wn_host *out, size_t *n_hosts);
 /* Keep every domain of an idle baseline (from wn_meter_idle_measure) under
  * its host and "source:domain". */
 int wn_store_save_idle(wn_store *s, const wn_idle_baseline *b);
