@@ -228,6 +228,12 @@ def main():
     log(f"sgemm peak (oneDNN {peak['onednn']}, 1 core): "
         f"{peak_gflops:.1f} GFLOP/s")
 
+    # wattnet train meters energy by default (a sampler thread); PyTorch does
+    # not, so the speed comparison runs wattnet with --meter none.
+    helptext = subprocess.run([cli, "train", "--help"], capture_output=True,
+                              text=True).stdout
+    meter_args = ["--meter", "none"] if "--meter" in helptext else []
+
     results = []
     blas_info = None
     for size, (epochs, rounds, budget) in plan.items():
@@ -243,7 +249,7 @@ def main():
                           "--depth", str(DEPTH), "--size", str(size),
                           "--epochs", str(epochs), "--batch", str(BATCH),
                           "--lr", str(LR), "--seed", str(SEED), "--threads",
-                          str(threads), "--json"]
+                          str(threads), "--json"] + meter_args
                 ep, wn_sum = run_json_lines(wn_cmd, wattnet_env(), wn_use)
                 wn_secs += timed(ep)
                 th_cmd = [PYTHON, PEER, "--data", data_file, "--widths", wstr,
@@ -303,6 +309,7 @@ def main():
         "inputs": inputs, "outputs": outputs, "train_rows": n_train,
         "shape": SHAPE, "depth": DEPTH, "batch": BATCH, "lr": LR,
         "seed": SEED, "quick": quick, "sgemm": peak,
+        "wattnet_args": " ".join(meter_args) or "(no --meter option)",
         "torch_env": "OPENBLAS_CORETYPE=SkylakeX and " + torch_blas_note() +
                      " (PyTorch process only)",
         "torch_blas": blas_info + " (at 1 thread)" if blas_info else None,
@@ -335,6 +342,8 @@ def render(meta, results, peak_gflops):
              f"{meta['train_rows']} train rows")
     L.append(f"- job: {meta['shape']}, depth {meta['depth']}, batch "
              f"{meta['batch']}, Adam lr {meta['lr']}, seed {meta['seed']}")
+    L.append(f"- wattnet train: {meta['wattnet_args']} (no energy meter "
+             f"thread: PyTorch has none)")
     L.append(f"- PyTorch: {meta['torch_env']}; BLAS seen: "
              f"{meta['torch_blas']}")
     L.append(f"- sgemm peak: {peak_gflops:.1f} GFLOP/s (oneDNN "
