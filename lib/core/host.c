@@ -20,19 +20,9 @@
 
 #include <wattnet/wattnet.h>
 
-/* ---- small helpers ------------------------------------------------------ */
+#include "core/util.h"
 
-static void copy_str(char *dst, size_t cap, const char *src)
-{
-    if (cap == 0)
-        return;
-    size_t n = src ? strlen(src) : 0;
-    if (n >= cap)
-        n = cap - 1;
-    if (n > 0)
-        memcpy(dst, src, n);
-    dst[n] = '\0';
-}
+/* ---- small helpers ------------------------------------------------------ */
 
 static void trim(char *s)
 {
@@ -77,7 +67,7 @@ static void detect_cpu_model(hwloc_topology_t topo, wn_host *h)
     if (model == NULL)
         model = hwloc_obj_get_info_by_name(hwloc_get_root_obj(topo),
                                            "CPUModel");
-    copy_str(h->cpu_model, sizeof h->cpu_model, model ? model : "unknown");
+    wn__copy_str(h->cpu_model, sizeof h->cpu_model, model ? model : "unknown");
     trim(h->cpu_model);
 }
 
@@ -103,13 +93,13 @@ static void detect_nvidia_gpus(wn_host *h)
         char model[96] = "NVIDIA GPU";
         while (fgets(line, sizeof line, f) != NULL) {
             if (strncmp(line, "Model:", 6) == 0) {
-                copy_str(model, sizeof model, line + 6);
+                wn__copy_str(model, sizeof model, line + 6);
                 trim(model);
                 break;
             }
         }
         fclose(f);
-        copy_str(h->gpus[h->n_gpus], sizeof h->gpus[0], model);
+        wn__copy_str(h->gpus[h->n_gpus], sizeof h->gpus[0], model);
         h->n_gpus++;
     }
     closedir(d);
@@ -129,14 +119,14 @@ int wn_host_detect(wn_host *out)
     memset(out, 0, sizeof *out);
 
     if (gethostname(out->hostname, sizeof out->hostname - 1) != 0)
-        copy_str(out->hostname, sizeof out->hostname, "unknown");
+        wn__copy_str(out->hostname, sizeof out->hostname, "unknown");
 
     struct utsname u;
     if (uname(&u) == 0) {
         snprintf(out->kernel, sizeof out->kernel, "%.40s %.80s", u.sysname,
                  u.release);
     } else {
-        copy_str(out->kernel, sizeof out->kernel, "unknown");
+        wn__copy_str(out->kernel, sizeof out->kernel, "unknown");
     }
 
 #if defined(__clang__)
@@ -144,7 +134,7 @@ int wn_host_detect(wn_host *out)
 #elif defined(__GNUC__)
     snprintf(out->compiler, sizeof out->compiler, "gcc %s", __VERSION__);
 #else
-    copy_str(out->compiler, sizeof out->compiler, "unknown");
+    wn__copy_str(out->compiler, sizeof out->compiler, "unknown");
 #endif
     trim(out->compiler);
 

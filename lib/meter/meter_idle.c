@@ -21,6 +21,7 @@
 
 #include <wattnet/wattnet.h>
 
+#include "core/util.h"
 #include "meter/meter_internal.h"
 
 int wn__idle_lookup(const char *path, const char *host, const char *source,
@@ -48,62 +49,11 @@ int wn_meter_idle_path(const char *override, char *buf, size_t n)
     return WN_OK;
 }
 
-/* Read the whole file; WN_ENOENT when absent. */
-static int slurp(const char *path, char **out)
-{
-    int rc = WN_OK;
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    *out = NULL;
-    if (!f)
-        return errno == ENOENT
-                   ? wn_seterr(WN_ENOENT, "%s: not found", path)
-                   : wn_seterr(errno == EACCES ? WN_EPERM : WN_EIO, "%s: %s",
-                               path, strerror(errno));
-    size_t cap = 4096, len = 0;
-    buf = wn_malloc(cap);
-    if (!buf) {
-        rc = wn_seterr(WN_ENOMEM, "%s: out of memory", path);
-        goto out;
-    }
-    for (;;) {
-        size_t got = fread(buf + len, 1, cap - len - 1, f);
-        len += got;
-        if (got == 0)
-            break;
-        if (len + 1 >= cap) {
-            if (cap > (1u << 24)) {
-                rc = wn_seterr(WN_EFORMAT, "%s: too large for a state file",
-                               path);
-                goto out;
-            }
-            char *nb = wn_realloc(buf, cap * 2);
-            if (!nb) {
-                rc = wn_seterr(WN_ENOMEM, "%s: out of memory", path);
-                goto out;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-    }
-    if (ferror(f)) {
-        rc = wn_seterr(WN_EIO, "%s: read failed", path);
-        goto out;
-    }
-    buf[len] = '\0';
-    *out = buf;
-    buf = NULL;
-out:
-    wn_free(buf);
-    fclose(f);
-    return rc;
-}
-
 static int parse(const char *path, cJSON **out)
 {
     char *text = NULL;
     *out = NULL;
-    int rc = slurp(path, &text);
+    int rc = wn__read_file(path, &text);
     if (rc)
         return rc;
     cJSON *root = cJSON_Parse(text);
@@ -176,10 +126,9 @@ static cJSON *child_object(cJSON *parent, const char *key)
 int wn_meter_idle_save(const char *path_in, const wn_idle_baseline *b)
 {
     int rc = WN_OK;
-    char path[1024], tmp[1100];
+    char path[1024];
     cJSON *root = NULL;
     char *text = NULL;
-    FILE *f = NULL;
     if (!b || !b->host[0] || b->n_domains == 0)
         return wn_seterr(WN_EINVAL, "idle: empty baseline");
     rc = wn_meter_idle_path(path_in, path, sizeof path);
@@ -236,31 +185,8 @@ int wn_meter_idle_save(const char *path_in, const wn_idle_baseline *b)
     rc = make_parent(path);
     if (rc)
         goto out;
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    f = fopen(tmp, "w");
-    if (!f) {
-        rc = wn_seterr(errno == EACCES ? WN_EPERM : WN_EIO, "%s: %s", tmp,
-                       strerror(errno));
-        goto out;
-    }
-    int bad = fputs(text, f) == EOF || fputc('\n', f) == EOF;
-    bad |= fflush(f) != 0 || fsync(fileno(f)) != 0;
-    bad |= fclose(f) != 0;
-    f = NULL;
-    if (bad) {
-        unlink(tmp);
-        rc = wn_seterr(WN_EIO, "%s: write failed", tmp);
-        goto out;
-    }
-    if (rename(tmp, path) != 0) {
-        rc = wn_seterr(WN_EIO, "%s: rename to %s: %s", tmp, path,
-                       strerror(errno));
-        unlink(tmp);
-        goto out;
-    }
+    rc = wn__write_file_atomic(path, text, strlen(text));
 out:
-    if (f)
-        fclose(f);
     cJSON_free(text);
     cJSON_Delete(root);
     return rc;

@@ -12,18 +12,6 @@
 
 /* ---- small helpers ------------------------------------------------------- */
 
-void wn__store_copy(char *dst, size_t cap, const char *src)
-{
-    if (cap == 0)
-        return;
-    size_t n = src ? strlen(src) : 0;
-    if (n >= cap)
-        n = cap - 1;
-    if (n)
-        memcpy(dst, src, n);
-    dst[n] = '\0';
-}
-
 static int is_pg_url(const char *url)
 {
     return !strncmp(url, "postgresql://", 13) || !strncmp(url, "postgres://", 11);

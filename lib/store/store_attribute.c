@@ -38,7 +38,7 @@ static int read_window(void *user, wn_store *s, const struct wn__sql_row *r)
     }
     struct window *w = &l->w[l->n++];
     w->run_id = wn__col_int(s, r, 0);
-    wn__store_copy(w->host, sizeof w->host, wn__col_text(s, r, 1));
+    wn__copy_str(w->host, sizeof w->host, wn__col_text(s, r, 1));
     w->start = wn__col_real(s, r, 2);
     w->end = wn__col_real(s, r, 3);
     return WN_OK;

@@ -110,7 +110,7 @@ double wn__col_real(wn_store *s, const struct wn__sql_row *r, int i); /* NaN if 
 const char *wn__col_text(wn_store *s, const struct wn__sql_row *r, int i);
 int wn__col_null(wn_store *s, const struct wn__sql_row *r, int i);
 
-/* Bounded copy that always terminates. */
-void wn__store_copy(char *dst, size_t cap, const char *src);
+/* wn__copy_str and the file helpers. */
+#include "core/util.h"
 
 #endif /* WN_STORE_IMPL_H */

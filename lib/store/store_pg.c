@@ -46,7 +46,7 @@ static void one_line(char *dst, size_t cap, const char *msg)
 /* The URL without its password, for messages. */
 static void redact(char *dst, size_t cap, const char *url)
 {
-    wn__store_copy(dst, cap, url);
+    wn__copy_str(dst, cap, url);
     char *scheme = strstr(dst, "://");
     if (!scheme)
         return;

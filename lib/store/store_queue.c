@@ -136,8 +136,8 @@ static int read_job(void *user, wn_store *s, const struct wn__sql_row *r)
     int k = 0;
     j->job_id = wn__col_int(s, r, k++);
     j->sweep_id = wn__col_int(s, r, k++);
-    wn__store_copy(j->spec.dataset, sizeof j->spec.dataset, wn__col_text(s, r, k++));
-    wn__store_copy(j->spec.shape, sizeof j->spec.shape, wn__col_text(s, r, k++));
+    wn__copy_str(j->spec.dataset, sizeof j->spec.dataset, wn__col_text(s, r, k++));
+    wn__copy_str(j->spec.shape, sizeof j->spec.shape, wn__col_text(s, r, k++));
     j->spec.depth = (size_t)wn__col_int(s, r, k++);
     j->spec.size = (uint64_t)wn__col_int(s, r, k++);
     j->spec.epochs = (size_t)wn__col_int(s, r, k++);

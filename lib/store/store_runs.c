@@ -145,7 +145,7 @@ static void domains_from_json(const char *t, wn_energy *e)
         cJSON *name = cJSON_GetObjectItemCaseSensitive(d, "name");
         cJSON *j = cJSON_GetObjectItemCaseSensitive(d, "energy_j");
         cJSON *tot = cJSON_GetObjectItemCaseSensitive(d, "in_total");
-        wn__store_copy(dom->name, sizeof dom->name,
+        wn__copy_str(dom->name, sizeof dom->name,
                        cJSON_IsString(name) ? name->valuestring : "");
         dom->energy_j = cJSON_IsNumber(j) ? j->valuedouble : NAN;
         dom->in_total = cJSON_IsNumber(tot) ? tot->valueint : 0;
@@ -181,8 +181,8 @@ static int read_energy(wn_store *s, const struct wn__sql_row *r, int c, wn_energ
     memset(e, 0, sizeof *e);
     e->measured = (int)wn__col_int(s, r, c++);
     e->is_estimate = (int)wn__col_int(s, r, c++);
-    wn__store_copy(e->source, sizeof e->source, wn__col_text(s, r, c++));
-    wn__store_copy(e->flag, sizeof e->flag, wn__col_text(s, r, c++));
+    wn__copy_str(e->source, sizeof e->source, wn__col_text(s, r, c++));
+    wn__copy_str(e->flag, sizeof e->flag, wn__col_text(s, r, c++));
     e->seconds = wn__col_real(s, r, c++);
     e->energy_j = wn__col_real(s, r, c++);
     e->idle_power_w = wn__col_real(s, r, c++);
@@ -365,9 +365,9 @@ static int read_run(void *user, wn_store *s, const struct wn__sql_row *r)
     int c = 0;
     run->run_id = wn__col_int(s, r, c++);
     run->job_id = wn__col_int(s, r, c++);
-    wn__store_copy(run->host, sizeof run->host, wn__col_text(s, r, c++));
-    wn__store_copy(run->spec.dataset, sizeof run->spec.dataset, wn__col_text(s, r, c++));
-    wn__store_copy(run->spec.shape, sizeof run->spec.shape, wn__col_text(s, r, c++));
+    wn__copy_str(run->host, sizeof run->host, wn__col_text(s, r, c++));
+    wn__copy_str(run->spec.dataset, sizeof run->spec.dataset, wn__col_text(s, r, c++));
+    wn__copy_str(run->spec.shape, sizeof run->spec.shape, wn__col_text(s, r, c++));
     run->spec.depth = (size_t)wn__col_int(s, r, c++);
     run->spec.size = (uint64_t)wn__col_int(s, r, c++);
     run->spec.epochs = (size_t)wn__col_int(s, r, c++);
@@ -375,9 +375,9 @@ static int read_run(void *user, wn_store *s, const struct wn__sql_row *r)
     run->spec.learning_rate = wn__col_real(s, r, c++);
     run->spec.seed = (uint64_t)wn__col_int(s, r, c++);
     run->spec.threads = (int)wn__col_int(s, r, c++);
-    wn__store_copy(run->dataset_name, sizeof run->dataset_name, wn__col_text(s, r, c++));
-    wn__store_copy(run->data_source, sizeof run->data_source, wn__col_text(s, r, c++));
-    wn__store_copy(run->task, sizeof run->task, wn__col_text(s, r, c++));
+    wn__copy_str(run->dataset_name, sizeof run->dataset_name, wn__col_text(s, r, c++));
+    wn__copy_str(run->data_source, sizeof run->data_source, wn__col_text(s, r, c++));
+    wn__copy_str(run->task, sizeof run->task, wn__col_text(s, r, c++));
     run->inputs = (size_t)wn__col_int(s, r, c++);
     run->outputs = (size_t)wn__col_int(s, r, c++);
     run->start_time = wn__col_real(s, r, c++);
@@ -518,7 +518,7 @@ int wn_store_put_host(wn_store *s, const wn_host *h, int64_t *host_id)
     for (int i = 0; g && i < h->n_gpus && i < WN_MAX_GPUS; i++)
         cJSON_AddItemToArray(g, cJSON_CreateString(h->gpus[i]));
     gp = g ? cJSON_PrintUnformatted(g) : NULL;
-    wn__store_copy(gpus, sizeof gpus, gp ? gp : "[]");
+    wn__copy_str(gpus, sizeof gpus, gp ? gp : "[]");
     cJSON_free(gp);
     cJSON_Delete(g);
     snprintf(fp, sizeof fp, "%s|%s|%d|%s|%" PRIu64 "|%s|%s|%s|%s", h->hostname,
@@ -624,7 +624,7 @@ static int read_prev(void *user, wn_store *s, const struct wn__sql_row *r)
 {
     struct prev_energy *p = user;
     p->found = 1;
-    wn__store_copy(p->source, sizeof p->source, wn__col_text(s, r, 0));
+    wn__copy_str(p->source, sizeof p->source, wn__col_text(s, r, 0));
     p->energy_j = wn__col_real(s, r, 1);
     return WN_OK;
 }

@@ -159,7 +159,7 @@ int wn__store_migrate(wn_store *s, int target)
         rc = wn__store_exec(s, migrations[m - 1]);
         if (rc != WN_OK) {
             char msg[900];
-            wn__store_copy(msg, sizeof msg, wn_errmsg());
+            wn__copy_str(msg, sizeof msg, wn_errmsg());
             rc = wn_seterr(rc, "store: migration to schema version %d: %s", m, msg);
             goto out;
         }

@@ -1,0 +1,103 @@
+/*
+ * util.c - bounded string copy, whole-file read and atomic write.  See
+ * util.h.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <wattnet/wattnet.h>
+
+#include "core/util.h"
+
+void wn__copy_str(char *dst, size_t cap, const char *src)
+{
+    if (cap == 0)
+        return;
+    size_t n = src ? strlen(src) : 0;
+    if (n >= cap)
+        n = cap - 1;
+    if (n > 0)
+        memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+static int open_status(int err)
+{
+    return err == ENOENT ? WN_ENOENT : (err == EACCES || err == EPERM) ? WN_EPERM
+                                                                       : WN_EIO;
+}
+
+int wn__read_file(const char *path, char **out)
+{
+    int rc = WN_OK;
+    char *buf = NULL;
+    size_t cap = 4096, len = 0;
+    *out = NULL;
+    if (path == NULL)
+        return wn_seterr(WN_EINVAL, "read_file: NULL path");
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return wn_seterr(open_status(errno), "%s: %s", path, strerror(errno));
+    buf = wn_malloc(cap);
+    if (buf == NULL) {
+        rc = wn_seterr(WN_ENOMEM, "%s: out of memory", path);
+        goto out;
+    }
+    for (;;) {
+        if (len + 1 >= cap) {
+            char *nb = wn_realloc(buf, cap * 2);
+            if (nb == NULL) {
+                rc = wn_seterr(WN_ENOMEM, "%s: out of memory", path);
+                goto out;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        size_t got = fread(buf + len, 1, cap - 1 - len, f);
+        len += got;
+        if (got == 0)
+            break;
+    }
+    if (ferror(f)) {
+        rc = wn_seterr(WN_EIO, "%s: read error", path);
+        goto out;
+    }
+    buf[len] = '\0';
+    *out = buf;
+    buf = NULL;
+out:
+    fclose(f);
+    wn_free(buf);
+    return rc;
+}
+
+int wn__write_file_atomic(const char *path, const char *data, size_t n)
+{
+    char tmp[4096];
+    if (path == NULL || data == NULL)
+        return wn_seterr(WN_EINVAL, "write_file: NULL argument");
+    int len = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    if (len < 0 || (size_t)len >= sizeof tmp)
+        return wn_seterr(WN_EINVAL, "%s: path too long", path);
+    FILE *f = fopen(tmp, "wb");
+    if (f == NULL)
+        return wn_seterr(open_status(errno), "%s: %s", tmp, strerror(errno));
+    int bad = fwrite(data, 1, n, f) != n;
+    bad |= fflush(f) != 0 || fsync(fileno(f)) != 0;
+    int saved = errno;
+    bad |= fclose(f) != 0;
+    if (bad) {
+        unlink(tmp);
+        return wn_seterr(WN_EIO, "%s: write failed: %s",
+                         tmp, strerror(saved));
+    }
+    if (rename(tmp, path) != 0) {
+        int err = errno;
+        unlink(tmp);
+        return wn_seterr(open_status(err), "%s: rename to %s failed: %s", tmp, path,
+                         strerror(err));
+    }
+    return WN_OK;
+}

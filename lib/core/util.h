@@ -1,0 +1,23 @@
+/*
+ * util.h - small file and string helpers every module shares (private):
+ * bounded string copy, reading a whole file, and writing one atomically
+ * (temp file, fsync, rename), so a reader never sees half a file.
+ */
+#ifndef WN_CORE_UTIL_H
+#define WN_CORE_UTIL_H
+
+#include <stddef.h>
+
+/* Copy SRC (NULL: "") into DST of CAP bytes, truncating; always
+ * NUL-terminated when CAP > 0. */
+void wn__copy_str(char *dst, size_t cap, const char *src);
+
+/* Read all of PATH into *out (NUL-terminated; wn_free it).  WN_ENOENT when
+ * absent, WN_EPERM when not readable, WN_EIO, WN_ENOMEM. */
+int wn__read_file(const char *path, char **out);
+
+/* Write N bytes of DATA to PATH through PATH.tmp.PID, fsync and rename.
+ * On failure PATH is untouched and the temp file removed. */
+int wn__write_file_atomic(const char *path, const char *data, size_t n);
+
+#endif /* WN_CORE_UTIL_H */
