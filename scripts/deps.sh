@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # Installs the Debian packages wattnet needs, if any is missing: apt-get
 # update once, then apt-get install -y.  Not root: prints the command and
-# stops.  Called by `make run`, `make test` and `make bench`.
+# stops.  Called by `make run` and `make test`; `make bench` calls it with
+# `bench`, which adds what the PyTorch peer needs for a fair comparison
+# (OpenBLAS, built on OpenMP like PyTorch, and threadpoolctl).
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libdnnl-dev libsqlite3-dev zlib1g-dev
       libgsl-dev libhwloc-dev libcjson-dev libcurl4-openssl-dev libpq-dev
       libcmocka-dev postgresql python3 python3-torch python3-numpy chromium)
+if [ "${1:-}" = bench ]; then
+  pkgs+=(libopenblas0-openmp libopenblas0-pthread python3-threadpoolctl)
+fi
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
