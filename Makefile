@@ -38,7 +38,7 @@ test-asan: $(ASAN_BUILD)/Makefile
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  bash scripts/with-services.sh ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
 
-bench: all
+bench: deps all
 	bash scripts/deps.sh bench
 	bash bench/run.sh $(BUILD)/wattnet
 
