@@ -3,13 +3,14 @@
 # update once, then apt-get install -y.  Not root: prints the command and
 # stops.  Called by `make run` and `make test`; `make bench` calls it with
 # `bench`, which adds what the PyTorch peer needs for a fair comparison
-# (OpenBLAS, built on OpenMP like PyTorch, and threadpoolctl).
+# (Debian's PyTorch, OpenBLAS built on OpenMP like PyTorch, threadpoolctl).
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libdnnl-dev libsqlite3-dev zlib1g-dev
       libgsl-dev libhwloc-dev libcjson-dev libcurl4-openssl-dev libpq-dev
-      libcmocka-dev postgresql python3 python3-torch python3-numpy chromium)
+      libcmocka-dev postgresql python3 chromium)
 if [ "${1:-}" = bench ]; then
-  pkgs+=(libopenblas0-openmp libopenblas0-pthread python3-threadpoolctl)
+  pkgs+=(python3-torch python3-numpy libopenblas0-openmp libopenblas0-pthread
+         python3-threadpoolctl)
 fi
 missing=()
 for p in "${pkgs[@]}"; do
@@ -25,4 +26,4 @@ fi
 echo "wattnet: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}"
+apt-get install -y -qq "${missing[@]}"
