@@ -546,6 +546,90 @@ static void check_rows(size_t inputs, int one_hot, float odd)
     wn_free(x2);
 }
 
+/* Layer 0 from the packed bits (rows.c's tables) against the naive
+ * forward on the expanded rows, and the expanded rows it writes. */
+static void check_layer0_bits(size_t inputs, size_t m)
+{
+    size_t n = 40, outputs = 2, B = 9;
+    float *X = wn_malloc(n * inputs * sizeof(float));
+    float *Y = wn_malloc(n * outputs * sizeof(float));
+    float *W = wn_malloc(m * inputs * sizeof(float)), b[16];
+    float *x1 = wn_malloc(B * inputs * sizeof(float)), *x2 = wn_malloc(B * inputs * sizeof(float));
+    float y1[18], y2[18], h1[9 * 16], h2[9 * 16];
+    wn_rng r;
+    wn__rng_seed(&r, inputs * 100 + m);
+    for (size_t i = 0; i < n * inputs; i++)
+        X[i] = wn__rng_uniform(&r) < 0.4 ? 1.0f : 0.0f;
+    for (size_t i = 0; i < n * outputs; i++)
+        Y[i] = (float)wn__rng_uniform(&r);
+    for (size_t i = 0; i < m * inputs; i++)
+        W[i] = (float)(2.0 * wn__rng_uniform(&r) - 1.0);
+    for (size_t j = 0; j < m; j++)
+        b[j] = (float)(wn__rng_uniform(&r) - 0.5);
+    struct wn__rows rows;
+    assert_int_equal(wn__rows_make(&rows, X, Y, n, inputs, outputs), WN_OK);
+    assert_true(wn__rows_lut_fits(&rows, m));
+    assert_int_equal(wn__rows_lut_make(&rows, m), WN_OK);
+    wn__rows_lut_build(&rows, W, b);
+    size_t idx[9] = {39, 0, 7, 7, 25, 3, 38, 1, 20};
+    memset(h1, 0, sizeof h1);
+    wn__rows_gather_h0(&rows, x1, y1, h1, idx, B);
+    wn__k_gather(x2, y2, X, Y, idx, B, inputs, outputs);
+    assert_memory_equal(x1, x2, B * inputs * sizeof(float));
+    assert_memory_equal(y1, y2, B * outputs * sizeof(float));
+    wn__mm_forward_naive(h2, x2, W, b, B, inputs, m, 1);
+    for (size_t i = 0; i < B * m; i++)
+        assert_true(fabsf(h1[i] - h2[i]) <= 1e-5f * (1.0f + fabsf(h2[i])));
+    /* Without x: the same h0; after new weights, new sums. */
+    float h3[9 * 16];
+    wn__rows_gather_h0(&rows, NULL, y1, h3, idx, B);
+    assert_memory_equal(h1, h3, B * m * sizeof(float));
+    for (size_t j = 0; j < m; j++)
+        b[j] += 1.0f;
+    wn__rows_lut_build(&rows, W, b);
+    wn__rows_gather_h0(&rows, NULL, y1, h3, idx, B);
+    wn__mm_forward_naive(h2, x2, W, b, B, inputs, m, 1);
+    for (size_t i = 0; i < B * m; i++)
+        assert_true(fabsf(h3[i] - h2[i]) <= 1e-5f * (1.0f + fabsf(h2[i])));
+    wn__rows_free(&rows);
+    wn_free(X);
+    wn_free(Y);
+    wn_free(W);
+    wn_free(x1);
+    wn_free(x2);
+}
+
+static void test_layer0_from_bits(void **state)
+{
+    (void)state;
+    float X[4] = {0, 1, 1, 0}, Y[2] = {0, 1};
+    struct wn__rows rows;
+    assert_int_equal(wn__rows_make(&rows, X, Y, 2, 2, 1), WN_OK);
+    if (!wn__rows_lut_fits(&rows, 7)) {
+        print_message("layer 0 from bits: needs AVX-512F; skipped\n");
+        wn__rows_free(&rows);
+        skip();
+    }
+    assert_false(wn__rows_lut_fits(&rows, 17));   /* too wide */
+    assert_false(wn__rows_lut_fits(&rows, 0));
+    assert_int_equal(wn__rows_lut_make(&rows, 17), WN_EINVAL);
+    wn_fault_alloc(0, 1);
+    assert_int_equal(wn__rows_lut_make(&rows, 7), WN_ENOMEM);
+    wn_fault_alloc(-1, 0);
+    rows.portable = 1;
+    assert_false(wn__rows_lut_fits(&rows, 7));
+    wn__rows_free(&rows);
+    float Xf[4] = {0, 0.5f, 1, 0};   /* not one-hot: no packed rows */
+    assert_int_equal(wn__rows_make(&rows, Xf, Y, 2, 2, 1), WN_OK);
+    assert_false(wn__rows_lut_fits(&rows, 7));
+    wn__rows_free(&rows);
+    const size_t ins[] = {1, 3, 4, 5, 63, 64, 65, 126, 130, 256};
+    const size_t ms[] = {1, 7, 8, 9, 16};
+    for (size_t i = 0; i < sizeof ins / sizeof ins[0]; i++)
+        for (size_t j = 0; j < sizeof ms / sizeof ms[0]; j++)
+            check_layer0_bits(ins[i], ms[j]);
+}
+
 static void test_packed_rows_are_lossless(void **state)
 {
     (void)state;
@@ -644,6 +728,7 @@ int main(void)
         cmocka_unit_test(test_eval_matches_training_loss),
         cmocka_unit_test(test_create_errors_and_faults),
         cmocka_unit_test(test_packed_rows_are_lossless),
+        cmocka_unit_test(test_layer0_from_bits),
         cmocka_unit_test(test_shuffle_is_uniform_permutation),
         cmocka_unit_test(test_colsum_kernel),
     };

@@ -245,6 +245,50 @@ static void test_determinism(void **state)
     wn_dataset_free(&d);
 }
 
+/* One-hot inputs (4 groups of 3 categories; binary target: category of
+ * group 0 + that of group 1 >= 2): the packed rows, and on AVX-512 layer 0
+ * computed from the bits.  It learns, and runs are deterministic. */
+static void test_one_hot_inputs(void **state)
+{
+    (void)state;
+    size_t rows = 1200, in = 12;
+    float *x = wn_calloc(rows * in, sizeof(float)), *y = wn_malloc(rows * sizeof(float));
+    assert_non_null(x);
+    assert_non_null(y);
+    wn_rng r;
+    wn__rng_seed(&r, 5);
+    for (size_t i = 0; i < rows; i++) {
+        size_t cat[4];
+        for (size_t g = 0; g < 4; g++) {
+            cat[g] = (size_t)wn__rng_below(&r, 3);
+            x[i * in + g * 3 + cat[g]] = 1.0f;
+        }
+        y[i] = cat[0] + cat[1] >= 2 ? 1.0f : 0.0f;
+    }
+    wn_dataset *d = NULL;
+    assert_int_equal(wn_dataset_from_arrays("onehot", WN_TASK_BINARY, rows, in, 1, x, y, &d),
+                     WN_OK);
+    wn_free(x);
+    wn_free(y);
+    static struct record a, b;
+    wn_train_config c = small_config();
+    c.depth = 4;
+    c.size = 250;   /* first layer 12 -> ~9 wide */
+    c.epochs = 30;
+    for (int k = 0; k < 2; k++) {
+        struct record *rec = k ? &b : &a;
+        memset(rec, 0, sizeof *rec);
+        wn_train_hooks hooks = {NULL, rec_end, rec};
+        wn_train_summary s;
+        assert_int_equal(wn_train(d, &c, &hooks, &s), WN_OK);
+        assert_true(s.widths[0] <= 16);
+        if (s.test_accuracy < 0.9)
+            fail_msg("one-hot: accuracy %g", s.test_accuracy);
+    }
+    assert_true(same_losses(&a, &b));
+    wn_dataset_free(&d);
+}
+
 /* ---- Hooks and errors --------------------------------------------------------------- */
 
 static void test_hook_stops_training(void **state)
@@ -350,6 +394,7 @@ int main(void)
         cmocka_unit_test(test_learns_regression),
         cmocka_unit_test(test_summary_fields),
         cmocka_unit_test(test_determinism),
+        cmocka_unit_test(test_one_hot_inputs),
         cmocka_unit_test(test_hook_stops_training),
         cmocka_unit_test(test_bad_configs),
         cmocka_unit_test(test_allocation_failures),

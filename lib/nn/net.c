@@ -203,6 +203,9 @@ int wn__net_prepare(struct wn__net *net, size_t rows, int backward)
 
 /* ---- Forward ------------------------------------------------------------ */
 
+static int forward_layers(struct wn__net *net, const float *x, size_t k0,
+                          size_t rows);
+
 int wn__net_forward(struct wn__net *net, size_t rows)
 {
     return wn__net_forward_from(net, net->x, rows);
@@ -210,10 +213,20 @@ int wn__net_forward(struct wn__net *net, size_t rows)
 
 int wn__net_forward_from(struct wn__net *net, const float *x, size_t rows)
 {
+    return forward_layers(net, x, 0, rows);
+}
+
+int wn__net_forward_rest(struct wn__net *net, size_t rows)
+{
+    return forward_layers(net, net->x, 1, rows);
+}
+
+static int forward_layers(struct wn__net *net, const float *x, size_t k0, size_t rows)
+{
     int rc = wn__net_prepare(net, rows, 0);
     if (rc != WN_OK)
         return rc;
-    for (size_t k = 0; k < net->depth; k++) {
+    for (size_t k = k0; k < net->depth; k++) {
         size_t n = net->fan_in[k], m = net->widths[k];
         const float *in = k == 0 ? x : net->a[k - 1];
         int hidden = k + 1 < net->depth;

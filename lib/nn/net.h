@@ -104,6 +104,10 @@ int wn__net_forward(struct wn__net *net, size_t rows);
  * so this is for forward-only passes. */
 int wn__net_forward_from(struct wn__net *net, const float *x, size_t rows);
 
+/* Layers 1.. of the forward pass, with h[0] (= a[0]) already computed
+ * (rows.c's layer 0 from packed bits). */
+int wn__net_forward_rest(struct wn__net *net, size_t rows);
+
 /* Backward pass, after wn__net_forward of the same rows and with
  * net->dz[L-1] holding dL/dlogits: fills every dW, db. */
 int wn__net_backward(struct wn__net *net, size_t rows);
@@ -177,6 +181,8 @@ struct wn__rows {
     uint64_t *bits;      /* (n, words) or NULL */
     size_t words;        /* 64-bit words per row */
     int portable;        /* tests: use the plain-C expansion only */
+    float *lut;          /* layer-0 tables of partial sums, or NULL */
+    size_t lut_width, lut_stride;   /* layer 0's width; floats per entry */
 };
 /* Fill *r (WN_OK, or WN_ENOMEM); release with wn__rows_free. */
 int wn__rows_make(struct wn__rows *r, const float *X, const float *Y, size_t n,
@@ -189,6 +195,19 @@ void wn__rows_shuffle(struct wn_rng *r, size_t *idx, size_t n);
 /* x (rows, inputs), y (rows, outputs) <- rows idx[0..rows). */
 void wn__rows_gather(const struct wn__rows *r, float *x, float *y, const size_t *idx,
                      size_t rows);
+
+/* Layer 0 straight from the packed bits (see rows.c): non-zero when r is
+ * packed, the CPU has AVX-512F and a first layer of this width fits. */
+int wn__rows_lut_fits(const struct wn__rows *r, size_t width);
+/* Allocate the tables (WN_OK, WN_EINVAL when it does not fit, WN_ENOMEM). */
+int wn__rows_lut_make(struct wn__rows *r, size_t width);
+/* Tabulate layer 0's weights W (width, inputs) and bias b; again after
+ * every change of W or b. */
+void wn__rows_lut_build(struct wn__rows *r, const float *W, const float *b);
+/* h0 (rows, width) = relu(x W^T + b) for rows idx, from the tables; y gets
+ * the targets, and x (when not NULL) the expanded rows. */
+void wn__rows_gather_h0(const struct wn__rows *r, float *x, float *y, float *h0,
+                        const size_t *idx, size_t rows);
 
 /* ---- kernels.c: elementwise loops (vectorised, see there) --------------- */
 /* x (rows, inputs), y (rows, outputs) <- rows idx[0..rows) of X, Y. */

@@ -15,6 +15,15 @@
  * float32 rows and the plain gather.  The targets are always float32 (a
  * few per row).  The order of the rows is reshuffled every epoch with
  * wn__rows_shuffle.
+ *
+ * Layer 0 from the bits (a narrow first layer, width <= 16, AVX-512F):
+ * h0 = relu(b + sum of the columns of W0 whose input bit is set).  Before
+ * each step wn__rows_lut_build tabulates, for every group of 4 inputs
+ * (a nibble of the packed row), the 16 possible partial sums of their
+ * columns (the bias folded into group 0); a row then costs one table load
+ * and add per nibble (connect_4: 32 instead of 126 multiply-adds per
+ * output) and needs no oneDNN call.  The order of the sums is fixed by the
+ * data, so runs stay deterministic; it differs from a GEMM's by rounding.
  */
 #include <string.h>
 
@@ -64,6 +73,8 @@ void wn__rows_free(struct wn__rows *r)
         return;
     wn_free(r->bits);
     r->bits = NULL;
+    wn_free_aligned(r->lut);
+    r->lut = NULL;
 }
 
 /* ---- The epoch's order ---------------------------------------------------- */
@@ -153,6 +164,170 @@ static void gather_bits(float *x, float *y, const struct wn__rows *r,
         memcpy(y + k * r->outputs, r->Y + idx[k] * r->outputs,
                r->outputs * sizeof(float));
     }
+}
+
+/* ---- Layer 0 from the bits ------------------------------------------------ */
+
+enum { LUT_MAX_INPUTS = 256 };
+
+int wn__rows_lut_fits(const struct wn__rows *r, size_t width)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    __builtin_cpu_init();
+    return r->bits && !r->portable && width >= 1 && width <= 16 &&
+           r->inputs <= LUT_MAX_INPUTS && __builtin_cpu_supports("avx512f");
+#else
+    (void)r;
+    (void)width;
+    return 0;
+#endif
+}
+
+int wn__rows_lut_make(struct wn__rows *r, size_t width)
+{
+    if (!wn__rows_lut_fits(r, width))
+        return wn_seterr(WN_EINVAL, "train: layer 0 of width %zu cannot run on the "
+                         "packed rows", width);
+    size_t groups = (r->inputs + 3) / 4;
+    r->lut_width = width;
+    r->lut_stride = width <= 8 ? 8 : 16;
+    r->lut = wn_malloc_aligned((groups * 16 * r->lut_stride + 16 * 16) * sizeof(float));
+    if (!r->lut)
+        return wn_seterr(WN_ENOMEM, "train: out of memory for the layer-0 tables");
+    return WN_OK;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+/* The tables of partial sums of W (width, inputs) row-major, plus b. */
+__attribute__((target("avx512f")))
+static void lut_build_avx512(struct wn__rows *r, const float *W, const float *b)
+{
+    size_t n = r->inputs, m = r->lut_width, st = r->lut_stride;
+    size_t groups = (n + 3) / 4;
+    const __mmask16 km = (__mmask16)((1u << m) - 1u);
+    const __m512i rowoff = _mm512_mullo_epi32(
+        _mm512_set1_epi32((int)n),
+        _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0));
+    float *T = r->lut;
+    for (size_t p = 0; p < groups; p++) {
+        __m512 col[4];
+        for (size_t q = 0; q < 4; q++) {
+            size_t i = p * 4 + q;
+            col[q] = i < n ? _mm512_mask_i32gather_ps(_mm512_setzero_ps(), km, rowoff,
+                                                      W + i, 4)
+                           : _mm512_setzero_ps();
+        }
+        float *t = T + p * 16 * st;
+        __m512 base = p == 0 ? _mm512_maskz_loadu_ps(km, b) : _mm512_setzero_ps();
+        __m512 e[16];
+        e[0] = base;
+        for (unsigned v = 1; v < 16; v++) {
+            unsigned low = v & (0u - v);
+            e[v] = _mm512_add_ps(e[v ^ low], col[__builtin_ctz(v)]);
+        }
+        for (unsigned v = 0; v < 16; v++)
+            _mm512_mask_storeu_ps(t + v * st, km, e[v]);
+    }
+}
+
+/* h0 (rows, m) = relu(table sums) of rows idx; with x, also the expanded
+ * rows (as gather_bits_avx512); y gets the targets.  ST (floats per table
+ * entry) is a constant in each instantiation, so the addressing is shifts. */
+static inline __attribute__((always_inline, target("avx512f")))
+void gather_h0_body(float *restrict x, float *restrict y, float *restrict h0,
+                    const struct wn__rows *r, const size_t *restrict idx,
+                    size_t rows, const size_t ST)
+{
+    const __m512 ones = _mm512_set1_ps(1.0f), zero = _mm512_setzero_ps();
+    size_t in = r->inputs, out = r->outputs, words = r->words;
+    size_t m = r->lut_width, groups = (in + 3) / 4;
+    const __mmask16 km = (__mmask16)((1u << m) - 1u);
+    const float *T = r->lut;
+    for (size_t k = 0; k < rows; k++) {
+        if (k + AHEAD < rows) {
+            __builtin_prefetch(r->bits + idx[k + AHEAD] * words);
+            __builtin_prefetch(r->Y + idx[k + AHEAD] * out);
+        }
+        const uint64_t *b = r->bits + idx[k] * words;
+        if (x) {
+            float *dst = x + k * in;
+            size_t c = 0;
+            for (; c + 16 <= in; c += 16) {
+                __mmask16 mk = (__mmask16)(b[c / 64] >> (c % 64));
+                _mm512_storeu_ps(dst + c, _mm512_maskz_mov_ps(mk, ones));
+            }
+            if (c < in) {
+                __mmask16 mk = (__mmask16)(b[c / 64] >> (c % 64));
+                __mmask16 tail = (__mmask16)((1u << (in - c)) - 1u);
+                _mm512_mask_storeu_ps(dst + c, tail, _mm512_maskz_mov_ps(mk, ones));
+            }
+        }
+        /* Four chains of table adds, summed in a fixed order. */
+        __m512 a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+        const float *t = T;
+        size_t left = groups;
+        for (size_t w = 0; w < words; w++, t += 16 * 16 * ST) {
+            uint64_t v = b[w];
+            if (left >= 16) {
+#define NIB(q, acc)                                                              \
+    acc = _mm512_add_ps(acc, _mm512_maskz_loadu_ps(                              \
+                                 km, t + ((q) * 16 + ((v >> (4 * (q))) & 15u)) * ST))
+                NIB(0, a0); NIB(1, a1); NIB(2, a2); NIB(3, a3);
+                NIB(4, a0); NIB(5, a1); NIB(6, a2); NIB(7, a3);
+                NIB(8, a0); NIB(9, a1); NIB(10, a2); NIB(11, a3);
+                NIB(12, a0); NIB(13, a1); NIB(14, a2); NIB(15, a3);
+#undef NIB
+                left -= 16;
+            } else {
+                for (size_t q = 0; q < left; q++)
+                    a0 = _mm512_add_ps(
+                        a0, _mm512_maskz_loadu_ps(km, t + (q * 16 + ((v >> (4 * q)) & 15u)) * ST));
+                left = 0;
+            }
+        }
+        __m512 s = _mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3));
+        _mm512_mask_storeu_ps(h0 + k * m, km, _mm512_max_ps(s, zero));
+        const float *ys = r->Y + idx[k] * out;
+        for (size_t j = 0; j < out; j++)
+            y[k * out + j] = ys[j];
+    }
+}
+
+__attribute__((target("avx512f")))
+static void gather_h0_avx512(float *x, float *y, float *h0, const struct wn__rows *r,
+                             const size_t *idx, size_t rows)
+{
+    if (r->lut_stride == 8)
+        gather_h0_body(x, y, h0, r, idx, rows, 8);
+    else
+        gather_h0_body(x, y, h0, r, idx, rows, 16);
+}
+#endif
+
+void wn__rows_lut_build(struct wn__rows *r, const float *W, const float *b)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    lut_build_avx512(r, W, b);
+#else
+    (void)r;
+    (void)W;
+    (void)b;
+#endif
+}
+
+void wn__rows_gather_h0(const struct wn__rows *r, float *x, float *y, float *h0,
+                        const size_t *idx, size_t rows)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    gather_h0_avx512(x, y, h0, r, idx, rows);
+#else
+    (void)r;
+    (void)x;
+    (void)y;
+    (void)h0;
+    (void)idx;
+    (void)rows;
+#endif
 }
 
 void wn__rows_gather(const struct wn__rows *r, float *x, float *y, const size_t *idx,

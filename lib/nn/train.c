@@ -101,7 +101,7 @@ static int check_config(const wn_train_config *cfg)
 
 /* ---- One epoch ---------------------------------------------------------- */
 
-static int train_epoch(struct wn__net *net, const struct wn__rows *src,
+static int train_epoch(struct wn__net *net, struct wn__rows *src,
                        const size_t *order, size_t n_train, size_t B,
                        double *loss_out)
 {
@@ -110,8 +110,14 @@ static int train_epoch(struct wn__net *net, const struct wn__rows *src,
     double loss_sum = 0.0;
     for (size_t s = 0; s < n_train; s += B) {
         size_t rows = n_train - s < B ? n_train - s : B;
-        wn__rows_gather(src, net->x, net->y, order + s, rows);
-        rc = wn__net_forward(net, rows);
+        if (src->lut) {   /* layer 0 from the packed bits; x for dW[0] */
+            wn__rows_lut_build(src, net->W[0], net->b[0]);
+            wn__rows_gather_h0(src, net->x, net->y, net->h[0], order + s, rows);
+            rc = wn__net_forward_rest(net, rows);
+        } else {
+            wn__rows_gather(src, net->x, net->y, order + s, rows);
+            rc = wn__net_forward(net, rows);
+        }
         if (rc != WN_OK)
             return rc;
         double loss = wn__loss_grad(net->task, net->h[L - 1], net->y, rows,
@@ -130,17 +136,23 @@ static int train_epoch(struct wn__net *net, const struct wn__rows *src,
  * from the packed rows, which stay in cache; other inputs were copied once,
  * in split order, into Xt (n_test, inputs) and Yt (n_test, outputs), and
  * batches are read in place. */
-static int test_epoch(struct wn__net *net, const struct wn__rows *src,
+static int test_epoch(struct wn__net *net, struct wn__rows *src,
                       const size_t *test_idx, const float *Xt, const float *Yt,
                       size_t n_test, size_t B, wn_epoch_stats *st)
 {
     int rc = WN_OK;
     size_t L = net->depth, outputs = net->widths[L - 1];
     struct wn__eval_sums acc = {0};
+    if (src->lut)
+        wn__rows_lut_build(src, net->W[0], net->b[0]);
     for (size_t s = 0; s < n_test; s += B) {
         size_t rows = n_test - s < B ? n_test - s : B;
         const float *y;
-        if (src->bits) {
+        if (src->lut) {   /* no expanded rows needed */
+            wn__rows_gather_h0(src, NULL, net->y, net->h[0], test_idx + s, rows);
+            rc = wn__net_forward_rest(net, rows);
+            y = net->y;
+        } else if (src->bits) {
             wn__rows_gather(src, net->x, net->y, test_idx + s, rows);
             rc = wn__net_forward(net, rows);
             y = net->y;
@@ -246,6 +258,8 @@ int wn_train(const wn_dataset *d, const wn_train_config *cfg,
     }
     memcpy(order, split.idx, n_train * sizeof *order);
     rc = wn__rows_make(&src, X, Y, wn_dataset_rows(d), inputs, outputs);
+    if (rc == WN_OK && net->backend == WN__NN_DNNL && wn__rows_lut_fits(&src, widths[0]))
+        rc = wn__rows_lut_make(&src, widths[0]);
     if (rc != WN_OK)
         goto out;
     if (!src.bits) {
