@@ -591,6 +591,19 @@ static void check_layer0_bits(size_t inputs, size_t m)
     wn__mm_forward_naive(h2, x2, W, b, B, inputs, m, 1);
     for (size_t i = 0; i < B * m; i++)
         assert_true(fabsf(h3[i] - h2[i]) <= 1e-5f * (1.0f + fabsf(h2[i])));
+    /* Layer 0's weight gradient from the bits: dz^T x. */
+    float *dz = wn_malloc(B * m * sizeof(float));
+    float *dW1 = wn_malloc(m * inputs * sizeof(float)), *dW2 = wn_malloc(m * inputs * sizeof(float));
+    for (size_t i = 0; i < B * m; i++)
+        dz[i] = (float)(2.0 * wn__rng_uniform(&r) - 1.0);
+    memset(dW1, 0xff, m * inputs * sizeof(float));
+    wn__rows_backward_w0(&rows, dW1, dz, idx, B);
+    wn__mm_backward_weights_naive(dW2, x2, dz, B, inputs, m);
+    for (size_t i = 0; i < m * inputs; i++)
+        assert_true(fabsf(dW1[i] - dW2[i]) <= 1e-5f * (1.0f + fabsf(dW2[i])));
+    wn_free(dz);
+    wn_free(dW1);
+    wn_free(dW2);
     wn__rows_free(&rows);
     wn_free(X);
     wn_free(Y);

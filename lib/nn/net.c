@@ -262,7 +262,19 @@ static void hidden_grad(struct wn__net *net, size_t k, size_t rows)
         wn__k_relu_grad(net->dz[k], net->g[k], net->h[k], net->db[k], rows, m);
 }
 
+static int backward_layers(struct wn__net *net, size_t rows, int skip_w0);
+
 int wn__net_backward(struct wn__net *net, size_t rows)
+{
+    return backward_layers(net, rows, 0);
+}
+
+int wn__net_backward_rest(struct wn__net *net, size_t rows)
+{
+    return backward_layers(net, rows, 1);
+}
+
+static int backward_layers(struct wn__net *net, size_t rows, int skip_w0)
 {
     int rc = wn__net_prepare(net, rows, 1);
     if (rc != WN_OK)
@@ -275,6 +287,8 @@ int wn__net_backward(struct wn__net *net, size_t rows)
             hidden_grad(net, kk, rows);
         else
             wn__k_colsum(net->db[kk], net->dz[kk], rows, m);
+        if (kk == 0 && skip_w0)
+            break;
         if (net->tiny[kk]) {
             wn__tiny_backward_weights(net->dW[kk], in, net->dz[kk], rows, n, m);
             if (kk > 0)

@@ -108,6 +108,10 @@ int wn__net_forward_from(struct wn__net *net, const float *x, size_t rows);
  * (rows.c's layer 0 from packed bits). */
 int wn__net_forward_rest(struct wn__net *net, size_t rows);
 
+/* The backward pass without layer 0's weight gradient dW[0] (db[0] and
+ * dz[0] included), for rows.c to fill from the packed bits. */
+int wn__net_backward_rest(struct wn__net *net, size_t rows);
+
 /* Backward pass, after wn__net_forward of the same rows and with
  * net->dz[L-1] holding dL/dlogits: fills every dW, db. */
 int wn__net_backward(struct wn__net *net, size_t rows);
@@ -208,6 +212,10 @@ void wn__rows_lut_build(struct wn__rows *r, const float *W, const float *b);
  * the targets, and x (when not NULL) the expanded rows. */
 void wn__rows_gather_h0(const struct wn__rows *r, float *x, float *y, float *h0,
                         const size_t *idx, size_t rows);
+/* dW (width, inputs) = dz^T x for rows idx, from the bits (layer 0's
+ * weight gradient; x need not be expanded). */
+void wn__rows_backward_w0(const struct wn__rows *r, float *dW, const float *dz,
+                          const size_t *idx, size_t rows);
 
 /* ---- kernels.c: elementwise loops (vectorised, see there) --------------- */
 /* x (rows, inputs), y (rows, outputs) <- rows idx[0..rows) of X, Y. */

@@ -191,7 +191,7 @@ int wn__rows_lut_make(struct wn__rows *r, size_t width)
     size_t groups = (r->inputs + 3) / 4;
     r->lut_width = width;
     r->lut_stride = width <= 8 ? 8 : 16;
-    r->lut = wn_malloc_aligned((groups * 16 * r->lut_stride + 16 * 16) * sizeof(float));
+    r->lut = wn_malloc_aligned(groups * 16 * r->lut_stride * sizeof(float));
     if (!r->lut)
         return wn_seterr(WN_ENOMEM, "train: out of memory for the layer-0 tables");
     return WN_OK;
@@ -225,8 +225,13 @@ static void lut_build_avx512(struct wn__rows *r, const float *W, const float *b)
             unsigned low = v & (0u - v);
             e[v] = _mm512_add_ps(e[v ^ low], col[__builtin_ctz(v)]);
         }
-        for (unsigned v = 0; v < 16; v++)
-            _mm512_mask_storeu_ps(t + v * st, km, e[v]);
+        /* Whole entries: the lanes past m are zero. */
+        for (unsigned v = 0; v < 16; v++) {
+            if (st == 8)
+                _mm256_storeu_ps(t + v * 8, _mm512_castps512_ps256(e[v]));
+            else
+                _mm512_storeu_ps(t + v * 16, e[v]);
+        }
     }
 }
 
@@ -302,7 +307,78 @@ static void gather_h0_avx512(float *x, float *y, float *h0, const struct wn__row
     else
         gather_h0_body(x, y, h0, r, idx, rows, 16);
 }
+
+/* dW (m, n) = dz^T x of rows idx, from the bits: output j's 16 inputs
+ * c*16.. are one accumulator, and each row adds its dz[j], broadcast, to
+ * the lanes whose input bit is set (a masked add: x is never expanded).
+ * M x CB accumulators stay in registers; the chunks of 16 inputs are done
+ * CB at a time.  Each element is the sum, in row order, of dz over the
+ * rows with that input set. */
+static inline __attribute__((always_inline, target("avx512f")))
+void w0_body(float *restrict dW, const float *restrict dz, const struct wn__rows *r,
+             const size_t *restrict idx, size_t rows, const size_t M)
+{
+    enum { CB_MAX = 24 };
+    const size_t CB = CB_MAX / M > 0 ? CB_MAX / M : 1;
+    size_t n = r->inputs, words = r->words, chunks = (n + 15) / 16;
+    const uint16_t *bits16 = (const uint16_t *)r->bits;   /* little-endian x86 */
+    for (size_t c0 = 0; c0 < chunks; c0 += CB) {
+        size_t cb = chunks - c0 < CB ? chunks - c0 : CB;
+        __m512 acc[16][CB_MAX];
+        for (size_t j = 0; j < M; j++)
+            for (size_t cc = 0; cc < CB; cc++)
+                acc[j][cc] = _mm512_setzero_ps();
+        for (size_t k = 0; k < rows; k++) {
+            const uint16_t *b = bits16 + idx[k] * words * 4 + c0;
+            __mmask16 mk[CB_MAX];
+            for (size_t cc = 0; cc < CB; cc++)
+                mk[cc] = cc < cb ? (__mmask16)b[cc] : 0;
+            const float *d = dz + k * M;
+            for (size_t j = 0; j < M; j++) {
+                const __m512 dj = _mm512_set1_ps(d[j]);
+                for (size_t cc = 0; cc < CB; cc++)
+                    acc[j][cc] = _mm512_mask_add_ps(acc[j][cc], mk[cc], acc[j][cc], dj);
+            }
+        }
+        for (size_t j = 0; j < M; j++)
+            for (size_t cc = 0; cc < cb; cc++) {
+                size_t c = (c0 + cc) * 16;
+                __mmask16 keep = n - c >= 16 ? 0xffff : (__mmask16)((1u << (n - c)) - 1u);
+                _mm512_mask_storeu_ps(dW + j * n + c, keep, acc[j][cc]);
+            }
+    }
+}
+
+__attribute__((target("avx512f")))
+static void w0_avx512(float *dW, const float *dz, const struct wn__rows *r,
+                      const size_t *idx, size_t rows)
+{
+#define W0(M) w0_body(dW, dz, r, idx, rows, M)
+    switch (r->lut_width) {
+    case 1: W0(1); break;   case 2: W0(2); break;   case 3: W0(3); break;
+    case 4: W0(4); break;   case 5: W0(5); break;   case 6: W0(6); break;
+    case 7: W0(7); break;   case 8: W0(8); break;   case 9: W0(9); break;
+    case 10: W0(10); break; case 11: W0(11); break; case 12: W0(12); break;
+    case 13: W0(13); break; case 14: W0(14); break; case 15: W0(15); break;
+    default: W0(16); break;
+    }
+#undef W0
+}
 #endif
+
+void wn__rows_backward_w0(const struct wn__rows *r, float *dW, const float *dz,
+                          const size_t *idx, size_t rows)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    w0_avx512(dW, dz, r, idx, rows);
+#else
+    (void)r;
+    (void)dW;
+    (void)dz;
+    (void)idx;
+    (void)rows;
+#endif
+}
 
 void wn__rows_lut_build(struct wn__rows *r, const float *W, const float *b)
 {
