@@ -553,9 +553,9 @@ static void check_layer0_bits(size_t inputs, size_t m)
     size_t n = 40, outputs = 2, B = 9;
     float *X = wn_malloc(n * inputs * sizeof(float));
     float *Y = wn_malloc(n * outputs * sizeof(float));
-    float *W = wn_malloc(m * inputs * sizeof(float)), b[16];
+    float *W = wn_malloc(m * inputs * sizeof(float)), b[64];
     float *x1 = wn_malloc(B * inputs * sizeof(float)), *x2 = wn_malloc(B * inputs * sizeof(float));
-    float y1[18], y2[18], h1[9 * 16], h2[9 * 16];
+    float y1[18], y2[18], h1[9 * 64], h2[9 * 64];
     wn_rng r;
     wn__rng_seed(&r, inputs * 100 + m);
     for (size_t i = 0; i < n * inputs; i++)
@@ -581,7 +581,7 @@ static void check_layer0_bits(size_t inputs, size_t m)
     for (size_t i = 0; i < B * m; i++)
         assert_true(fabsf(h1[i] - h2[i]) <= 1e-5f * (1.0f + fabsf(h2[i])));
     /* Without x: the same h0; after new weights, new sums. */
-    float h3[9 * 16];
+    float h3[9 * 64];
     wn__rows_gather_h0(&rows, NULL, y1, h3, idx, B);
     assert_memory_equal(h1, h3, B * m * sizeof(float));
     for (size_t j = 0; j < m; j++)
@@ -591,7 +591,9 @@ static void check_layer0_bits(size_t inputs, size_t m)
     wn__mm_forward_naive(h2, x2, W, b, B, inputs, m, 1);
     for (size_t i = 0; i < B * m; i++)
         assert_true(fabsf(h3[i] - h2[i]) <= 1e-5f * (1.0f + fabsf(h2[i])));
-    /* Layer 0's weight gradient from the bits: dz^T x. */
+    /* Layer 0's weight gradient from the bits: dz^T x (width <= 16). */
+    assert_int_equal(wn__rows_w0_fits(&rows), m <= 16);
+    if (m <= 16) {
     float *dz = wn_malloc(B * m * sizeof(float));
     float *dW1 = wn_malloc(m * inputs * sizeof(float)), *dW2 = wn_malloc(m * inputs * sizeof(float));
     for (size_t i = 0; i < B * m; i++)
@@ -604,6 +606,7 @@ static void check_layer0_bits(size_t inputs, size_t m)
     wn_free(dz);
     wn_free(dW1);
     wn_free(dW2);
+    }
     wn__rows_free(&rows);
     wn_free(X);
     wn_free(Y);
@@ -623,9 +626,10 @@ static void test_layer0_from_bits(void **state)
         wn__rows_free(&rows);
         skip();
     }
-    assert_false(wn__rows_lut_fits(&rows, 17));   /* too wide */
+    assert_true(wn__rows_lut_fits(&rows, 64));
+    assert_false(wn__rows_lut_fits(&rows, 65));   /* too wide */
     assert_false(wn__rows_lut_fits(&rows, 0));
-    assert_int_equal(wn__rows_lut_make(&rows, 17), WN_EINVAL);
+    assert_int_equal(wn__rows_lut_make(&rows, 65), WN_EINVAL);
     wn_fault_alloc(0, 1);
     assert_int_equal(wn__rows_lut_make(&rows, 7), WN_ENOMEM);
     wn_fault_alloc(-1, 0);
@@ -637,7 +641,7 @@ static void test_layer0_from_bits(void **state)
     assert_false(wn__rows_lut_fits(&rows, 7));
     wn__rows_free(&rows);
     const size_t ins[] = {1, 3, 4, 5, 63, 64, 65, 126, 130, 256};
-    const size_t ms[] = {1, 7, 8, 9, 16};
+    const size_t ms[] = {1, 7, 8, 9, 16, 17, 32, 33, 63, 64};
     for (size_t i = 0; i < sizeof ins / sizeof ins[0]; i++)
         for (size_t j = 0; j < sizeof ms / sizeof ms[0]; j++)
             check_layer0_bits(ins[i], ms[j]);

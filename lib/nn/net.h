@@ -203,6 +203,9 @@ void wn__rows_gather(const struct wn__rows *r, float *x, float *y, const size_t 
 /* Layer 0 straight from the packed bits (see rows.c): non-zero when r is
  * packed, the CPU has AVX-512F and a first layer of this width fits. */
 int wn__rows_lut_fits(const struct wn__rows *r, size_t width);
+/* Non-zero when layer 0's weight gradient can also come from the bits
+ * (wn__rows_backward_w0: tables made, width <= 16). */
+int wn__rows_w0_fits(const struct wn__rows *r);
 /* Allocate the tables (WN_OK, WN_EINVAL when it does not fit, WN_ENOMEM). */
 int wn__rows_lut_make(struct wn__rows *r, size_t width);
 /* Tabulate layer 0's weights W (width, inputs) and bias b; again after

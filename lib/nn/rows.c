@@ -168,19 +168,24 @@ static void gather_bits(float *x, float *y, const struct wn__rows *r,
 
 /* ---- Layer 0 from the bits ------------------------------------------------ */
 
-enum { LUT_MAX_INPUTS = 256 };
+enum { LUT_MAX_INPUTS = 256, LUT_MAX_WIDTH = 64, W0_MAX_WIDTH = 16 };
 
 int wn__rows_lut_fits(const struct wn__rows *r, size_t width)
 {
 #if defined(__x86_64__) && defined(__GNUC__)
     __builtin_cpu_init();
-    return r->bits && !r->portable && width >= 1 && width <= 16 &&
+    return r->bits && !r->portable && width >= 1 && width <= LUT_MAX_WIDTH &&
            r->inputs <= LUT_MAX_INPUTS && __builtin_cpu_supports("avx512f");
 #else
     (void)r;
     (void)width;
     return 0;
 #endif
+}
+
+int wn__rows_w0_fits(const struct wn__rows *r)
+{
+    return r->lut && r->lut_width <= W0_MAX_WIDTH;
 }
 
 int wn__rows_lut_make(struct wn__rows *r, size_t width)
@@ -190,7 +195,7 @@ int wn__rows_lut_make(struct wn__rows *r, size_t width)
                          "packed rows", width);
     size_t groups = (r->inputs + 3) / 4;
     r->lut_width = width;
-    r->lut_stride = width <= 8 ? 8 : 16;
+    r->lut_stride = width <= 8 ? 8 : 16 * ((width + 15) / 16);
     r->lut = wn_malloc_aligned(groups * 16 * r->lut_stride * sizeof(float));
     if (!r->lut)
         return wn_seterr(WN_ENOMEM, "train: out of memory for the layer-0 tables");
@@ -198,48 +203,58 @@ int wn__rows_lut_make(struct wn__rows *r, size_t width)
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
-/* The tables of partial sums of W (width, inputs) row-major, plus b. */
+static __mmask16 lanes_of(size_t m, size_t v)
+{
+    size_t k = m - 16 * v;
+    return k >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << k) - 1u);
+}
+
+/* The tables of partial sums of W (width, inputs) row-major, plus b; one
+ * 16-lane slice of the outputs at a time. */
 __attribute__((target("avx512f")))
 static void lut_build_avx512(struct wn__rows *r, const float *W, const float *b)
 {
     size_t n = r->inputs, m = r->lut_width, st = r->lut_stride;
     size_t groups = (n + 3) / 4;
-    const __mmask16 km = (__mmask16)((1u << m) - 1u);
     const __m512i rowoff = _mm512_mullo_epi32(
         _mm512_set1_epi32((int)n),
         _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0));
     float *T = r->lut;
-    for (size_t p = 0; p < groups; p++) {
-        __m512 col[4];
-        for (size_t q = 0; q < 4; q++) {
-            size_t i = p * 4 + q;
-            col[q] = i < n ? _mm512_mask_i32gather_ps(_mm512_setzero_ps(), km, rowoff,
-                                                      W + i, 4)
-                           : _mm512_setzero_ps();
-        }
-        float *t = T + p * 16 * st;
-        __m512 base = p == 0 ? _mm512_maskz_loadu_ps(km, b) : _mm512_setzero_ps();
-        __m512 e[16];
-        e[0] = base;
-        for (unsigned v = 1; v < 16; v++) {
-            unsigned low = v & (0u - v);
-            e[v] = _mm512_add_ps(e[v ^ low], col[__builtin_ctz(v)]);
-        }
-        /* Whole entries: the lanes past m are zero. */
-        for (unsigned v = 0; v < 16; v++) {
-            if (st == 8)
-                _mm256_storeu_ps(t + v * 8, _mm512_castps512_ps256(e[v]));
-            else
-                _mm512_storeu_ps(t + v * 16, e[v]);
+    for (size_t vs = 0; vs * 16 < m; vs++) {
+        const __mmask16 km = lanes_of(m, vs);
+        const float *Wv = W + vs * 16 * n;
+        for (size_t p = 0; p < groups; p++) {
+            __m512 col[4];
+            for (size_t q = 0; q < 4; q++) {
+                size_t i = p * 4 + q;
+                col[q] = i < n ? _mm512_mask_i32gather_ps(_mm512_setzero_ps(), km,
+                                                          rowoff, Wv + i, 4)
+                               : _mm512_setzero_ps();
+            }
+            float *t = T + p * 16 * st + vs * 16;
+            __m512 e[16];
+            e[0] = p == 0 ? _mm512_maskz_loadu_ps(km, b + vs * 16) : _mm512_setzero_ps();
+            for (unsigned v = 1; v < 16; v++) {
+                unsigned low = v & (0u - v);
+                e[v] = _mm512_add_ps(e[v ^ low], col[__builtin_ctz(v)]);
+            }
+            /* Whole entries: the lanes past m are zero. */
+            for (unsigned v = 0; v < 16; v++) {
+                if (st == 8)
+                    _mm256_storeu_ps(t + v * 8, _mm512_castps512_ps256(e[v]));
+                else
+                    _mm512_storeu_ps(t + v * st, e[v]);
+            }
         }
     }
 }
 
 /* h0 (rows, m) = relu(table sums) of rows idx; with x, also the expanded
  * rows (as gather_bits_avx512); y gets the targets.  ST (floats per table
- * entry) is a constant in each instantiation, so the addressing is shifts. */
+ * entry, 8 or 16: m <= 16) is a constant in each instantiation, so the
+ * addressing is shifts. */
 static inline __attribute__((always_inline, target("avx512f")))
-void gather_h0_body(float *restrict x, float *restrict y, float *restrict h0,
+void gather_h0_narrow(float *restrict x, float *restrict y, float *restrict h0,
                     const struct wn__rows *r, const size_t *restrict idx,
                     size_t rows, const size_t ST)
 {
@@ -298,14 +313,84 @@ void gather_h0_body(float *restrict x, float *restrict y, float *restrict h0,
     }
 }
 
+/* The same for 16 < m <= 64: V (2..4) 16-lane slices per entry of ST =
+ * 16 V floats, two chains of adds per slice. */
+static inline __attribute__((always_inline, target("avx512f")))
+void gather_h0_wide(float *restrict x, float *restrict y, float *restrict h0,
+                    const struct wn__rows *r, const size_t *restrict idx,
+                    size_t rows, const size_t V)
+{
+    const size_t ST = 16 * V;
+    const __m512 ones = _mm512_set1_ps(1.0f), zero = _mm512_setzero_ps();
+    size_t in = r->inputs, out = r->outputs, words = r->words;
+    size_t m = r->lut_width, groups = (in + 3) / 4;
+    const __mmask16 klast = lanes_of(m, V - 1);
+    const float *T = r->lut;
+    for (size_t k = 0; k < rows; k++) {
+        if (k + AHEAD < rows) {
+            __builtin_prefetch(r->bits + idx[k + AHEAD] * words);
+            __builtin_prefetch(r->Y + idx[k + AHEAD] * out);
+        }
+        const uint64_t *b = r->bits + idx[k] * words;
+        if (x) {
+            float *dst = x + k * in;
+            size_t c = 0;
+            for (; c + 16 <= in; c += 16) {
+                __mmask16 mk = (__mmask16)(b[c / 64] >> (c % 64));
+                _mm512_storeu_ps(dst + c, _mm512_maskz_mov_ps(mk, ones));
+            }
+            if (c < in) {
+                __mmask16 mk = (__mmask16)(b[c / 64] >> (c % 64));
+                __mmask16 tail = (__mmask16)((1u << (in - c)) - 1u);
+                _mm512_mask_storeu_ps(dst + c, tail, _mm512_maskz_mov_ps(mk, ones));
+            }
+        }
+        __m512 a0[4], a1[4];
+        for (size_t v = 0; v < V; v++)
+            a0[v] = a1[v] = zero;
+        const float *t = T;
+        size_t left = groups;
+        for (size_t w = 0; w < words; w++, t += 16 * 16 * ST) {
+            uint64_t bw = b[w];
+            size_t cnt = left < 16 ? left : 16;
+#define NIB(q, acc)                                                              \
+    do {                                                                         \
+        const float *e = t + ((q) * 16 + ((bw >> (4 * (q))) & 15u)) * ST;        \
+        for (size_t v = 0; v < V; v++)                                           \
+            acc[v] = _mm512_add_ps(acc[v], _mm512_loadu_ps(e + v * 16));         \
+    } while (0)
+            if (cnt == 16) {
+                NIB(0, a0); NIB(1, a1); NIB(2, a0); NIB(3, a1);
+                NIB(4, a0); NIB(5, a1); NIB(6, a0); NIB(7, a1);
+                NIB(8, a0); NIB(9, a1); NIB(10, a0); NIB(11, a1);
+                NIB(12, a0); NIB(13, a1); NIB(14, a0); NIB(15, a1);
+            } else {
+                for (size_t q = 0; q < cnt; q++)
+                    NIB(q, a0);
+            }
+#undef NIB
+            left -= cnt;
+        }
+        for (size_t v = 0; v < V; v++)
+            _mm512_mask_storeu_ps(h0 + k * m + v * 16, v + 1 < V ? 0xffff : klast,
+                                  _mm512_max_ps(_mm512_add_ps(a0[v], a1[v]), zero));
+        const float *ys = r->Y + idx[k] * out;
+        for (size_t j = 0; j < out; j++)
+            y[k * out + j] = ys[j];
+    }
+}
+
 __attribute__((target("avx512f")))
 static void gather_h0_avx512(float *x, float *y, float *h0, const struct wn__rows *r,
                              const size_t *idx, size_t rows)
 {
-    if (r->lut_stride == 8)
-        gather_h0_body(x, y, h0, r, idx, rows, 8);
-    else
-        gather_h0_body(x, y, h0, r, idx, rows, 16);
+    switch (r->lut_stride) {
+    case 8: gather_h0_narrow(x, y, h0, r, idx, rows, 8); break;
+    case 16: gather_h0_narrow(x, y, h0, r, idx, rows, 16); break;
+    case 32: gather_h0_wide(x, y, h0, r, idx, rows, 2); break;
+    case 48: gather_h0_wide(x, y, h0, r, idx, rows, 3); break;
+    default: gather_h0_wide(x, y, h0, r, idx, rows, 4); break;
+    }
 }
 
 /* dW (m, n) = dz^T x of rows idx, from the bits: output j's 16 inputs

@@ -110,9 +110,10 @@ static int train_epoch(struct wn__net *net, struct wn__rows *src,
     double loss_sum = 0.0;
     for (size_t s = 0; s < n_train; s += B) {
         size_t rows = n_train - s < B ? n_train - s : B;
-        if (src->lut) {   /* layer 0 from the packed bits, x never expanded */
+        if (src->lut) {   /* layer 0 from the packed bits */
             wn__rows_lut_build(src, net->W[0], net->b[0]);
-            wn__rows_gather_h0(src, NULL, net->y, net->h[0], order + s, rows);
+            wn__rows_gather_h0(src, wn__rows_w0_fits(src) ? NULL : net->x, net->y,
+                               net->h[0], order + s, rows);
             rc = wn__net_forward_rest(net, rows);
         } else {
             wn__rows_gather(src, net->x, net->y, order + s, rows);
@@ -123,7 +124,7 @@ static int train_epoch(struct wn__net *net, struct wn__rows *src,
         double loss = wn__loss_grad(net->task, net->h[L - 1], net->y, rows,
                                     outputs, net->dz[L - 1]);
         loss_sum += loss * (double)rows;
-        if (src->lut) {
+        if (wn__rows_w0_fits(src)) {
             rc = wn__net_backward_rest(net, rows);
             wn__rows_backward_w0(src, net->dW[0], net->dz[0], order + s, rows);
         } else
