@@ -16,14 +16,17 @@
  * few per row).  The order of the rows is reshuffled every epoch with
  * wn__rows_shuffle.
  *
- * Layer 0 from the bits (a narrow first layer, width <= 16, AVX-512F):
- * h0 = relu(b + sum of the columns of W0 whose input bit is set).  Before
- * each step wn__rows_lut_build tabulates, for every group of 4 inputs
- * (a nibble of the packed row), the 16 possible partial sums of their
- * columns (the bias folded into group 0); a row then costs one table load
- * and add per nibble (connect_4: 32 instead of 126 multiply-adds per
- * output) and needs no oneDNN call.  The order of the sums is fixed by the
- * data, so runs stay deterministic; it differs from a GEMM's by rounding.
+ * Layer 0 from the bits (a first layer at most 64 wide on at most 256
+ * inputs, AVX-512F): h0 = relu(b + sum of the columns of W0 whose input
+ * bit is set).  Before each step wn__rows_lut_build tabulates, for every
+ * group of 4 inputs (a nibble of the packed row), the 16 possible partial
+ * sums of their columns (the bias folded into group 0); a row then costs
+ * one table load and add per nibble (connect_4: 32 instead of 126
+ * multiply-adds per output) and needs no oneDNN call.  For widths <= 16
+ * the weight gradient dW0 = dz^T x comes from the bits as well (masked
+ * adds, wn__rows_backward_w0), so x is never expanded.  The order of the
+ * sums is fixed by the data, so runs stay deterministic; it differs from a
+ * GEMM's by rounding.
  */
 #include <string.h>
 
