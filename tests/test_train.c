@@ -274,8 +274,8 @@ static void test_one_hot_inputs(void **state)
     wn_train_config c = small_config();
     c.depth = 4;
     c.epochs = 30;
-    /* first layer 12 -> 8 wide (all of layer 0 from the bits), then 23
-     * wide (its forward from the bits, its weight gradient on oneDNN) */
+    /* first layer 12 -> 8 wide, then 23 wide: layer 0 from the bits with
+     * the narrow and the wide kernels */
     for (int k = 0; k < 4; k++) {
         c.size = k < 2 ? 250 : 1500;
         struct record *rec = k % 2 ? &b : &a;

@@ -186,6 +186,7 @@ struct wn__rows {
     size_t words;        /* 64-bit words per row */
     int portable;        /* tests: use the plain-C expansion only */
     float *lut;          /* layer-0 tables of partial sums, or NULL */
+    float *lut_sums;     /* width > 16: the weight gradient's sums */
     size_t lut_width, lut_stride;   /* layer 0's width; floats per entry */
 };
 /* Fill *r (WN_OK, or WN_ENOMEM); release with wn__rows_free. */
@@ -204,7 +205,7 @@ void wn__rows_gather(const struct wn__rows *r, float *x, float *y, const size_t 
  * packed, the CPU has AVX-512F and a first layer of this width fits. */
 int wn__rows_lut_fits(const struct wn__rows *r, size_t width);
 /* Non-zero when layer 0's weight gradient can also come from the bits
- * (wn__rows_backward_w0: tables made, width <= 16). */
+ * (wn__rows_backward_w0: the tables are made, width <= 64). */
 int wn__rows_w0_fits(const struct wn__rows *r);
 /* Allocate the tables (WN_OK, WN_EINVAL when it does not fit, WN_ENOMEM). */
 int wn__rows_lut_make(struct wn__rows *r, size_t width);
@@ -216,7 +217,8 @@ void wn__rows_lut_build(struct wn__rows *r, const float *W, const float *b);
 void wn__rows_gather_h0(const struct wn__rows *r, float *x, float *y, float *h0,
                         const size_t *idx, size_t rows);
 /* dW (width, inputs) = dz^T x for rows idx, from the bits (layer 0's
- * weight gradient; x need not be expanded). */
+ * weight gradient; x need not be expanded).  Uses r's scratch: one call
+ * at a time. */
 void wn__rows_backward_w0(const struct wn__rows *r, float *dW, const float *dz,
                           const size_t *idx, size_t rows);
 

@@ -22,9 +22,10 @@
  * group of 4 inputs (a nibble of the packed row), the 16 possible partial
  * sums of their columns (the bias folded into group 0); a row then costs
  * one table load and add per nibble (connect_4: 32 instead of 126
- * multiply-adds per output) and needs no oneDNN call.  For widths <= 16
- * the weight gradient dW0 = dz^T x comes from the bits as well (masked
- * adds, wn__rows_backward_w0), so x is never expanded.  The order of the
+ * multiply-adds per output) and needs no oneDNN call.  The weight
+ * gradient dW0 = dz^T x comes from the bits as well (wn__rows_backward_w0:
+ * masked adds into registers up to width 16, per-nibble sums above), so x
+ * is never expanded.  The order of the
  * sums is fixed by the data, so runs stay deterministic; it differs from a
  * GEMM's by rounding.
  */
@@ -171,7 +172,7 @@ static void gather_bits(float *x, float *y, const struct wn__rows *r,
 
 /* ---- Layer 0 from the bits ------------------------------------------------ */
 
-enum { LUT_MAX_INPUTS = 256, LUT_MAX_WIDTH = 64, W0_MAX_WIDTH = 16 };
+enum { LUT_MAX_INPUTS = 256, LUT_MAX_WIDTH = 64, W0_MAX_WIDTH = 64 };
 
 int wn__rows_lut_fits(const struct wn__rows *r, size_t width)
 {
@@ -199,9 +200,11 @@ int wn__rows_lut_make(struct wn__rows *r, size_t width)
     size_t groups = (r->inputs + 3) / 4;
     r->lut_width = width;
     r->lut_stride = width <= 8 ? 8 : 16 * ((width + 15) / 16);
-    r->lut = wn_malloc_aligned(groups * 16 * r->lut_stride * sizeof(float));
+    size_t table = groups * 16 * r->lut_stride;
+    r->lut = wn_malloc_aligned((width > 16 ? 2 : 1) * table * sizeof(float));
     if (!r->lut)
         return wn_seterr(WN_ENOMEM, "train: out of memory for the layer-0 tables");
+    r->lut_sums = width > 16 ? r->lut + table : NULL;
     return WN_OK;
 }
 
@@ -437,6 +440,56 @@ void w0_body(float *restrict dW, const float *restrict dz, const struct wn__rows
     }
 }
 
+/* The same for 16 < m <= 64, where m x 8 accumulators would not fit in
+ * registers: each row adds its dz (V 16-lane slices) to one sum per nibble,
+ * S[group][nibble value]; then column 4p + q of dW is the sum of S[p][e]
+ * over the 8 values e with bit q, in a fixed order. */
+static inline __attribute__((always_inline, target("avx512f")))
+void w0_wide(float *restrict dW, const float *restrict dz, const struct wn__rows *r,
+             const size_t *restrict idx, size_t rows, const size_t V)
+{
+    const size_t ST = 16 * V;
+    size_t n = r->inputs, m = r->lut_width, words = r->words, groups = (n + 3) / 4;
+    float *S = r->lut_sums;
+    memset(S, 0, groups * 16 * ST * sizeof(float));
+    for (size_t k = 0; k < rows; k++) {
+        if (k + AHEAD < rows)
+            __builtin_prefetch(r->bits + idx[k + AHEAD] * words);
+        const uint64_t *b = r->bits + idx[k] * words;
+        __m512 d[4];
+        for (size_t v = 0; v < V; v++)
+            d[v] = _mm512_maskz_loadu_ps(lanes_of(m, v), dz + k * m + v * 16);
+        float *sw = S;
+        size_t left = groups;
+        for (size_t w = 0; w < words && left; w++, sw += 16 * 16 * ST) {
+            uint64_t bw = b[w];
+            size_t cnt = left < 16 ? left : 16;
+            for (size_t q = 0; q < cnt; q++) {
+                float *e = sw + (q * 16 + ((bw >> (4 * q)) & 15u)) * ST;
+                for (size_t v = 0; v < V; v++)
+                    _mm512_storeu_ps(e + v * 16,
+                                     _mm512_add_ps(_mm512_loadu_ps(e + v * 16), d[v]));
+            }
+            left -= cnt;
+        }
+    }
+    const __m512i rowoff = _mm512_mullo_epi32(
+        _mm512_set1_epi32((int)n),
+        _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0));
+    for (size_t p = 0; p < groups; p++) {
+        const float *sp = S + p * 16 * ST;
+        for (unsigned q = 0; q < 4 && p * 4 + q < n; q++)
+            for (size_t v = 0; v < V; v++) {
+                __m512 acc = _mm512_setzero_ps();
+                for (unsigned e = 1; e < 16; e++)
+                    if ((e >> q) & 1u)
+                        acc = _mm512_add_ps(acc, _mm512_loadu_ps(sp + e * ST + v * 16));
+                _mm512_mask_i32scatter_ps(dW + v * 16 * n + p * 4 + q, lanes_of(m, v),
+                                          rowoff, acc, 4);
+            }
+    }
+}
+
 __attribute__((target("avx512f")))
 static void w0_avx512(float *dW, const float *dz, const struct wn__rows *r,
                       const size_t *idx, size_t rows)
@@ -448,7 +501,15 @@ static void w0_avx512(float *dW, const float *dz, const struct wn__rows *r,
     case 7: W0(7); break;   case 8: W0(8); break;   case 9: W0(9); break;
     case 10: W0(10); break; case 11: W0(11); break; case 12: W0(12); break;
     case 13: W0(13); break; case 14: W0(14); break; case 15: W0(15); break;
-    default: W0(16); break;
+    case 16: W0(16); break;
+    default:
+        if (r->lut_stride == 32)
+            w0_wide(dW, dz, r, idx, rows, 2);
+        else if (r->lut_stride == 48)
+            w0_wide(dW, dz, r, idx, rows, 3);
+        else
+            w0_wide(dW, dz, r, idx, rows, 4);
+        break;
     }
 #undef W0
 }
