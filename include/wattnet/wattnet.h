@@ -8,7 +8,7 @@
  *
  *     #include <wattnet/wattnet.h>
  *
- * Conventions (see docs/ and ../shared/STYLE.md):
+ * Conventions (see docs/):
  *   - Every fallible function returns an int status, WN_OK (0) on success.
  *   - On failure the function also sets a one-line message that says what
  *     failed and where (file, line, column); read it with wn_errmsg().
