@@ -12,16 +12,17 @@
 #include <string.h>
 #include <cmocka.h>
 
+#define FX_PG_SCHEMA "wn_test_store_host"
+#include "store_fixture.h"
+
 #include <wattnet/wattnet.h>
 
-static char dir[256], db[300];
+static char dir[1024], db[1100];
 
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/wn-store-host-XXXXXX");
-    if (!mkdtemp(dir))
-        return -1;
+    fx_tmpdir(dir, sizeof dir, "store-host");
     snprintf(db, sizeof db, "%s/runs.db", dir);
     return 0;
 }
@@ -29,9 +30,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    fx_rmdir(dir);
+    return 0;
 }
 
 static void fake_host(wn_host *h, const char *name, uint64_t l2)
@@ -121,7 +121,7 @@ static void test_several_hosts_fall_back_with_a_note(void **state)
     /* A named profile file wins; a bad one is an error. */
     assert_int_not_equal(wn_hw_profile_for_runs(s, "/nonexistent.json", &hw, NULL,
                                                 note, sizeof note), WN_OK);
-    char prof[400];
+    char prof[1100];
     snprintf(prof, sizeof prof, "%s/profiles/xeon-gold-6154x2.json", WN_SOURCE_DIR);
     assert_int_equal(wn_hw_profile_for_runs(s, prof, &hw, NULL, note, sizeof note),
                      WN_OK);

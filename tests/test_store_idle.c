@@ -15,16 +15,17 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#define FX_PG_SCHEMA "wn_test_store_idle"
+#include "store_fixture.h"
+
 #include <wattnet/wattnet.h>
 
-static char dir[256], db[300], idle_file[300];
+static char dir[1024], db[1100], idle_file[1100];
 
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/wn-store-idle-XXXXXX");
-    if (!mkdtemp(dir))
-        return -1;
+    fx_tmpdir(dir, sizeof dir, "store-idle");
     snprintf(db, sizeof db, "%s/runs.db", dir);
     snprintf(idle_file, sizeof idle_file, "%s/idle.json", dir);
     setenv("WATTNET_SIM_WATTS", "100", 1);
@@ -34,9 +35,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    fx_rmdir(dir);
+    return 0;
 }
 
 static wn_meter *open_sim(void)
@@ -103,13 +103,13 @@ static void test_apply_stored_baseline(void **state)
 static void test_cli_idle_keeps_baseline_in_db(void **state)
 {
     (void)state;
-    char cmd[1200], host[128] = "", key[] = "sim:sim";
+    char cmd[3000], host[128] = "", key[] = "sim:sim";
     snprintf(cmd, sizeof cmd,
              "WATTNET_SIM_WATTS=25 %s idle --seconds 1 --source sim --idle-file %s "
              "--db %s/cli.db --json >/dev/null 2>&1", WN_CLI_PATH, idle_file, dir);
     assert_int_equal(system(cmd), 0);
     assert_int_equal(gethostname(host, sizeof host - 1), 0);
-    char path[400];
+    char path[1100];
     snprintf(path, sizeof path, "%s/cli.db", dir);
     wn_store *s = NULL;
     double w = 0;

@@ -12,29 +12,31 @@
 #include <sys/wait.h>
 #include <cmocka.h>
 
+#define FX_PG_SCHEMA "wn_test_worker_meter"
+#include "store_fixture.h"
+
 #include <wattnet/wattnet.h>
 
-static char dir[256];
+static char dir[1024];
 
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/wn-worker-meter-XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
+    fx_tmpdir(dir, sizeof dir, "worker-meter");
+    return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    fx_rmdir(dir);
+    return 0;
 }
 
 /* Run a shell command; return its exit code and its stderr lines. */
 static int run(const char *cmd, char *err, size_t n, int *lines)
 {
-    char full[2048], path[400];
+    char full[4000], path[1100];
     snprintf(path, sizeof path, "%s/stderr.txt", dir);
     snprintf(full, sizeof full, "%s 2>%s >/dev/null", cmd, path);
     int st = system(full);
@@ -52,7 +54,7 @@ static int run(const char *cmd, char *err, size_t n, int *lines)
 static void test_unknown_meter_is_an_error(void **state)
 {
     (void)state;
-    char cmd[1024], err[4096];
+    char cmd[2000], err[4096];
     int lines = 0;
     snprintf(cmd, sizeof cmd, "%s worker --db %s/a.db --meter nosuch", WN_CLI_PATH, dir);
     int code = run(cmd, err, sizeof err, &lines);
@@ -64,7 +66,7 @@ static void test_unknown_meter_is_an_error(void **state)
 static void test_meter_none_stores_unmetered_runs(void **state)
 {
     (void)state;
-    char path[400], spec[400], cmd[1400], err[4096];
+    char path[1100], spec[1100], cmd[6000], err[4096];
     int lines = 0;
     snprintf(path, sizeof path, "%s/b.db", dir);
     snprintf(spec, sizeof spec, "%s/spec.json", dir);
