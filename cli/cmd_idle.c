@@ -76,7 +76,7 @@ int cmd_idle(int argc, char **argv)
             break;
         case 'j': json = 1; break;
         case 'S':
-            if (strcmp(optarg, "estimate") == 0)
+            if (wn_energy_source_from_name(optarg) == WN_ENERGY_ESTIMATE)
                 return cli_usage_error("idle", "the estimate has no idle "
                                        "power; pick a measuring source");
             o.source = optarg;

@@ -77,35 +77,13 @@ static void usage(FILE *f)
 
 /* ---- Output objects ------------------------------------------------------ */
 
-/* Energy fields of a window; unusable windows say why, never 0 J. */
+/* The window's energy in the one JSON form (wn_energy_to_json): unusable
+ * windows say why, never 0 J; an estimate's joules only as estimated_j. */
 static void add_energy(cJSON *o, const wn_energy *e)
 {
-    if (!e->measured) {
-        cJSON_AddNullToObject(o, "energy_j");
-        if (e->source[0])
-            cJSON_AddStringToObject(o, "energy_source", e->source);
-        else
-            cJSON_AddNullToObject(o, "energy_source");
-        if (e->flag[0])
-            cJSON_AddStringToObject(o, "energy_flag", e->flag);
-        return;
-    }
-    cJSON_AddNumberToObject(o, "energy_j", e->energy_j);
-    if (e->has_idle)
-        cJSON_AddNumberToObject(o, "dynamic_energy_j", e->dynamic_energy_j);
-    else
-        cJSON_AddNullToObject(o, "dynamic_energy_j");
-    cJSON_AddNumberToObject(o, "avg_power_w", e->avg_power_w);
-    cJSON_AddStringToObject(o, "energy_source", e->source);
-    cJSON_AddBoolToObject(o, "energy_estimate", e->is_estimate);
-    cJSON *doms = cJSON_AddArrayToObject(o, "energy_domains");
-    for (size_t i = 0; i < e->n_domains; i++) {
-        cJSON *d = cJSON_CreateObject();
-        cJSON_AddStringToObject(d, "name", e->domains[i].name);
-        cJSON_AddNumberToObject(d, "energy_j", e->domains[i].energy_j);
-        cJSON_AddBoolToObject(d, "in_total", e->domains[i].in_total);
-        cJSON_AddItemToArray(doms, d);
-    }
+    cJSON *j = wn_energy_to_json(e);
+    if (j)
+        cJSON_AddItemToObject(o, "energy", j);
 }
 
 /* Losses, and accuracy (classification) or MSE/MAE (regression). */
@@ -198,7 +176,8 @@ static void on_notice(void *user, const char *line)
 static void print_energy(const wn_energy *e)
 {
     if (e->measured)
-        printf("  %.4g J%s (%s)", e->energy_j, e->is_estimate ? " ESTIMATE" : "",
+        printf("  %.4g J%s (%s)", e->energy_j,
+               wn_energy_is_estimate(e) ? " ESTIMATE" : "",
                e->source);
     else if (e->flag[0])
         printf("  energy n/a (%s)", e->flag);
@@ -403,7 +382,7 @@ static void meter_warnings(const wn_meter *m)
     const char *warning = wn_meter_warning(m);
     if (warning && *warning)
         fprintf(stderr, "wattnet train: %s\n", warning);
-    if (!strcmp(wn_meter_source(m), "estimate"))
+    if (wn_energy_source_from_name(wn_meter_source(m)) == WN_ENERGY_ESTIMATE)
         fprintf(stderr, "wattnet train: WARNING: no energy meter works here; "
                         "energy is an ESTIMATE (CPU time x watts per core), "
                         "not a measurement\n");
@@ -417,9 +396,9 @@ static int attribute_log(const struct train_cli *c, wn_run_record *r)
     if (rc != WN_OK)
         return rc;
     r->energy = e;
-    size_t data = r->summary.batches_per_epoch * r->summary.epochs * r->spec.batch;
-    r->has_jpd = e.measured && !e.is_estimate && data > 0;
-    r->joules_per_datum = r->has_jpd ? e.energy_j / (double)data : 0.0;
+    double data = (double)r->summary.batches_per_epoch *
+                  (double)r->summary.epochs * (double)r->spec.batch;
+    r->has_jpd = wn_energy_per_datum(&e, data, &r->joules_per_datum);
     if (!e.measured)
         fprintf(stderr, "wattnet train: power log gives no usable energy for this "
                         "run (%s)\n", e.flag[0] ? e.flag : "unknown");

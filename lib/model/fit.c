@@ -69,9 +69,7 @@ void wn_fit_opts_default(wn_fit_opts *o)
 
 int wn_run_energy_usable(const wn_run_record *r)
 {
-    return r != NULL && r->energy.measured && !r->energy.is_estimate &&
-           r->energy.flag[0] == '\0' && strcmp(r->energy.source, "estimate") &&
-           isfinite(r->energy.energy_j) && r->energy.energy_j > 0.0;
+    return r != NULL && wn_energy_usable(&r->energy);
 }
 
 static double data_per_run(const wn_run_record *r)
@@ -112,8 +110,8 @@ int wn_run_target(const wn_run_record *r, const char *target, double *y)
             return 0;
         if (r->has_jpd)
             v = r->joules_per_datum;
-        else if (data_per_run(r) > 0.0)
-            v = r->energy.energy_j / data_per_run(r);
+        else if (!wn_energy_per_datum(&r->energy, data_per_run(r), &v))
+            v = NAN;
     } else if (strcmp(target, WN_TARGET_TIME) == 0) {
         if (per_epoch <= 0.0)
             return 0;
@@ -542,8 +540,7 @@ int wn_model_fit_runs(const wn_run_record *runs, size_t n,
     for (size_t i = 0; i < n; i++) {
         if (wn_run_energy_usable(&runs[i]))
             out->n_measured++;
-        else if (runs[i].energy.is_estimate ||
-                 strcmp(runs[i].energy.source, "estimate") == 0)
+        else if (wn_energy_is_estimate(&runs[i].energy))
             out->n_estimated++;
         else
             out->n_time_only++;

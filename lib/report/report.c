@@ -92,12 +92,6 @@ static const char *level_label(const wn_hw_profile *hw, int l)
     return l < hw->n_levels ? hw->levels[l].name : hw->memory_name;
 }
 
-static int epoch_energy_usable(const wn_energy *e)
-{
-    return e->measured && !e->is_estimate && e->flag[0] == '\0' &&
-           strcmp(e->source, "estimate") != 0 && e->energy_j > 0.0;
-}
-
 /* ---- sections ----------------------------------------------------------------- */
 
 static void summary(struct wn_sbuf *b, const struct ctx *c,
@@ -107,8 +101,7 @@ static void summary(struct wn_sbuf *b, const struct ctx *c,
     for (size_t i = 0; i < c->n; i++) {
         if (wn_run_energy_usable(&c->runs[i]))
             measured++;
-        else if (c->runs[i].energy.is_estimate ||
-                 strcmp(c->runs[i].energy.source, "estimate") == 0)
+        else if (wn_energy_is_estimate(&c->runs[i].energy))
             estimated++;
         else
             time_only++;
@@ -467,7 +460,7 @@ static void chart_to_loss(struct wn_sbuf *b, const struct ctx *c, double *xs,
             for (size_t e = 0; e < r->n_epochs && !got; e++) {
                 const wn_epoch_record *er = &r->epochs[e];
                 if (c->energy) {
-                    if (!epoch_energy_usable(&er->energy)) {
+                    if (!wn_energy_usable(&er->energy)) {
                         ok = 0;
                         break;
                     }
@@ -574,7 +567,7 @@ static void chart_power(struct wn_sbuf *b, const struct ctx *c,
         const wn_run_record *r = &c->runs[i];
         size_t good = 0;
         for (size_t e = 0; e < r->n_epochs; e++)
-            if (epoch_energy_usable(&r->epochs[e].energy) &&
+            if (wn_energy_usable(&r->epochs[e].energy) &&
                 r->epochs[e].energy.seconds > 0.0)
                 good++;
         if (good >= 2 && good == r->n_epochs &&

@@ -171,10 +171,8 @@ int wn_run_execute(const wn_run_spec *spec, const wn_data_opts *dopts,
     out->end_time = unix_now();
     double data = (double)out->summary.batches_per_epoch *
                   (double)out->summary.epochs * (double)spec->batch;
-    if (out->energy.measured && !out->energy.is_estimate && data > 0) {
-        out->has_jpd = 1;
-        out->joules_per_datum = out->energy.energy_j / data;
-    }
+    out->has_jpd = wn_energy_per_datum(&out->energy, data,
+                                       &out->joules_per_datum);
 out:
     if (rc) {
         wn_energy scrap;

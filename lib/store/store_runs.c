@@ -101,64 +101,12 @@ static size_t widths_from_json(const char *t, size_t *w, size_t cap)
     return n;
 }
 
-/* Energy domains as JSON; wn_free the result.  NULL on ENOMEM. */
-static char *domains_to_json(const wn_energy *e)
-{
-    cJSON *arr = cJSON_CreateArray();
-    char *printed = NULL, *out = NULL;
-    if (!arr)
-        return NULL;
-    size_t n = e->n_domains < WN_MAX_DOMAINS ? e->n_domains : WN_MAX_DOMAINS;
-    for (size_t i = 0; i < n; i++) {
-        cJSON *d = cJSON_CreateObject();
-        if (!d)
-            goto out;
-        cJSON_AddItemToArray(arr, d);
-        if (!cJSON_AddStringToObject(d, "name", e->domains[i].name) ||
-            !cJSON_AddNumberToObject(d, "energy_j", e->domains[i].energy_j) ||
-            !cJSON_AddNumberToObject(d, "in_total", e->domains[i].in_total))
-            goto out;
-    }
-    printed = cJSON_PrintUnformatted(arr);
-    if (printed)
-        out = wn_strdup(printed);
-out:
-    cJSON_free(printed);
-    cJSON_Delete(arr);
-    return out;
-}
-
-static void domains_from_json(const char *t, wn_energy *e)
-{
-    e->n_domains = 0;
-    cJSON *arr = cJSON_Parse(t);
-    if (!cJSON_IsArray(arr)) {
-        cJSON_Delete(arr);
-        return;
-    }
-    cJSON *d;
-    cJSON_ArrayForEach(d, arr)
-    {
-        if (e->n_domains >= WN_MAX_DOMAINS)
-            break;
-        wn_energy_domain *dom = &e->domains[e->n_domains++];
-        cJSON *name = cJSON_GetObjectItemCaseSensitive(d, "name");
-        cJSON *j = cJSON_GetObjectItemCaseSensitive(d, "energy_j");
-        cJSON *tot = cJSON_GetObjectItemCaseSensitive(d, "in_total");
-        wn__copy_str(dom->name, sizeof dom->name,
-                       cJSON_IsString(name) ? name->valuestring : "");
-        dom->energy_j = cJSON_IsNumber(j) ? j->valuedouble : NAN;
-        dom->in_total = cJSON_IsNumber(tot) ? tot->valueint : 0;
-    }
-    cJSON_Delete(arr);
-}
-
 /* ---- binding and reading ----------------------------------------------------- */
 
 /* v[0..N_ENERGY_COLS); *domains must be wn_free'd by the caller. */
 static int bind_energy(const wn_energy *e, struct wn__sql_val *v, char **domains)
 {
-    *domains = domains_to_json(e);
+    *domains = wn_energy_domains_json(e);
     if (!*domains)
         return wn_seterr(WN_ENOMEM, "store: out of memory");
     size_t k = 0;
@@ -189,7 +137,7 @@ static int read_energy(wn_store *s, const struct wn__sql_row *r, int c, wn_energ
     e->has_idle = (int)wn__col_int(s, r, c++);
     e->dynamic_energy_j = wn__col_real(s, r, c++);
     e->avg_power_w = wn__col_real(s, r, c++);
-    domains_from_json(wn__col_text(s, r, c++), e);
+    (void)wn_energy_domains_parse(wn__col_text(s, r, c++), e);
     return c;
 }
 
