@@ -22,6 +22,7 @@
  * distinct strings (pass 1b).  Pass 2 parses again and writes the floats.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -306,7 +307,83 @@ static void encode_cell(const struct column *col, const char *f, float *out)
 
 /* ---- the loader ----------------------------------------------------------- */
 
-int wn__data_load_file(const char *path, const char *name, const char *target,
+/* "no label column" naming the header fields as parsed and the separator,
+ * so a stray BOM, quote or separator shows. */
+static int no_label_error(const char *path, const struct wn__table *t,
+                          const char *target)
+{
+    char fields[512];
+    size_t used = 0;
+    fields[0] = '\0';
+    for (size_t c = 0; c < t->ncols && used + 8 < sizeof fields; c++) {
+        int n = snprintf(fields + used, sizeof fields - used, "%s'%s'",
+                         c ? ", " : "", t->names[c]);
+        if (n < 0 || (size_t)n >= sizeof fields - used) {
+            snprintf(fields + used, sizeof fields - used, ", ...");
+            break;
+        }
+        used += (size_t)n;
+    }
+    return wn_seterr(WN_EFORMAT, "%s:1: no label column named '%s' in the "
+                     "header; the header has %zu fields separated by %s: %s",
+                     path, target, t->ncols,
+                     t->delim == ',' ? "commas" : "tabs", fields);
+}
+
+/* Non-numeric cells of a numeric-looking column C. */
+static size_t count_nonnumbers(const struct wn__table *t, size_t c)
+{
+    size_t n = 0;
+    for (size_t r = 0; r < t->nrows; r++) {
+        const char *f = t->buf + t->row_off[r];
+        for (size_t k = 0; k < c; k++)
+            f += strlen(f) + 1;
+        double v;
+        n += !wn__data_parse_number(f, &v);
+    }
+    return n;
+}
+
+/* SPEC section 2 makes a column with any value that is not a number
+ * categorical.  When that turns a numeric column (more than 20 distinct
+ * numbers) into one-hot, it changes the network and its energy: say so,
+ * naming the column, its non-numeric values and the inputs it became. */
+static void notice_onehot(const char *path, const struct wn__table *t,
+                          size_t c, const struct column *col,
+                          const wn_data_opts *opts)
+{
+    if (!opts || !opts->notice || col->rule != RULE_ONEHOT || !col->nonnum)
+        return;
+    char values[160] = "";
+    size_t used = 0, shown = 0, numbers = 0;
+    for (size_t i = 0; i < col->strs.cap; i++) {
+        const char *k = col->strs.key[i];
+        double v;
+        if (!k)
+            continue;
+        if (wn__data_parse_number(k, &v)) {
+            numbers++;
+            continue;
+        }
+        if (shown++ < 4 && used + 1 < sizeof values) {
+            int n = snprintf(values + used, sizeof values - used, "%s'%s'",
+                             used ? ", " : "", k);
+            used = n > 0 ? used + (size_t)n : used;
+            used = used < sizeof values ? used : sizeof values - 1;
+        }
+    }
+    if (numbers <= MAX_CATEGORIES)
+        return;   /* it would be one-hot anyway: nothing surprising */
+    char line[512];
+    snprintf(line, sizeof line, "%s: column '%s' has %zu non-numeric cells "
+             "(%s%s), so it is categorical and became %zu one-hot inputs "
+             "(SPEC section 2)", path, t->names[c], count_nonnumbers(t, c),
+             values, shown > 4 ? ", ..." : "", col->width);
+    opts->notice(opts->user, line);
+}
+
+int wn__data_load_file(const char *path, const char *name,
+                       const wn_data_opts *opts, int study_rules,
                        wn_dataset **out)
 {
     int rc;
@@ -314,7 +391,8 @@ int wn__data_load_file(const char *path, const char *name, const char *target,
     struct column *cols = NULL;
     wn_dataset *d = NULL;
     size_t label = SIZE_MAX, inputs = 0;
-    int mnist = name && strcmp(name, "mnist") == 0;
+    int mnist = study_rules && name && strcmp(name, "mnist") == 0;
+    const char *target = opts ? opts->target : NULL;
     wn_task task;
 
     *out = NULL;
@@ -327,8 +405,7 @@ int wn__data_load_file(const char *path, const char *name, const char *target,
         if (strcmp(t.names[c], target) == 0)
             label = c;
     if (label == SIZE_MAX) {
-        rc = wn_seterr(WN_EFORMAT, "%s:1: no label column named '%s' in the "
-                       "header", path, target);
+        rc = no_label_error(path, &t, target);
         goto out;
     }
     cols = wn_calloc(t.ncols, sizeof(*cols));
@@ -355,6 +432,7 @@ int wn__data_load_file(const char *path, const char *name, const char *target,
         if (c != label) {
             col->first = inputs;
             inputs += col->width;
+            notice_onehot(path, &t, c, col, opts);
         }
     }
     switch (cols[label].rule) {
