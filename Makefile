@@ -4,11 +4,12 @@
 #   make test   install missing packages, build and run the tests, then the
 #               same tests under ASan+UBSan (build-asan/)
 #   make bench  benchmarks against PyTorch (bench/)
+#   make fuzz   libFuzzer harnesses, FUZZ_SECONDS each (default 60; clang)
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 
-.PHONY: all deps run test test-plain test-asan bench clean
+.PHONY: all deps run test test-plain test-asan bench fuzz clean
 
 all: $(BUILD)/Makefile
 	cmake --build $(BUILD) -j $(JOBS)
@@ -41,6 +42,10 @@ test-asan: $(ASAN_BUILD)/Makefile
 bench: deps all
 	bash scripts/deps.sh bench
 	bash bench/run.sh $(BUILD)/wattnet
+
+fuzz:
+	bash scripts/deps.sh fuzz
+	FUZZ_SECONDS=$(or $(FUZZ_SECONDS),60) bash scripts/fuzz.sh
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
