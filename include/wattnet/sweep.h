@@ -73,6 +73,11 @@ typedef struct wn_sweep_opts {
 
 void wn_sweep_opts_default(wn_sweep_opts *o);
 
+/* The most jobs (combinations x repetitions) one sweep may hold: checked
+ * before anything is allocated (docs/store.md).  BUTTER-E's full grid is
+ * about 26,000 jobs per repetition. */
+#define WN_SWEEP_MAX_JOBS 2000000
+
 typedef struct wn_sweep_plan {
     wn_job *jobs;             /* n_jobs entries, claim order */
     size_t n_jobs;

@@ -43,6 +43,39 @@ static int dataset_dims(const char *spec, size_t *inputs, size_t *outputs)
     return 1;
 }
 
+/* The grid's size, checked before anything is allocated: every product
+ * in overflow-safe arithmetic, against WN_SWEEP_MAX_JOBS (a 10^8-job spec
+ * once grew past 9.7 GB before failing; four axes of ~10^5 values
+ * overflowed size_t and crashed).  *combos: datasets x shapes x depths x
+ * sizes.  WN_EINVAL naming the product when over the cap or an axis is
+ * empty. */
+static int count_combinations(const wn_sweep_spec *sp, size_t reps,
+                              size_t *combos)
+{
+    const size_t axes[] = { sp->n_datasets, sp->n_shapes, sp->n_depths,
+                            sp->n_sizes, reps };
+    size_t n = 1;
+    int over = 0;
+    for (size_t i = 0; i < sizeof axes / sizeof axes[0]; i++) {
+        if (axes[i] == 0)
+            return wn_seterr(WN_EINVAL, "sweep: the spec has an empty axis");
+        size_t next;
+        if (over || __builtin_mul_overflow(n, axes[i], &next) ||
+            next > WN_SWEEP_MAX_JOBS)
+            over = 1;
+        else
+            n = next;
+    }
+    if (over)
+        return wn_seterr(WN_EINVAL, "sweep: %zu datasets x %zu shapes x %zu "
+                         "depths x %zu sizes x %zu repetitions is more than "
+                         "the %d jobs one sweep may hold; split the sweep",
+                         sp->n_datasets, sp->n_shapes, sp->n_depths,
+                         sp->n_sizes, reps, WN_SWEEP_MAX_JOBS);
+    *combos = n / reps;
+    return WN_OK;
+}
+
 int wn_sweep_expand(const wn_sweep_spec *sp, const wn_sweep_opts *o,
                     wn_sweep_plan *out)
 {
@@ -59,9 +92,10 @@ int wn_sweep_expand(const wn_sweep_spec *sp, const wn_sweep_opts *o,
     size_t reps = o->repeat ? o->repeat : sp->repetitions;
     if (reps == 0)
         reps = 1;
-    size_t combos = sp->n_datasets * sp->n_shapes * sp->n_depths * sp->n_sizes;
-    if (combos == 0)
-        return wn_seterr(WN_EINVAL, "sweep: the spec has an empty axis");
+    size_t combos = 0;
+    rc = count_combinations(sp, reps, &combos);
+    if (rc != WN_OK)
+        return rc;
     ok = wn_calloc(combos, 1);
     if (!ok) {
         rc = wn_seterr(WN_ENOMEM, "sweep: out of memory");
@@ -84,11 +118,7 @@ int wn_sweep_expand(const wn_sweep_spec *sp, const wn_sweep_opts *o,
     wn_clearerr();
     out->combos = combos;
     out->skipped = combos - good;
-    if (good && reps > SIZE_MAX / good / sizeof(wn_job)) {
-        rc = wn_seterr(WN_EINVAL, "sweep: too many jobs");
-        goto out;
-    }
-    out->n_jobs = good * reps;
+    out->n_jobs = good * reps;   /* <= combos * reps <= WN_SWEEP_MAX_JOBS */
     if (out->n_jobs == 0)
         goto out;
     out->jobs = wn_calloc(out->n_jobs, sizeof *out->jobs);
