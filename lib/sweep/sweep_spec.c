@@ -21,6 +21,8 @@
 
 #include <wattnet/wattnet.h>
 
+#include "core/json_keys.h"
+
 #define MAX_AXIS 100000
 
 /* ---- free --------------------------------------------------------------------- */
@@ -256,16 +258,15 @@ int wn_sweep_spec_parse(const char *json, const char *origin, wn_sweep_spec **ou
                        origin, json_type(root));
         goto out;
     }
+    const char *dup = wn__json_duplicate_key(root);
+    if (dup) {
+        rc = wn_seterr(WN_EINVAL, "%s: field \"%s\" is given twice; give each "
+                       "field once", origin, dup);
+        goto out;
+    }
     const cJSON *item;
     cJSON_ArrayForEach(item, root)
     {
-        for (const cJSON *prev = root->child; prev != item; prev = prev->next)
-            if (item->string && prev->string &&
-                !strcmp(item->string, prev->string)) {
-                rc = wn_seterr(WN_EINVAL, "%s: field \"%s\" is given twice; "
-                               "give each field once", origin, item->string);
-                goto out;
-            }
         int ok = 0;
         for (size_t k = 0; k < sizeof known_keys / sizeof known_keys[0]; k++)
             if (item->string && !strcmp(item->string, known_keys[k]))
