@@ -106,5 +106,6 @@ long wn_fault_alloc(long after, long count);
 #include <wattnet/model.h>
 #include <wattnet/report.h>
 #include <wattnet/redact.h>
+#include <wattnet/cpus.h>
 
 #endif /* WATTNET_WATTNET_H */

@@ -222,7 +222,7 @@ int wn_train(const wn_dataset *d, const wn_train_config *cfg,
         goto out;
     }
 
-    int threads = cfg->threads > 0 ? cfg->threads : omp_get_num_procs();
+    int threads = cfg->threads > 0 ? cfg->threads : wn_cpus_usable();
     omp_set_num_threads(threads);
 
     size_t B = cfg->batch;
