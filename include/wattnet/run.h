@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <wattnet/core.h>
 #include <wattnet/data.h>
 #include <wattnet/energy.h>
 #include <wattnet/meter.h>
