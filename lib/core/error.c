@@ -8,7 +8,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-#include <wattnet/wattnet.h>
+#include <wattnet/core.h>
 
 static _Thread_local char errmsg[1024];
 

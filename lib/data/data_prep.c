@@ -25,7 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <wattnet/wattnet.h>
+#include <wattnet/core.h>
+#include <wattnet/data.h>
 
 #include "data/data_internal.h"
 

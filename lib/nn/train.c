@@ -30,7 +30,10 @@
 #include <string.h>
 #include <time.h>
 
-#include <wattnet/wattnet.h>
+#include <wattnet/core.h>
+#include <wattnet/data.h>
+#include <wattnet/shape.h>
+#include <wattnet/train.h>
 
 #include "core/rng.h"
 #include "nn/net.h"
