@@ -70,7 +70,7 @@ static void on_job(void *user, int worker, const wn_job *job, int status,
         fprintf(stderr,
                 "worker %d: job %lld done in %.2fs: %s %s depth %zu size %llu\n",
                 worker, (long long)job->job_id, seconds, job->spec.dataset,
-                job->spec.shape, job->spec.depth, (unsigned long long)job->spec.size);
+                job->spec.train.shape, job->spec.train.depth, (unsigned long long)job->spec.train.size);
     else if (status == WN_ESTATE)
         fprintf(stderr, "%sworker %d: job %lld not stored: %s\n", ui->tty ? "\n" : "",
                 worker, (long long)job->job_id, error);

@@ -108,14 +108,14 @@ int wn_sweep_expand(const wn_sweep_spec *sp, const wn_sweep_opts *o,
                         wn_job *job = &out->jobs[j++];
                         wn_run_spec *rs = &job->spec;
                         snprintf(rs->dataset, sizeof rs->dataset, "%s", sp->datasets[d]);
-                        snprintf(rs->shape, sizeof rs->shape, "%s", sp->shapes[s]);
-                        rs->depth = sp->depths[k];
-                        rs->size = sp->sizes[z];
-                        rs->epochs = sp->epochs;
-                        rs->batch = sp->batch;
-                        rs->learning_rate = sp->learning_rate;
-                        rs->seed = o->seed + r;
-                        rs->threads = 0;
+                        snprintf(rs->train.shape, sizeof rs->train.shape, "%s", sp->shapes[s]);
+                        rs->train.depth = sp->depths[k];
+                        rs->train.size = sp->sizes[z];
+                        rs->train.epochs = sp->epochs;
+                        rs->train.batch = sp->batch;
+                        rs->train.learning_rate = sp->learning_rate;
+                        rs->train.seed = o->seed + r;
+                        rs->train.threads = 0;
                         job->repetition = (int)r;
                     }
     }

@@ -395,8 +395,8 @@ int wn_worker_loop(const wn_worker_opts *o, int index, size_t *done, size_t *fai
         if (rc != WN_OK)
             goto out;
         wait_s = base_wait_s;
-        if (job.spec.threads <= 0)
-            job.spec.threads = w.threads;
+        if (job.spec.train.threads <= 0)
+            job.spec.train.threads = w.threads;
         pthread_mutex_lock(&w.mu);
         w.job_id = job.job_id;
         w.lost = 0;
