@@ -68,48 +68,33 @@ int cmd_slurm(int argc, char **argv)
     };
     const char *db = NULL, *time_s = NULL, *partition = NULL, *account = NULL;
     const char *data_dir = NULL, *exe = NULL;
-    unsigned long long nodes = 0, gpus = 0, wpn = 0, u;
+    unsigned long long nodes = 0, gpus = 0, wpn = 0;
     double lease = 120;
-    int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    int c, rc = 0;
+    cli_opts_reset();
+    while (rc == 0 && (c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case 'd': db = optarg; break;
-        case 'n':
-            if (cli_parse_u64(optarg, &u) || u < 1 || u > 100000)
-                return cli_usage_error("slurm", "--nodes '%s': need 1..100000", optarg);
-            nodes = u;
-            break;
+        case 'n': rc = cli_opt_uint("slurm", "nodes", optarg, 1, 100000, &nodes); break;
         case 't': time_s = optarg; break;
-        case 'g':
-            if (cli_parse_u64(optarg, &u) || u > 64)
-                return cli_usage_error("slurm", "--gpus '%s': need 0..64", optarg);
-            gpus = u;
-            break;
+        case 'g': rc = cli_opt_uint("slurm", "gpus", optarg, 0, 64, &gpus); break;
         case 'w':
-            if (cli_parse_u64(optarg, &u) || u < 1 || u > 4096)
-                return cli_usage_error("slurm", "--workers-per-node '%s': need 1..4096",
-                                       optarg);
-            wpn = u;
+            rc = cli_opt_uint("slurm", "workers-per-node", optarg, 1, 4096, &wpn);
             break;
         case 'p': partition = optarg; break;
         case 'a': account = optarg; break;
         case 'D': data_dir = optarg; break;
         case 'x': exe = optarg; break;
         case 'l':
-            if (cli_parse_double(optarg, &lease) || lease < 1 || lease > 86400)
-                return cli_usage_error("slurm", "--lease-seconds '%s': need 1..86400",
-                                       optarg);
+            rc = cli_opt_real("slurm", "lease-seconds", optarg, 1, 86400, &lease);
             break;
-        case 'h': usage(stdout); return 0;
-        default:
-            return cli_usage_error("slurm", "unknown or incomplete option '%s'",
-                                   argv[optind - 1]);
+        default: rc = cli_opt_common("slurm", c, argc, argv, usage, NULL); break;
         }
     }
-    if (optind < argc)
-        return cli_usage_error("slurm", "unexpected argument '%s'", argv[optind]);
+    if (rc)
+        return rc == CLI_HELP ? 0 : rc;
+    if (cli_opt_rest("slurm", argc, argv))
+        return 2;
     if (!db || !nodes || !time_s)
         return cli_usage_error("slurm", "--db, --nodes and --time are required");
     if (strncmp(db, "postgresql://", 13) && strncmp(db, "postgres://", 11))

@@ -170,3 +170,29 @@ out:
     wn_sweep_plan_clear(&plan);
     return rc;
 }
+
+int wn_sweep_preset_ensure(wn_store *s, const char *name, const wn_host *host,
+                           wn_sweep_result *out, int *created)
+{
+    wn_sweep_spec *sp = NULL;
+    wn_sweep_opts so;
+    int64_t id = 0;
+    memset(out, 0, sizeof *out);
+    *created = 0;
+    int rc = wn_store_sweep_find(s, name, &id);
+    if (rc == WN_OK) {
+        out->sweep_id = id;
+        return WN_OK;
+    }
+    if (rc != WN_ENOENT)
+        return rc;
+    wn_clearerr();
+    wn_sweep_opts_default(&so);
+    rc = wn_sweep_preset(name, host, &sp);
+    if (rc == WN_OK)
+        rc = wn_sweep_enqueue(s, name, sp, &so, out);
+    wn_sweep_spec_free(&sp);
+    if (rc == WN_OK)
+        *created = 1;
+    return rc;
+}
