@@ -350,9 +350,9 @@ struct fold_log {
 static void key_of(const wn_run_record *r, int g, char *k, size_t cap)
 {
     if (g == WN_CV_SIZE)
-        snprintf(k, cap, "%llu", (unsigned long long)r->spec.size);
+        snprintf(k, cap, "%llu", (unsigned long long)r->spec.train.size);
     else if (g == WN_CV_SHAPE)
-        snprintf(k, cap, "%s", r->spec.shape);
+        snprintf(k, cap, "%s", r->spec.train.shape);
     else
         snprintf(k, cap, "%s", r->dataset_name);
 }

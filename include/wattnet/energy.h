@@ -19,6 +19,7 @@
 #define WATTNET_ENERGY_H
 
 #include <stddef.h>
+#include <wattnet/core.h>
 
 #ifdef __cplusplus
 extern "C" {

@@ -19,6 +19,7 @@
 #define WATTNET_METER_H
 
 #include <stddef.h>
+#include <wattnet/core.h>
 #include <wattnet/energy.h>
 
 #ifdef __cplusplus

@@ -21,7 +21,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <wattnet/core.h>
 #include <wattnet/host.h>
+#include <wattnet/store.h>
 #include <wattnet/run.h>
 
 #ifdef __cplusplus

@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <wattnet/core.h>
 #include <wattnet/host.h>
 #include <wattnet/model.h>
 #include <wattnet/run.h>

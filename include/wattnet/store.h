@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <wattnet/core.h>
 #include <wattnet/host.h>
 #include <wattnet/run.h>
 
@@ -173,6 +174,3 @@ int wn_store_attribute_logs(wn_store *s, const char *const *logs,
 }
 #endif
 #endif /* WATTNET_STORE_H */
-
-/* Sweeps and workers build on the store. */
-#include <wattnet/sweep.h>

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <wattnet/wattnet.h>
+#include <wattnet/cpus.h>
 
 #include "core/cpus.h"
 

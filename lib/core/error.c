@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <wattnet/wattnet.h>
+#include <wattnet/core.h>
 
 static _Thread_local char errmsg[1024];
 

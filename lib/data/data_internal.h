@@ -11,7 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <wattnet/wattnet.h>
+#include <wattnet/core.h>
+#include <wattnet/data.h>
 
 struct wn_dataset {
     char *name;               /* "adult", "synthetic:adult", file stem */

@@ -10,7 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <wattnet/wattnet.h>
+#include <wattnet/core.h>
+#include <wattnet/data.h>
 
 #include "data/data_internal.h"
 

@@ -26,7 +26,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <wattnet/wattnet.h>
+#include <wattnet/core.h>
+#include <wattnet/data.h>
 
 #include "data/data_internal.h"
 
@@ -307,6 +308,65 @@ static void encode_cell(const struct column *col, const char *f, float *out)
 
 /* ---- the loader ----------------------------------------------------------- */
 
+/* Pick each column's rule and place the inputs; the number of inputs. */
+static size_t choose_rules(const struct wn__table *t, struct column *cols,
+                           size_t label, int mnist)
+{
+    size_t inputs = 0;
+    for (size_t c = 0; c < t->ncols; c++) {
+        struct column *col = &cols[c];
+        choose_rule(col, c == label, mnist);
+        if (col->rule == RULE_BINARY && col->nonnum) {
+            for (size_t i = 0; i < col->strs.cap; i++)
+                if (col->strs.key[i] && col->strs.rank[i] == 1)
+                    col->bin_one = col->strs.key[i];
+        }
+        if (c != label) {
+            col->first = inputs;
+            inputs += col->width;
+        }
+    }
+    return inputs;
+}
+
+/* The task the label column's rule implies; WN_EFORMAT for a constant
+ * label. */
+static int label_task(const char *path, const char *target,
+                      const struct column *label, wn_task *task)
+{
+    switch (label->rule) {
+    case RULE_BINARY:
+        *task = WN_TASK_BINARY;
+        return WN_OK;
+    case RULE_ONEHOT:
+        *task = WN_TASK_MULTICLASS;
+        return WN_OK;
+    case RULE_MINMAX:
+        *task = WN_TASK_REGRESSION;
+        return WN_OK;
+    default:
+        return wn_seterr(WN_EFORMAT, "%s: label column '%s' has a single "
+                         "value: nothing to learn", path, target);
+    }
+}
+
+/* Pass 2: write x and y. */
+static void encode_rows(const struct wn__table *t, const struct column *cols,
+                        size_t label, wn_dataset *d)
+{
+    size_t inputs = d->inputs;
+    for (size_t r = 0; r < t->nrows; r++) {
+        const char *f = t->buf + t->row_off[r];
+        float *xr = d->x + r * inputs;
+        float *yr = d->y + r * d->outputs;
+        for (size_t c = 0; c < t->ncols; c++) {
+            encode_cell(&cols[c], f, c == label ? yr : xr + cols[c].first);
+            f += strlen(f) + 1;
+        }
+    }
+}
+
+
 /* "no label column" naming the header fields as parsed and the separator,
  * so a stray BOM, quote or separator shows. */
 static int no_label_error(const char *path, const struct wn__table *t,
@@ -393,7 +453,7 @@ int wn__data_load_file(const char *path, const char *name,
     size_t label = SIZE_MAX, inputs = 0;
     int mnist = study_rules && name && strcmp(name, "mnist") == 0;
     const char *target = opts ? opts->target : NULL;
-    wn_task task;
+    wn_task task = WN_TASK_BINARY;
 
     *out = NULL;
     if (!target || !*target)
@@ -421,35 +481,13 @@ int wn__data_load_file(const char *path, const char *name,
     if (rc)
         goto out;
 
-    for (size_t c = 0; c < t.ncols; c++) {
-        struct column *col = &cols[c];
-        choose_rule(col, c == label, mnist);
-        if (col->rule == RULE_BINARY && col->nonnum) {
-            for (size_t i = 0; i < col->strs.cap; i++)
-                if (col->strs.key[i] && col->strs.rank[i] == 1)
-                    col->bin_one = col->strs.key[i];
-        }
-        if (c != label) {
-            col->first = inputs;
-            inputs += col->width;
-            notice_onehot(path, &t, c, col, opts);
-        }
-    }
-    switch (cols[label].rule) {
-    case RULE_BINARY:
-        task = WN_TASK_BINARY;
-        break;
-    case RULE_ONEHOT:
-        task = WN_TASK_MULTICLASS;
-        break;
-    case RULE_MINMAX:
-        task = WN_TASK_REGRESSION;
-        break;
-    default:
-        rc = wn_seterr(WN_EFORMAT, "%s: label column '%s' has a single "
-                       "value: nothing to learn", path, target);
+    inputs = choose_rules(&t, cols, label, mnist);
+    for (size_t c = 0; c < t.ncols; c++)
+        if (c != label)
+            notice_onehot(path, &t, c, &cols[c], opts);
+    rc = label_task(path, target, &cols[label], &task);
+    if (rc)
         goto out;
-    }
     if (inputs == 0) {
         rc = wn_seterr(WN_EFORMAT, "%s: no input columns left after "
                        "preprocessing (every feature is constant)", path);
@@ -460,16 +498,7 @@ int wn__data_load_file(const char *path, const char *name,
     if (rc)
         goto out;
 
-    /* Pass 2: write x and y. */
-    for (size_t r = 0; r < t.nrows; r++) {
-        const char *f = t.buf + t.row_off[r];
-        float *xr = d->x + r * inputs;
-        float *yr = d->y + r * d->outputs;
-        for (size_t c = 0; c < t.ncols; c++) {
-            encode_cell(&cols[c], f, c == label ? yr : xr + cols[c].first);
-            f += strlen(f) + 1;
-        }
-    }
+    encode_rows(&t, cols, label, d);
     *out = d;
     d = NULL;
 out:

@@ -13,7 +13,6 @@
 #include <cjson/cJSON.h>
 
 #include <wattnet/energy.h>
-#include <wattnet/wattnet.h>
 
 #include "core/util.h"
 

@@ -168,10 +168,10 @@ int wn_features_of_run(const wn_run_record *run, const wn_hw_profile *hw,
         .outputs = run->outputs,
         .depth = s->depth,
         .widths = s->widths,
-        .batch = run->spec.batch,
+        .batch = run->spec.train.batch,
         .train_rows = s->train_rows,
         .test_rows = s->test_rows,
-        .threads = s->threads > 0 ? s->threads : run->spec.threads,
+        .threads = s->threads > 0 ? s->threads : run->spec.train.threads,
     };
     int rc = wn_features_compute(&net, hw, out);
     if (rc != WN_OK) {

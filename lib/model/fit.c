@@ -74,9 +74,9 @@ int wn_run_energy_usable(const wn_run_record *r)
 
 static double data_per_run(const wn_run_record *r)
 {
-    double B = (double)r->spec.batch;
+    double B = (double)r->spec.train.batch;
     double epochs = (double)(r->summary.epochs ? r->summary.epochs
-                                               : r->spec.epochs);
+                                               : r->spec.train.epochs);
     return (double)r->summary.batches_per_epoch * B * epochs;
 }
 
@@ -104,7 +104,7 @@ int wn_run_target(const wn_run_record *r, const char *target, double *y)
     if (r == NULL || target == NULL)
         return 0;
     double per_epoch = (double)r->summary.batches_per_epoch *
-                       (double)r->spec.batch;
+                       (double)r->spec.train.batch;
     if (strcmp(target, WN_TARGET_ENERGY) == 0) {
         if (!wn_run_energy_usable(r))
             return 0;
@@ -454,10 +454,10 @@ static void group_key(const wn_run_record *r, int g, char *key, size_t cap)
 {
     switch (g) {
     case WN_CV_SIZE:
-        snprintf(key, cap, "%llu", (unsigned long long)r->spec.size);
+        snprintf(key, cap, "%llu", (unsigned long long)r->spec.train.size);
         break;
     case WN_CV_SHAPE:
-        wn__copy_str(key, cap, r->spec.shape);
+        wn__copy_str(key, cap, r->spec.train.shape);
         break;
     default:
         wn__copy_str(key, cap, r->dataset_name[0] ? r->dataset_name

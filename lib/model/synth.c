@@ -112,14 +112,14 @@ int wn__synth_runs(const wn_hw_profile *hw, const wn_synth_opts *o,
         r->run_id = (int64_t)n + 1;
         snprintf(r->spec.dataset, sizeof r->spec.dataset, "synthetic:%s",
                  DATA[d].name);
-        snprintf(r->spec.shape, sizeof r->spec.shape, "%s", SHAPES[s]);
-        r->spec.depth = DEPTHS[dp];
-        r->spec.size = size;
-        r->spec.epochs = epochs;
-        r->spec.batch = BATCHES[b];
-        r->spec.learning_rate = 1e-4;
-        r->spec.seed = 1;
-        r->spec.threads = 1;
+        snprintf(r->spec.train.shape, sizeof r->spec.train.shape, "%s", SHAPES[s]);
+        r->spec.train.depth = DEPTHS[dp];
+        r->spec.train.size = size;
+        r->spec.train.epochs = epochs;
+        r->spec.train.batch = BATCHES[b];
+        r->spec.train.learning_rate = 1e-4;
+        r->spec.train.seed = 1;
+        r->spec.train.threads = 1;
         snprintf(r->host, sizeof r->host, "%s", hw->name);
         snprintf(r->dataset_name, sizeof r->dataset_name, "%s", DATA[d].name);
         snprintf(r->data_source, sizeof r->data_source, "synthetic");

@@ -8,7 +8,10 @@
  * the study wrote them.  Doubles: an epoch of a 2^24-parameter network on
  * 10^5 rows is ~10^15, far inside a double's exact-integer range.
  */
-#include <wattnet/wattnet.h>
+#include <wattnet/core.h>
+#include <wattnet/data.h>
+#include <wattnet/shape.h>
+#include <wattnet/train.h>
 
 double wn_flops_forward(size_t batch, size_t inputs, const size_t *widths,
                         size_t depth)

@@ -26,11 +26,16 @@
  */
 #include <math.h>
 #include <omp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include <wattnet/wattnet.h>
+#include <wattnet/core.h>
+#include <wattnet/data.h>
+#include <wattnet/shape.h>
+#include <wattnet/cpus.h>
+#include <wattnet/train.h>
 
 #include "core/rng.h"
 #include "nn/net.h"
@@ -40,7 +45,7 @@
 void wn_train_config_default(wn_train_config *c)
 {
     memset(c, 0, sizeof *c);
-    c->shape = "rectangle";
+    snprintf(c->shape, sizeof c->shape, "rectangle");
     c->depth = 3;
     c->size = 1024;
     c->epochs = 10;
@@ -80,7 +85,7 @@ static int check_config(const wn_train_config *cfg)
         return wn_seterr(WN_EINVAL, "train: no configuration");
     if (!wn_shape_valid(cfg->shape))
         return wn_seterr(WN_EINVAL, "train: shape '%s': unknown",
-                         cfg->shape ? cfg->shape : "(null)");
+                         cfg->shape);
     if (cfg->depth < 2 || cfg->depth > WN_MAX_DEPTH)
         return wn_seterr(WN_EINVAL, "train: depth %zu: must be 2..%d", cfg->depth,
                          WN_MAX_DEPTH);

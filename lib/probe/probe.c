@@ -13,8 +13,8 @@
 #include <sys/mman.h>
 #include <time.h>
 
+#include <wattnet/core.h>
 #include <wattnet/probe.h>
-#include <wattnet/wattnet.h>
 
 #define HUGE_PAGE (2u << 20)
 

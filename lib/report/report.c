@@ -339,13 +339,13 @@ static void chart_efficiency(struct wn_sbuf *b, const struct ctx *c,
         double med = median_of(tmp, k_all);
         wn__sbuf_printf(b, "Efficiency is highest, %.3g FLOP/%s, for ",
                         c->rows[best].flops / c->rows[best].y, c->unit);
-        wn__sbuf_escape(b, rb->spec.shape);
+        wn__sbuf_escape(b, rb->spec.train.shape);
         wn__sbuf_printf(b, " depth %zu at %.0f parameters, lowest, %.3g "
-                        "FLOP/%s, for ", rb->spec.depth, c->rows[best].params,
+                        "FLOP/%s, for ", rb->spec.train.depth, c->rows[best].params,
                         c->rows[worst].flops / c->rows[worst].y, c->unit);
-        wn__sbuf_escape(b, rw->spec.shape);
+        wn__sbuf_escape(b, rw->spec.train.shape);
         wn__sbuf_printf(b, " depth %zu at %.0f parameters (%.0f&times; "
-                        "apart; median %.3g FLOP/%s).", rw->spec.depth,
+                        "apart; median %.3g FLOP/%s).", rw->spec.train.depth,
                         c->rows[worst].params,
                         (c->rows[best].flops / c->rows[best].y) /
                             (c->rows[worst].flops / c->rows[worst].y),
@@ -693,7 +693,7 @@ int wn_report_html(const wn_run_record *runs, size_t n,
                 break;
             }
         rw->shape_group = group_of(&c.shapes[0][0], &c.n_shapes,
-                                   sizeof c.shapes[0], runs[i].spec.shape);
+                                   sizeof c.shapes[0], runs[i].spec.train.shape);
         rw->data_group = group_of(&c.datasets[0][0], &c.n_datasets,
                                   sizeof c.datasets[0],
                                   runs[i].dataset_name[0]

@@ -69,11 +69,11 @@ int wn_store_sweep_add(wn_store *s, const char *name, const char *spec_json,
                                     " threads, repetition, status, attempts, created)"
                                     " VALUES ");
         for (size_t r = 0; r < k; r++) {
-            const wn_run_spec *sp = &jobs[first + r].spec;
+            const wn_train_config *sp = &jobs[first + r].spec.train;
             struct wn__sql_val *v = vals + r * JOB_COLS;
             v[0] = wn__v_int(id);
             v[1] = wn__v_int((int64_t)(first + r));
-            v[2] = wn__v_text(sp->dataset);
+            v[2] = wn__v_text(jobs[first + r].spec.dataset);
             v[3] = wn__v_text(sp->shape);
             v[4] = wn__v_int((int64_t)sp->depth);
             v[5] = wn__v_int((int64_t)sp->size);
@@ -137,14 +137,14 @@ static int read_job(void *user, wn_store *s, const struct wn__sql_row *r)
     j->job_id = wn__col_int(s, r, k++);
     j->sweep_id = wn__col_int(s, r, k++);
     wn__copy_str(j->spec.dataset, sizeof j->spec.dataset, wn__col_text(s, r, k++));
-    wn__copy_str(j->spec.shape, sizeof j->spec.shape, wn__col_text(s, r, k++));
-    j->spec.depth = (size_t)wn__col_int(s, r, k++);
-    j->spec.size = (uint64_t)wn__col_int(s, r, k++);
-    j->spec.epochs = (size_t)wn__col_int(s, r, k++);
-    j->spec.batch = (size_t)wn__col_int(s, r, k++);
-    j->spec.learning_rate = wn__col_real(s, r, k++);
-    j->spec.seed = (uint64_t)wn__col_int(s, r, k++);
-    j->spec.threads = (int)wn__col_int(s, r, k++);
+    wn__copy_str(j->spec.train.shape, sizeof j->spec.train.shape, wn__col_text(s, r, k++));
+    j->spec.train.depth = (size_t)wn__col_int(s, r, k++);
+    j->spec.train.size = (uint64_t)wn__col_int(s, r, k++);
+    j->spec.train.epochs = (size_t)wn__col_int(s, r, k++);
+    j->spec.train.batch = (size_t)wn__col_int(s, r, k++);
+    j->spec.train.learning_rate = wn__col_real(s, r, k++);
+    j->spec.train.seed = (uint64_t)wn__col_int(s, r, k++);
+    j->spec.train.threads = (int)wn__col_int(s, r, k++);
     j->repetition = (int)wn__col_int(s, r, k++);
     j->attempts = (int)wn__col_int(s, r, k++);
     c->found = 1;
