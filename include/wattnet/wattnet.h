@@ -102,6 +102,8 @@ long wn_fault_alloc(long after, long count);
 #include <wattnet/meter.h>
 #include <wattnet/run.h>
 #include <wattnet/store.h>
+#include <wattnet/sweep.h>
+#include <wattnet/meter_store.h>
 #include <wattnet/host.h>
 #include <wattnet/model.h>
 #include <wattnet/report.h>
