@@ -124,22 +124,13 @@ static int put_epoch(wn_store *s, int64_t run_id, const wn_epoch_record *ep)
     return rc;
 }
 
-int wn_store_put_run(wn_store *s, wn_run_record *run)
+/* Bind the run's own columns (run_cols[]) to v[0..N_RUN_COLS). */
+static int bind_run(const wn_run_record *run, struct wn__sql_val *v,
+                    char *widths, size_t widths_cap)
 {
-    struct wn__sql_val v[N_RUN_COLS + WN__STORE_N_ENERGY_COLS];
-    char widths[WN_MAX_DEPTH * 21 + 3];
-    char cols[2048], dollars[1024], sql[4096];
-    char *domains = NULL;
-    int64_t run_id = 0;
-    int rc = WN_OK;
-    if (!s || !run)
-        return wn_seterr(WN_EINVAL, "store: put_run: NULL argument");
-    if (run->n_epochs && !run->epochs)
-        return wn_seterr(WN_EINVAL, "store: put_run: %zu epochs but no array",
-                         run->n_epochs);
     const wn_train_summary *sm = &run->summary;
     size_t nw = sm->depth <= WN_MAX_DEPTH ? sm->depth : WN_MAX_DEPTH;
-    rc = widths_to_json(sm->widths, nw, widths, sizeof widths);
+    int rc = widths_to_json(sm->widths, nw, widths, widths_cap);
     if (rc != WN_OK)
         return rc;
     size_t k = 0;
@@ -180,12 +171,50 @@ int wn_store_put_run(wn_store *s, wn_run_record *run)
     v[k++] = wn__v_real(sm->flops_per_epoch);
     v[k++] = wn__v_int(run->has_jpd);
     v[k++] = wn__v_real(run->joules_per_datum);
-    rc = wn__store_bind_energy(&run->energy, v + k, &domains);
+    return WN_OK;
+}
+
+/* Mark job JOB_ID done, in the caller's transaction; WN_ESTATE when it is
+ * already done or missing (then the run must not be stored). */
+static int mark_job_done(wn_store *s, int64_t job_id)
+{
+    struct wn__sql_val j = wn__v_int(job_id);
+    int64_t changed = 0;
+    int rc = wn__store_query(s,
+                             "UPDATE jobs SET status = 'done', finished = {NOW},"
+                             " error = NULL, lease_expires = NULL"
+                             " WHERE id = $1 AND status <> 'done'",
+                             &j, 1, NULL, NULL, &changed);
+    if (rc == WN_OK && changed != 1)
+        rc = wn_seterr(WN_ESTATE,
+                       "store: job %" PRId64 " is already done or does not "
+                       "exist; run not stored", job_id);
+    return rc;
+}
+
+int wn_store_put_run(wn_store *s, wn_run_record *run)
+{
+    struct wn__sql_val v[N_RUN_COLS + WN__STORE_N_ENERGY_COLS];
+    char widths[WN_MAX_DEPTH * 21 + 3];
+    char cols[2048], dollars[1024], sql[4096];
+    char *domains = NULL;
+    int64_t run_id = 0;
+    int rc = WN_OK;
+    if (!s || !run)
+        return wn_seterr(WN_EINVAL, "store: put_run: NULL argument");
+    if (run->n_epochs && !run->epochs)
+        return wn_seterr(WN_EINVAL, "store: put_run: %zu epochs but no array",
+                         run->n_epochs);
+    rc = bind_run(run, v, widths, sizeof widths);
+    if (rc != WN_OK)
+        return rc;
+    rc = wn__store_bind_energy(&run->energy, v + N_RUN_COLS, &domains);
     if (rc != WN_OK)
         goto out;
-    col_list(cols, sizeof cols, run_cols, N_RUN_COLS, wn__store_energy_cols, WN__STORE_N_ENERGY_COLS, 0);
-    col_list(dollars, sizeof dollars, run_cols, N_RUN_COLS, wn__store_energy_cols,
-             WN__STORE_N_ENERGY_COLS, 1);
+    col_list(cols, sizeof cols, run_cols, N_RUN_COLS, wn__store_energy_cols,
+             WN__STORE_N_ENERGY_COLS, 0);
+    col_list(dollars, sizeof dollars, run_cols, N_RUN_COLS,
+             wn__store_energy_cols, WN__STORE_N_ENERGY_COLS, 1);
     snprintf(sql, sizeof sql,
              "INSERT INTO runs (%s, host_id, created) VALUES (%s,"
              " (SELECT max(id) FROM hosts WHERE hostname = $2), {NOW})"
@@ -195,27 +224,13 @@ int wn_store_put_run(wn_store *s, wn_run_record *run)
     rc = wn__store_begin(s, 1);
     if (rc != WN_OK)
         goto out;
-    if (run->job_id) {
-        /* The job first: it decides whether this run may be stored. */
-        struct wn__sql_val j = wn__v_int(run->job_id);
-        int64_t changed = 0;
-        rc = wn__store_query(s,
-                             "UPDATE jobs SET status = 'done', finished = {NOW},"
-                             " error = NULL, lease_expires = NULL"
-                             " WHERE id = $1 AND status <> 'done'",
-                             &j, 1, NULL, NULL, &changed);
-        if (rc != WN_OK)
-            goto out;
-        if (changed != 1) {
-            rc = wn_seterr(WN_ESTATE,
-                           "store: job %" PRId64 " is already done or does not "
-                           "exist; run not stored",
-                           run->job_id);
-            goto out;
-        }
-    }
-    rc = wn__store_query(s, sql, v, N_RUN_COLS + WN__STORE_N_ENERGY_COLS, wn__row_int, &run_id,
-                         NULL);
+    /* The job first: it decides whether this run may be stored. */
+    if (run->job_id)
+        rc = mark_job_done(s, run->job_id);
+    if (rc != WN_OK)
+        goto out;
+    rc = wn__store_query(s, sql, v, N_RUN_COLS + WN__STORE_N_ENERGY_COLS,
+                         wn__row_int, &run_id, NULL);
     if (rc != WN_OK)
         goto out;
     for (size_t e = 0; e < run->n_epochs; e++) {
