@@ -38,6 +38,20 @@ static int width_bits(uint64_t range)
     return bits;
 }
 
+/* How many of domain k's held readings fall in [t0, t1]. */
+static size_t count_samples(const wn_meter *m, size_t k, double t0, double t1)
+{
+    uint64_t n = m->ring_n[k];
+    uint64_t held = n < WN__METER_RING ? n : WN__METER_RING;
+    const struct wn__meter_reading *ring = &m->ring[k * WN__METER_RING];
+    size_t c = 0;
+    for (uint64_t i = n - held; i < n; i++) {
+        const struct wn__meter_reading *r = &ring[i % WN__METER_RING];
+        c += r->t >= t0 && r->t <= t1;
+    }
+    return c;
+}
+
 /* Copy domain k's ring readings in [t0, t1] into w->samples (room for
  * them was made); fills d->first, n_samples, dropped. */
 static void copy_samples(const wn_meter *m, size_t k, double t0, double t1,
@@ -66,7 +80,10 @@ int wn__meter_raw_capture(wn_meter *m, const struct wn__meter_window *win,
     wn_raw_window *w = &m->last_raw;
     wn_raw_window_clear(w);
     w->seconds = t1 - win->t0;
-    w->samples = wn_calloc(m->n_dom * WN__METER_RING + 1, sizeof *w->samples);
+    size_t room = 0;
+    for (size_t k = 0; k < m->n_dom; k++)
+        room += count_samples(m, k, win->t0, t1);
+    w->samples = wn_calloc(room + 1, sizeof *w->samples);
     if (!w->samples)
         return wn_seterr(WN_ENOMEM, "meter: raw readings: out of memory");
     size_t k = 0;
