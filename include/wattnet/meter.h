@@ -120,7 +120,9 @@ const char *wn_meter_warning(const wn_meter *m);
  * Idle power per (host, source, domain), kept in a small JSON state file:
  * $WATTNET_IDLE_FILE, else $XDG_STATE_HOME/wattnet/idle.json, else
  * ~/.local/state/wattnet/idle.json.  Windows of a meter whose host has a
- * baseline for every in-total domain report dynamic energy (has_idle). */
+ * baseline for every in-total domain report dynamic energy (has_idle).
+ * The rule between this file and the runs database's baselines is written
+ * once, in lib/run/idle_apply.c (the database wins per domain). */
 typedef struct wn_idle_domain {
     char source[16];
     char name[48];
