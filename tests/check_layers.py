@@ -47,9 +47,10 @@ ALLOWED = {"core": {"core"},
            "energy": LOW,
            "data": LOW | {"data"},
            "nn": LOW | {"data", "nn"},
-           "meter": LOW,
+           "readings": LOW,
+           "meter": LOW | {"readings"},
            "probe": LOW,
-           "store": LOW | {"data", "nn"},
+           "store": LOW | {"data", "nn", "readings"},
            "model": LOW | {"data", "nn"},
            "report": LOW | {"data", "nn", "model"}}
 GLUE = {"run", "sweep"}
@@ -61,7 +62,8 @@ HEADER_MODULE = {"core.h": "core", "host.h": "core", "energy.h": "energy",
                  "meter.h": "meter", "store.h": "store", "model.h": "model",
                  "report.h": "report", "run.h": "run", "sweep.h": "sweep",
                  "cpus.h": "core", "redact.h": "core", "probe.h": "probe",
-                 "probe_profile.h": "run", "wattnet.h": "umbrella"}
+                 "probe_profile.h": "run",
+                 "readings.h": "readings", "meter_store.h": "run", "wattnet.h": "umbrella"}
 # Headers of plain value records (wn_run_record) that store, model and
 # report may include for the types; their functions are glue only.
 VALUE_HEADERS = {"run.h"}

@@ -24,6 +24,8 @@
 #include <wattnet/meter.h>
 #include <wattnet/run.h>
 #include <wattnet/store.h>
+#include <wattnet/meter_store.h>
+#include <wattnet/readings.h>
 #include <wattnet/model.h>
 #include <wattnet/report.h>
 #include <wattnet/sweep.h>

@@ -55,6 +55,10 @@ int wn__worker_default_exec(void *user, wn_store *s, const wn_job *job)
         goto out;
     rec.job_id = job->job_id;
     rc = wn_store_put_run(s, &rec);
+    /* the run's raw readings, for re-integration later (docs/store.md);
+     * losing them never loses the run */
+    if (rc == WN_OK && w->meter && wn_run_samples_store(s, w->meter, &rec, 0))
+        wn_clearerr();
     if (rc != WN_OK && rc != WN_ESTATE) {
         w->fatal = rc;
         snprintf(w->fatal_msg, sizeof w->fatal_msg, "%s", wn_errmsg());
