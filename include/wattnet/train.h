@@ -67,6 +67,8 @@ typedef struct wn_train_summary {
     uint64_t params;
     size_t epochs;
     size_t train_rows, test_rows, batches_per_epoch;
+    size_t batch;             /* the batch actually used: the requested one,
+                                 clamped to the training rows */
     int threads;              /* threads actually used */
     double seconds_total;
     double seconds_per_epoch_median;

@@ -45,9 +45,13 @@ double wn_flops_epoch(size_t batch, size_t inputs, const size_t *widths,
 {
     if (batch == 0)
         return 0.0;
-    double train_batches = (double)((train_rows + batch - 1) / batch);
-    double test_batches = (double)((test_rows + batch - 1) / batch);
-    double fwd = wn_flops_forward(batch, inputs, widths, depth);
-    double bwd = wn_flops_backward(batch, inputs, widths, depth);
-    return train_batches * (fwd + bwd) + test_batches * fwd;
+    /* a batch larger than a pass's rows is that pass's rows */
+    size_t bt = batch < train_rows ? batch : train_rows;
+    size_t bv = batch < test_rows ? batch : test_rows;
+    double train_batches = bt ? (double)((train_rows + bt - 1) / bt) : 0.0;
+    double test_batches = bv ? (double)((test_rows + bv - 1) / bv) : 0.0;
+    double fwd = wn_flops_forward(bt, inputs, widths, depth);
+    double bwd = wn_flops_backward(bt, inputs, widths, depth);
+    return train_batches * (fwd + bwd) +
+           test_batches * wn_flops_forward(bv, inputs, widths, depth);
 }

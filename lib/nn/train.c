@@ -230,7 +230,9 @@ int wn_train(const wn_dataset *d, const wn_train_config *cfg,
     int threads = cfg->threads > 0 ? cfg->threads : wn_cpus_usable();
     omp_set_num_threads(threads);
 
-    size_t B = cfg->batch;
+    /* A batch larger than the data is the whole training set: count (and
+     * record) what was trained, not what was asked (issue 9 item 19). */
+    size_t B = cfg->batch < n_train ? cfg->batch : n_train;
     size_t most = n_train > n_test ? n_train : n_test;
     size_t net_rows = B < most ? B : most;
     rc = wn__net_create(inputs, widths, cfg->depth, wn_shape_is_residual(cfg->shape),
@@ -290,6 +292,7 @@ int wn_train(const wn_dataset *d, const wn_train_config *cfg,
     out->train_rows = n_train;
     out->test_rows = n_test;
     out->batches_per_epoch = (n_train + B - 1) / B;
+    out->batch = B;
     out->threads = threads;
     out->flops_per_epoch = wn_flops_epoch(B, inputs, widths, cfg->depth, n_train, n_test);
 

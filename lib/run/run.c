@@ -179,6 +179,7 @@ int wn_run_execute(const wn_run_spec *spec, const wn_data_opts *dopts,
     rc = wn_train(d, &out->spec.train, &hooks, &out->summary);
     if (rc)
         goto out;
+    out->spec.train.batch = out->summary.batch;   /* the effective batch */
 
     if (meter) {
         int w = run_win;
