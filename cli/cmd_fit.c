@@ -12,6 +12,7 @@
 
 #include <wattnet/wattnet.h>
 #include <wattnet/model.h>
+#include <wattnet/analysis.h>
 
 #include "cli.h"
 

@@ -6,7 +6,6 @@
  * another machine's cache sizes with the fitted coefficients.
  */
 #include <getopt.h>
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -40,32 +39,6 @@ static void usage(FILE *f)
         "  --json            machine-readable output\n");
 }
 
-/* rows, inputs and outputs of a dataset spec */
-static int data_dims(const char *spec, size_t *rows, size_t *in, size_t *out)
-{
-    const char *name = spec;
-    if (strncmp(spec, "synthetic:", 10) == 0)
-        name = spec + 10;
-    const wn_study_dataset *sd = wn_study_dataset_find(name);
-    if (sd != NULL) {
-        *rows = sd->rows;
-        *in = sd->inputs;
-        *out = sd->outputs;
-        return WN_OK;
-    }
-    wn_dataset *d = NULL;
-    wn_data_opts o;
-    memset(&o, 0, sizeof o);
-    int st = wn_dataset_load(spec, &o, &d);
-    if (st != WN_OK)
-        return st;
-    *rows = wn_dataset_rows(d);
-    *in = wn_dataset_inputs(d);
-    *out = wn_dataset_outputs(d);
-    wn_dataset_free(&d);
-    return WN_OK;
-}
-
 int cmd_predict(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -83,8 +56,10 @@ int cmd_predict(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     const char *mpath = NULL, *hwpath = NULL, *data = NULL, *shape = NULL;
-    unsigned long long depth = 0, size = 0, epochs = 10, batch = 256,
-                       threads = 1;
+    wn_train_config tc;
+    wn_train_config_default(&tc);
+    unsigned long long depth = 0, size = 0, epochs = tc.epochs,
+                       batch = tc.batch, threads = 1;
     int json = 0, c, st;
 
     optind = 1;
@@ -143,14 +118,14 @@ int cmd_predict(int argc, char **argv)
     if (hwpath != NULL && (st = wn_hw_profile_load(hwpath, &hw)) != WN_OK)
         return cli_fail("predict", st);
     size_t rows = 0, in = 0, out = 0;
-    if ((st = data_dims(data, &rows, &in, &out)) != WN_OK)
+    if ((st = wn_dataset_dims(data, NULL, &rows, &in, &out)) != WN_OK)
         return cli_fail("predict", st);
     size_t widths[WN_MAX_DEPTH];
     uint64_t params = 0;
     if ((st = wn_shape_widths(in, out, shape, (size_t)depth, size, widths,
                               &params)) != WN_OK)
         return cli_fail("predict", st);
-    size_t train_rows = (size_t)llround(0.8 * (double)rows);
+    size_t train_rows = wn_split_train_rows(rows, tc.train_fraction);
     wn_net_desc net = {.inputs = in, .outputs = out, .depth = (size_t)depth,
                        .widths = widths, .batch = (size_t)batch,
                        .train_rows = train_rows,

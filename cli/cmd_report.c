@@ -11,6 +11,7 @@
 #include <wattnet/wattnet.h>
 #include <wattnet/model.h>
 #include <wattnet/report.h>
+#include <wattnet/analysis.h>
 
 #include "cli.h"
 
@@ -48,7 +49,7 @@ int cmd_report(int argc, char **argv)
     wn_store *store = NULL;
     wn_run_record *runs = NULL;
     size_t n = 0;
-    wn_model *m = NULL;
+    wn_model *m = NULL, *shown = NULL;
 
     optind = 1;
     opterr = 0;
@@ -95,9 +96,25 @@ int cmd_report(int argc, char **argv)
         rc = cli_fail("report", st);
         goto out;
     }
+    /* the report takes a fitted model: the file's, else one fitted here */
+    int have_model = 0;
+    char fit_note[256];
+    shown = wn_calloc(1, sizeof *shown);
+    if (shown == NULL) {
+        rc = cli_fail("report", WN_ENOMEM);
+        goto out;
+    }
+    st = wn_model_fit_if_none(m, runs, n, &hw, shown, &have_model, fit_note,
+                              sizeof fit_note);
+    if (st != WN_OK) {
+        rc = cli_fail("report", st);
+        goto out;
+    }
+    if (!have_model)
+        fprintf(stderr, "report: no model: %s\n", fit_note);
     wn_report_opts o;
     memset(&o, 0, sizeof o);
-    o.model = m;
+    o.model = have_model ? shown : NULL;
     o.hw = &hw;
     o.host = &host;
     o.source = db;
@@ -109,6 +126,7 @@ int cmd_report(int argc, char **argv)
 out:
     wn_run_records_free(&runs, n);
     wn_store_close(&store);
+    wn_free(shown);
     wn_free(m);
     return rc;
 }
