@@ -18,30 +18,7 @@
 #include <wattnet/analysis.h>
 
 #include "model/synth.h"
-
-static wn_hw_profile test_profile(void)
-{
-    wn_hw_profile p;
-    memset(&p, 0, sizeof p);
-    snprintf(p.name, sizeof p.name, "testbox");
-    snprintf(p.kind, sizeof p.kind, "cpu");
-    p.cores = 2;
-    p.n_levels = 2;
-    wn_hw_level l1 = {"L1", 32 << 10, 1, 2}, l2 = {"L2", 1 << 20, 2, 1};
-    p.levels[0] = l1;
-    p.levels[1] = l2;
-    snprintf(p.memory_name, sizeof p.memory_name, "RAM");
-    p.memory_bytes = 8ull << 30;
-    return p;
-}
-
-static size_t count(const char *hay, const char *needle)
-{
-    size_t k = 0;
-    for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
-        k++;
-    return k;
-}
+#include "model_fixture.h"
 
 static void synth(int energy, size_t n_sizes, wn_run_record **runs,
                   size_t *n)
