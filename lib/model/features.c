@@ -64,6 +64,36 @@ static void greedy_place(const wn_hw_profile *hw, int threads,
 
 /* ---- public -------------------------------------------------------------- */
 
+/* FLOPs per datum of each layer, placed by the level holding that layer's
+ * own set, scaled so they sum to the epoch's FLOPs per datum (the test
+ * pass included). */
+static void flops_by_level(const wn_net_desc *net, const wn_hw_profile *hw,
+                           int threads, wn_features *out)
+{
+    const double B = (double)net->batch;
+    const int nl = out->n_levels;
+    double total_layer_flops = 0.0;
+    for (size_t k = 0; k < net->depth; k++) {
+        double fan_in = (double)(k == 0 ? net->inputs : net->widths[k - 1]);
+        double w = (double)net->widths[k];
+        double lp = (fan_in + 1.0) * w;
+        double lf = (fan_in * w + w) + (2.0 * w + fan_in * w +
+                     (k > 0 ? fan_in * w : 0.0)) + lp * (1.0 + B) / B;
+        double set = 16.0 * lp + 4.0 * B * (fan_in + w);
+        double share[WN_FEAT_LEVELS];
+        level_shares(hw, threads, set, share, nl);
+        for (int l = 0; l < nl; l++)
+            out->flops_by_level[l] += lf * share[l];
+        total_layer_flops += lf;
+    }
+    /* the test pass: scale to the epoch's FLOPs per datum */
+    if (total_layer_flops > 0.0) {
+        double scale = out->flops_per_datum / total_layer_flops;
+        for (int l = 0; l < nl; l++)
+            out->flops_by_level[l] *= scale;
+    }
+}
+
 int wn_features_compute(const wn_net_desc *net, const wn_hw_profile *hw,
                         wn_features *out)
 {
@@ -130,27 +160,7 @@ int wn_features_compute(const wn_net_desc *net, const wn_hw_profile *hw,
     for (int l = 0; l < nl; l++)
         out->traffic_bytes[l] = out->traffic_per_datum * out->level_share[l];
 
-    /* FLOPs per datum of each layer, placed by that layer's own set */
-    double total_layer_flops = 0.0;
-    for (size_t k = 0; k < net->depth; k++) {
-        double fan_in = (double)(k == 0 ? net->inputs : net->widths[k - 1]);
-        double w = (double)net->widths[k];
-        double lp = (fan_in + 1.0) * w;
-        double lf = (fan_in * w + w) + (2.0 * w + fan_in * w +
-                     (k > 0 ? fan_in * w : 0.0)) + lp * (1.0 + B) / B;
-        double set = 16.0 * lp + 4.0 * B * (fan_in + w);
-        double share[WN_FEAT_LEVELS];
-        level_shares(hw, threads, set, share, nl);
-        for (int l = 0; l < nl; l++)
-            out->flops_by_level[l] += lf * share[l];
-        total_layer_flops += lf;
-    }
-    /* the test pass: scale to the epoch's FLOPs per datum */
-    if (total_layer_flops > 0.0) {
-        double scale = out->flops_per_datum / total_layer_flops;
-        for (int l = 0; l < nl; l++)
-            out->flops_by_level[l] *= scale;
-    }
+    flops_by_level(net, hw, threads, out);
     return WN_OK;
 }
 
