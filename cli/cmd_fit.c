@@ -156,7 +156,6 @@ int cmd_fit(int argc, char **argv)
     if (rc >= 0)
         return rc;
     rc = 0;
-    wn_store *store = NULL;
     wn_run_record *runs = NULL;
     size_t n = 0;
     wn_model *m = NULL;
@@ -166,10 +165,9 @@ int cmd_fit(int argc, char **argv)
     wn_fit_opts_default(&o);
     o.force_target = a.target;
     o.max_epoch_spread = a.spread;
-    if ((st = wn_store_open(a.db, &store)) != WN_OK ||
-        (st = wn_hw_profile_for_runs(store, a.hwpath, &hw, NULL, hw_note,
-                                     sizeof hw_note)) != WN_OK ||
-        (st = wn_store_load_runs(store, &runs, &n)) != WN_OK)
+    st = wn_analysis_load_runs(a.db, a.hwpath, &runs, &n, &hw, NULL, hw_note,
+                               sizeof hw_note);
+    if (st != WN_OK)
         goto fail;
     if ((m = wn_calloc(1, sizeof *m)) == NULL) {
         st = WN_ENOMEM;
@@ -195,6 +193,5 @@ fail:
 out:
     wn_free(m);
     wn_run_records_free(&runs, n);
-    wn_store_close(&store);
     return rc;
 }

@@ -79,7 +79,6 @@ int cmd_report(int argc, char **argv)
     if (rc >= 0)
         return rc;
     rc = 0;
-    wn_store *store = NULL;
     wn_run_record *runs = NULL;
     size_t n = 0;
     wn_model *given = NULL, *shown = wn_calloc(1, sizeof *shown);
@@ -92,10 +91,8 @@ int cmd_report(int argc, char **argv)
         goto fail;
     }
     if ((a.mpath && (st = wn_model_load(a.mpath, given)) != WN_OK) ||
-        (st = wn_store_open(a.db, &store)) != WN_OK ||
-        (st = wn_hw_profile_for_runs(store, a.hwpath, &hw, &host, hw_note,
-                                     sizeof hw_note)) != WN_OK ||
-        (st = wn_store_load_runs(store, &runs, &n)) != WN_OK)
+        (st = wn_analysis_load_runs(a.db, a.hwpath, &runs, &n, &hw, &host,
+                                    hw_note, sizeof hw_note)) != WN_OK)
         goto fail;
     /* the report takes a fitted model: the file's, else one fitted here */
     if ((st = wn_model_fit_if_none(given, runs, n, &hw, shown, &have_model,
@@ -113,7 +110,6 @@ fail:
     rc = cli_fail("report", st);
 out:
     wn_run_records_free(&runs, n);
-    wn_store_close(&store);
     wn_free(shown);
     wn_free(given);
     return rc;

@@ -12,6 +12,7 @@
 #include <setjmp.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include <wattnet/wattnet.h>
@@ -64,6 +65,44 @@ static void test_hw_choose_from_plain_hosts(void **state)
                          WN_OK);
     assert_int_equal(wn_hw_profile_choose(NULL, &h, 1, NULL, NULL, note,
                                           sizeof note), WN_EINVAL);
+}
+
+/* ---- the stored runs and their profile ------------------------------------- */
+
+static void test_load_runs(void **state)
+{
+    (void)state;
+    char db[400];
+    snprintf(db, sizeof db, "%s/test_analysis_%ld.db", WN_BINARY_DIR,
+             (long)getpid());
+    remove(db);
+    wn_run_record *runs = NULL, *back = NULL;
+    size_t n = 0, nb = 7;
+    synth(0, 1, &runs, &n);
+    wn_store *s = NULL;
+    assert_int_equal(wn_store_open(db, &s), WN_OK);
+    for (size_t i = 0; i < n; i++) {
+        runs[i].run_id = 0;
+        assert_int_equal(wn_store_put_run(s, &runs[i]), WN_OK);
+    }
+    wn_store_close(&s);
+    wn_hw_profile hw;
+    char note[256];
+    assert_int_equal(wn_analysis_load_runs(db, NULL, &back, &nb, &hw, NULL,
+                                           note, sizeof note), WN_OK);
+    assert_int_equal(nb, n);
+    assert_non_null(strstr(note, "this machine"));   /* no host recorded */
+    wn_run_records_free(&back, nb);
+    /* a bad profile file: the error, nothing loaded */
+    assert_int_not_equal(wn_analysis_load_runs(db, "/nonexistent/p.json",
+                                               &back, &nb, &hw, NULL, note,
+                                               sizeof note), WN_OK);
+    assert_null(back);
+    assert_int_equal(nb, 0);
+    assert_int_equal(wn_analysis_load_runs(NULL, NULL, &back, &nb, &hw, NULL,
+                                           note, sizeof note), WN_EINVAL);
+    remove(db);
+    wn__synth_free(&runs, n);
 }
 
 /* ---- fit if none ------------------------------------------------------------ */
@@ -281,6 +320,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hw_choose_from_plain_hosts),
+        cmocka_unit_test(test_load_runs),
         cmocka_unit_test(test_fit_if_none),
         cmocka_unit_test(test_report_uses_the_model_it_is_given),
         cmocka_unit_test(test_report_raw_power_trace),

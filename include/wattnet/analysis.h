@@ -4,6 +4,8 @@
  * that the leaves exchange plain values only (docs/architecture.md):
  *   - wn_hw_profile_for_runs: read the hosts the runs were recorded on from
  *     a store and choose the profile (wn_hw_profile_choose) from them;
+ *   - wn_analysis_load_runs: the runs of a database and that profile, the
+ *     first step of `wattnet fit` and `wattnet report`;
  *   - wn_model_fit_if_none: the model a report shows - the one given, else
  *     one fitted to the runs (the report itself never fits).
  * Used by `wattnet fit` and `wattnet report`.
@@ -29,6 +31,15 @@ extern "C" {
  * error. */
 int wn_hw_profile_for_runs(wn_store *s, const char *path, wn_hw_profile *out,
                            wn_host *host_out, char *note, size_t note_n);
+
+/* Open the store at DB (a SQLite path or postgresql:// URL), choose the
+ * profile as wn_hw_profile_for_runs does (HW_PATH may be NULL) and load
+ * every run.  *runs (free with wn_run_records_free(runs, *n)) and *n are
+ * set on success; on failure *runs is NULL, *n 0 and the store's, the
+ * file's or host detection's error is returned. */
+int wn_analysis_load_runs(const char *db, const char *hw_path,
+                          wn_run_record **runs, size_t *n, wn_hw_profile *hw,
+                          wn_host *host_out, char *note, size_t note_n);
 
 /* The model a report of runs[0..n) shows, into *out: a copy of *given when
  * not NULL; else the models fitted to the runs on hw with the default
