@@ -8,7 +8,8 @@
  *     first step of `wattnet fit` and `wattnet report`;
  *   - wn_model_fit_if_none: the model a report shows - the one given, else
  *     one fitted to the runs (the report itself never fits).
- * Used by `wattnet fit` and `wattnet report`.
+ * The code is in lib/run/ (glue): hw_for_runs.c, load_runs.c,
+ * fit_if_none.c.  Used by `wattnet fit` and `wattnet report`.
  */
 #ifndef WATTNET_ANALYSIS_H
 #define WATTNET_ANALYSIS_H

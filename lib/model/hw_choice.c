@@ -4,7 +4,7 @@
  * host the runs were recorded on, so a database filled on cluster nodes is
  * not read against the caches of the machine that reads it; else this
  * machine, with a note that says so.  Reading the recorded hosts from a
- * store is glue: lib/analysis/hw_for_runs.c.
+ * store is glue: lib/run/hw_for_runs.c.
  */
 #include <stdio.h>
 #include <string.h>
