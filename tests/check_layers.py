@@ -63,7 +63,8 @@ HEADER_MODULE = {"core.h": "core", "host.h": "core", "energy.h": "energy",
                  "report.h": "report", "run.h": "run", "sweep.h": "sweep",
                  "cpus.h": "core", "redact.h": "core", "probe.h": "probe",
                  "probe_profile.h": "run",
-                 "readings.h": "readings", "meter_store.h": "run", "wattnet.h": "umbrella"}
+                 "readings.h": "readings", "meter_store.h": "run",
+                 "analysis.h": "run", "wattnet.h": "umbrella"}
 # Headers of plain value records (wn_run_record) that store, model and
 # report may include for the types; their functions are glue only.
 VALUE_HEADERS = {"run.h"}

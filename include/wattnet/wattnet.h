@@ -33,5 +33,6 @@
 #include <wattnet/cpus.h>
 #include <wattnet/probe.h>
 #include <wattnet/probe_profile.h>
+#include <wattnet/analysis.h>
 
 #endif /* WATTNET_WATTNET_H */

@@ -45,13 +45,14 @@ double wn_flops_epoch(size_t batch, size_t inputs, const size_t *widths,
 {
     if (batch == 0)
         return 0.0;
-    /* a batch larger than a pass's rows is that pass's rows */
-    size_t bt = batch < train_rows ? batch : train_rows;
-    size_t bv = batch < test_rows ? batch : test_rows;
-    double train_batches = bt ? (double)((train_rows + bt - 1) / bt) : 0.0;
-    double test_batches = bv ? (double)((test_rows + bv - 1) / bv) : 0.0;
-    double fwd = wn_flops_forward(bt, inputs, widths, depth);
-    double bwd = wn_flops_backward(bt, inputs, widths, depth);
-    return train_batches * (fwd + bwd) +
-           test_batches * wn_flops_forward(bv, inputs, widths, depth);
+    /* SPEC section 5, with the batch the trainer really uses: a batch
+     * larger than the training rows is the training rows (issue 9 #19) */
+    size_t b = batch < train_rows ? batch : train_rows;
+    if (b == 0)
+        return 0.0;
+    double train_batches = (double)((train_rows + b - 1) / b);
+    double test_batches = (double)((test_rows + b - 1) / b);
+    double fwd = wn_flops_forward(b, inputs, widths, depth);
+    double bwd = wn_flops_backward(b, inputs, widths, depth);
+    return train_batches * (fwd + bwd) + test_batches * fwd;
 }
