@@ -30,6 +30,8 @@ static const struct command commands[] = {
     { "fit", cmd_fit, "fit the energy models to stored runs" },
     { "predict", cmd_predict, "predict energy of an untried network" },
     { "report", cmd_report, "write the HTML report" },
+    { "import", cmd_import, "import the BUTTER-E study's public data" },
+    { "analyze", cmd_analyze, "the study's pipeline and its numbers" },
 };
 
 static void usage(FILE *f)
