@@ -191,6 +191,11 @@ typedef struct wn_study_reference {
 
 const wn_study_reference *wn_study_reference_get(int is_gpu);
 
+/* The report's "this machine against BUTTER-E" section for R, alone
+ * (lib/report/report_study.c; the full report includes it): an HTML
+ * fragment (wn_free it).  WN_EINVAL, WN_ENOMEM. */
+int wn_report_study_html(const wn_study_result *r, char **html);
+
 /* The result as one JSON object (wn_free it); NULL when out of memory. */
 char *wn_study_result_json(const wn_study_result *r);
 
