@@ -601,6 +601,44 @@ static void test_planted_costs(void **state)
     wn_study_result_clear(&r);
 }
 
+/* ---- width-search tolerance --------------------------------------------------------- */
+
+static void test_width_tolerance(void **state)
+{
+    (void)state;
+    size_t w[WN_MAX_DEPTH];
+    uint64_t p = 0;
+    /* 126 inputs, 3 outputs, depth 2: the smallest network has 133. */
+    assert_int_equal(wn_shape_widths_tol(126, 3, "rectangle", 2, 100, 0.2, w, &p),
+                     WN_EINVAL);
+    assert_non_null(strstr(wn_errmsg(), "within 20%"));
+    assert_int_equal(wn_shape_widths_tol(126, 3, "rectangle", 2, 100, 0.5, w, &p), WN_OK);
+    assert_int_equal(p, 133);
+    assert_int_equal(wn_shape_widths_tol(126, 3, "rectangle", 2, 90, 0.5, w, &p), WN_OK);
+    assert_int_equal(wn_shape_widths_tol(126, 3, "rectangle", 2, 88, 0.5, w, &p),
+                     WN_EINVAL);
+    assert_int_equal(wn_shape_widths_tol(126, 3, "rectangle", 2, 1, INFINITY, w, &p),
+                     WN_OK);
+    assert_int_equal(wn_shape_widths_tol(126, 3, "rectangle", 2, 100, 0, w, &p),
+                     WN_EINVAL);
+    /* The butter-e preset: 0.2 gives the sweep's own count, 0.5 more, none
+     * every combination. */
+    wn_sweep_spec *sp = NULL;
+    wn_sweep_plan plan;
+    size_t n02 = 0, n05 = 0, nall = 0, d02 = 0;
+    assert_int_equal(wn_sweep_preset("butter-e", NULL, &sp), WN_OK);
+    assert_int_equal(wn_sweep_expand(sp, NULL, &plan), WN_OK);
+    assert_int_equal(wn_sweep_count_configs(sp, 0.2, &n02, &d02), WN_OK);
+    assert_int_equal(wn_sweep_count_configs(sp, 0.5, &n05, NULL), WN_OK);
+    assert_int_equal(wn_sweep_count_configs(sp, INFINITY, &nall, NULL), WN_OK);
+    assert_int_equal(n02, plan.combos - plan.skipped);
+    assert_true(n05 > n02);
+    assert_int_equal(nall, plan.combos);
+    assert_true(d02 < n02);
+    wn_sweep_plan_clear(&plan);
+    wn_sweep_spec_free(&sp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -612,6 +650,7 @@ int main(void)
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_planted_fixture),
         cmocka_unit_test(test_planted_costs),
+        cmocka_unit_test(test_width_tolerance),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
