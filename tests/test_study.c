@@ -342,6 +342,7 @@ static void test_round_trip(void **state)
         assert_int_equal(x->spec.depth, y->spec.depth);
         assert_int_equal(x->spec.size, y->spec.size);
         assert_int_equal(x->spec.batch, y->spec.batch);
+        assert_int_equal(x->spec.epochs, y->spec.epochs);   /* via run_data */
         assert_true(x->spec.learning_rate == y->spec.learning_rate);
         assert_true(fabs(x->start_time - y->start_time) < 1e-6);
         assert_true(fabs(x->end_time - y->end_time) < 1e-6);
