@@ -602,6 +602,47 @@ static void test_planted_costs(void **state)
     wn_study_result_clear(&r);
 }
 
+/* ---- allocation faults ---------------------------------------------------------------- */
+
+/* Countdown fault injection over the import: each run either succeeds or
+ * fails with a message, and a failed import stores all four runs or none
+ * (one transaction), never a part of one. */
+static void test_import_alloc_faults(void **state)
+{
+    (void)state;
+    char dir[1024], meta[1200], url[1200];
+    fx_tmpdir(dir, sizeof dir, "study-fault");
+    small_fixture(dir);
+    snprintf(meta, sizeof meta, "%s/meta.csv", dir);
+    int ok = 0;
+    for (long after = 0; after < 5000 && !ok; after++) {
+        snprintf(url, sizeof url, "%s/f.db", dir);
+        remove(url);
+        wn_store *s = NULL;
+        assert_int_equal(wn_store_open(url, &s), WN_OK);
+        wn_import_opts o;
+        memset(&o, 0, sizeof o);
+        o.metadata = meta;
+        o.energy_dir = dir;
+        wn_fault_alloc(after, 1);
+        int rc = wn_study_import(s, &o, NULL);
+        long hits = wn_fault_alloc(-1, 0);
+        wn_store_close(&s);
+        size_t n = count_runs(url);
+        if (hits == 0) {
+            assert_int_equal(rc, WN_OK);
+            assert_int_equal(n, 4);
+            ok = 1;
+        } else {
+            assert_int_not_equal(rc, WN_OK);
+            assert_true(wn_errmsg()[0] != '\0');
+            assert_true(n == 0 || n == 4);
+        }
+    }
+    assert_true(ok);
+    fx_rmdir(dir);
+}
+
 /* ---- width-search tolerance --------------------------------------------------------- */
 
 static void test_width_tolerance(void **state)
@@ -652,6 +693,7 @@ int main(void)
         cmocka_unit_test(test_planted_fixture),
         cmocka_unit_test(test_planted_costs),
         cmocka_unit_test(test_width_tolerance),
+        cmocka_unit_test(test_import_alloc_faults),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

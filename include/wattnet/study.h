@@ -64,6 +64,12 @@ int wn_study_import(wn_store *s, const wn_import_opts *o,
 int wn_store_put_imported_run(wn_store *s, wn_run_record *run,
                               const char *source, const char *external_id,
                               int is_gpu, const char *meta_json, int *stored);
+/* The same for RUNS[0..n) in one transaction (all or none stored);
+ * stored[i] says whether run i was new. */
+int wn_store_put_imported_runs(wn_store *s, wn_run_record *runs, size_t n,
+                               const char *source, const char *const *external_ids,
+                               const int *is_gpu, const char *const *meta_json,
+                               int *stored);
 /* *n = runs imported from SOURCE. */
 int wn_store_imported_count(wn_store *s, const char *source, size_t *n);
 /* The metadata JSON kept for SOURCE/EXTERNAL_ID (wn_free it); WN_ENOENT. */

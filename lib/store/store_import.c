@@ -29,47 +29,78 @@ static int read_int(void *user, wn_store *s, const struct wn__sql_row *r)
     return WN_OK;
 }
 
-int wn_store_put_imported_run(wn_store *s, wn_run_record *run,
-                              const char *source, const char *external_id,
-                              int is_gpu, const char *meta_json, int *stored)
+/* Inside the caller's write transaction: store RUN unless SOURCE/ID is
+ * there already. */
+static int put_one(wn_store *s, wn_run_record *run, const char *source,
+                   const char *external_id, int is_gpu, const char *meta_json,
+                   int *stored)
 {
-    int rc = WN_OK;
     int64_t found = 0;
-    if (stored)
-        *stored = 0;
-    if (!s || !run || !source || !external_id)
+    int rc = WN_OK;
+    *stored = 0;
+    if (!run || !external_id)
         return wn_seterr(WN_EINVAL, "store: put_imported_run: NULL argument");
-    rc = wn__store_begin(s, 1);
-    if (rc != WN_OK)
-        goto out;
-    rc = wn__store_exec(s, create_sql);
-    if (rc != WN_OK)
-        goto out;
     struct wn__sql_val key[2] = { wn__v_text(source), wn__v_text(external_id) };
     rc = wn__store_query(s, "SELECT count(*) FROM imported_runs WHERE source = $1"
                             " AND external_id = $2", key, 2, read_int, &found,
                          NULL);
     if (rc != WN_OK || found)
-        goto out;
+        return rc;
     rc = wn_store_put_run(s, run);
     if (rc != WN_OK)
-        goto out;
+        return rc;
     struct wn__sql_val v[5] = { wn__v_int(run->run_id), wn__v_text(source),
                                 wn__v_text(external_id), wn__v_int(is_gpu),
                                 meta_json ? wn__v_text(meta_json) : wn__v_null() };
     rc = wn__store_query(s, "INSERT INTO imported_runs (run_id, source,"
                             " external_id, is_gpu, meta) VALUES ($1, $2, $3, $4, $5)",
                          v, 5, NULL, NULL, NULL);
+    if (rc == WN_OK)
+        *stored = 1;
+    return rc;
+}
+
+int wn_store_put_imported_runs(wn_store *s, wn_run_record *runs, size_t n,
+                               const char *source, const char *const *external_ids,
+                               const int *is_gpu, const char *const *meta_json,
+                               int *stored)
+{
+    int rc = WN_OK;
+    if (!s || (n && (!runs || !external_ids || !is_gpu || !stored)) || !source)
+        return wn_seterr(WN_EINVAL, "store: put_imported_runs: NULL argument");
+    for (size_t i = 0; i < n; i++)
+        stored[i] = 0;
+    rc = wn__store_begin(s, 1);
     if (rc != WN_OK)
         goto out;
-    rc = wn__store_commit(s);
-    if (rc == WN_OK && stored)
-        *stored = 1;
+    rc = wn__store_exec(s, create_sql);
+    for (size_t i = 0; i < n && rc == WN_OK; i++)
+        rc = put_one(s, &runs[i], source, external_ids[i], is_gpu[i],
+                     meta_json ? meta_json[i] : NULL, &stored[i]);
+    if (rc == WN_OK)
+        rc = wn__store_commit(s);
 out:
     if (s->in_tx)
         wn__store_rollback(s);
     if (rc != WN_OK)
-        run->run_id = 0;
+        for (size_t i = 0; i < n; i++) {
+            stored[i] = 0;
+            runs[i].run_id = 0;
+        }
+    return rc;
+}
+
+int wn_store_put_imported_run(wn_store *s, wn_run_record *run,
+                              const char *source, const char *external_id,
+                              int is_gpu, const char *meta_json, int *stored)
+{
+    int ok = 0;
+    int rc = wn_store_put_imported_runs(s, run, run ? 1 : 0, source, &external_id,
+                                        &is_gpu, &meta_json, &ok);
+    if (!run && rc == WN_OK)
+        rc = wn_seterr(WN_EINVAL, "store: put_imported_run: NULL argument");
+    if (stored)
+        *stored = ok;
     return rc;
 }
 

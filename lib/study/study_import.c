@@ -9,8 +9,9 @@
  *   3. the per-job energy CSVs, each streamed once: every sample goes to
  *      the windows of that job's runs on that node (study_window.c) and to
  *      the node's power histogram (bounded: 48 KiB per node).
- * Then each run is stored with wn_store_put_imported_run (one transaction
- * per run, skipped when that run_id was imported before) and each node's
+ * Then the runs are stored with wn_store_put_imported_runs, 256 to a
+ * transaction (a run is never half stored; one imported before, by its
+ * run_id, is skipped), and each node's
  * 2nd-percentile power is kept as its idle (WN_STUDY_IDLE_DOMAIN).
  * Energy: from the job's samples when its file exists, else the
  * standardised CSV's (or the metadata's) `energy` column, else none.
@@ -588,27 +589,57 @@ static void make_record(const struct mrun *r, wn_run_record *rec)
     }
 }
 
+#define BATCH 256          /* runs per transaction */
+
+/* Store runs [i, i + n) in one transaction. */
+static int store_batch(struct imp *im, wn_store *s, size_t i, size_t n)
+{
+    wn_run_record *recs = wn_malloc(n * sizeof *recs);
+    const char **ids = wn_malloc(n * sizeof *ids);
+    const char **meta = wn_malloc(n * sizeof *meta);
+    int *gpu = wn_malloc(n * sizeof *gpu), *stored = wn_malloc(n * sizeof *stored);
+    int rc = WN_OK;
+    if (!recs || !ids || !meta || !gpu || !stored) {
+        rc = wn_seterr(WN_ENOMEM, "import: out of memory");
+        goto out;
+    }
+    for (size_t k = 0; k < n; k++) {
+        const struct mrun *r = &im->runs[i + k];
+        make_record(r, &recs[k]);
+        ids[k] = r->id;
+        meta[k] = r->meta;
+        gpu[k] = r->is_gpu;
+    }
+    rc = wn_store_put_imported_runs(s, recs, n, "butter-e", ids, gpu, meta, stored);
+    if (rc != WN_OK)
+        goto out;
+    for (size_t k = 0; k < n; k++) {
+        if (!stored[k]) {
+            im->res.runs_present++;
+            continue;
+        }
+        im->res.runs_stored++;
+        if (recs[k].energy.flag[0])
+            im->res.runs_flagged++;
+    }
+out:
+    wn_free(recs);
+    wn_free(ids);
+    wn_free(meta);
+    wn_free(gpu);
+    wn_free(stored);
+    return rc;
+}
+
 static int store_all(struct imp *im, wn_store *s)
 {
     int rc = WN_OK;
-    for (size_t i = 0; i < im->n; i++) {
-        const struct mrun *r = &im->runs[i];
-        wn_run_record rec;
-        int stored = 0;
-        make_record(r, &rec);
-        rc = wn_store_put_imported_run(s, &rec, "butter-e", r->id, r->is_gpu,
-                                       r->meta, &stored);
+    for (size_t i = 0; i < im->n; i += BATCH) {
+        size_t n = im->n - i < BATCH ? im->n - i : BATCH;
+        rc = store_batch(im, s, i, n);
         if (rc != WN_OK)
             return rc;
-        if (stored) {
-            im->res.runs_stored++;
-            if (rec.energy.flag[0])
-                im->res.runs_flagged++;
-        } else {
-            im->res.runs_present++;
-        }
-        if ((i + 1) % 100 == 0 || i + 1 == im->n)
-            progress(im, "store", i + 1, im->n);
+        progress(im, "store", i + n, im->n);
     }
     for (size_t k = 0; k < im->n_nodes; k++) {
         const struct node *nd = &im->nodes[k];
