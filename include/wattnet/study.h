@@ -82,9 +82,9 @@ int wn_store_imported_meta(wn_store *s, const char *source,
 typedef struct wn_study_run {
     int64_t run_id;
     int is_gpu;
-    char node[64];
-    char node_type[64];        /* idle standardisation groups nodes by this */
-    char dataset[64];
+    char node[128];
+    char node_type[160];       /* idle standardisation groups nodes by this */
+    char dataset[128];
     char shape[32];
     size_t depth;
     uint64_t size;             /* target size */
@@ -97,8 +97,8 @@ typedef struct wn_study_run {
 } wn_study_run;
 
 typedef struct wn_study_node {
-    char node[64];
-    char node_type[64];
+    char node[128];
+    char node_type[160];
     int is_gpu;
     double idle_w;             /* the node's 2nd-percentile power */
 } wn_study_node;
@@ -125,7 +125,7 @@ typedef struct wn_study_stat {
 #define WN_STUDY_MAX_STEPS 8
 
 typedef struct wn_study_node_type {
-    char name[64];
+    char name[160];
     double idle_w;             /* median over its nodes */
     size_t n_nodes;
 } wn_study_node_type;
@@ -139,7 +139,7 @@ typedef struct wn_study_device {
     int present;               /* runs of this device were given */
     size_t n_types;
     wn_study_node_type types[WN_STUDY_MAX_TYPES];
-    char ref_type[64];         /* the type others are shifted to */
+    char ref_type[160];        /* the type others are shifted to */
     double ref_idle_w;
     int has_overhead;
     double overhead_j, overhead_s;     /* per run, subtracted */

@@ -196,7 +196,7 @@ static void standardise(struct item *it, size_t n, wn_study_result *res)
                     count++;
             if (isfinite(d->types[t].idle_w) && (!d->ref_type[0] || count > best)) {
                 best = count;
-                snprintf(d->ref_type, sizeof d->ref_type, "%s", d->types[t].name);
+                memcpy(d->ref_type, d->types[t].name, sizeof d->ref_type);
                 d->ref_idle_w = d->types[t].idle_w;
             }
         }

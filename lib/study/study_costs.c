@@ -241,6 +241,20 @@ static void num(FILE *f, const char *name, int has, double v)
         fprintf(f, "\"%s\":null", name);
 }
 
+static void str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(f, "\\%c", *p);
+        else if (*p < 0x20)
+            fprintf(f, "\\u%04x", *p);
+        else
+            fputc(*p, f);
+    }
+    fputc('"', f);
+}
+
 static void stat_json(FILE *f, const char *name, const wn_study_stat *s, double ref)
 {
     fprintf(f, "\"%s\":{", name);
@@ -260,12 +274,15 @@ static void device_json(FILE *f, const wn_study_device *d, int g)
     fprintf(f, "{\"present\":%s,\"runs_kept\":%zu,\"configs\":%zu,\"node_types\":[",
             d->present ? "true" : "false", d->runs_kept, d->configs);
     for (size_t t = 0; t < d->n_types; t++) {
-        fprintf(f, "%s{\"name\":\"%s\",\"nodes\":%zu,", t ? "," : "",
-                d->types[t].name, d->types[t].n_nodes);
+        fprintf(f, "%s{\"name\":", t ? "," : "");
+        str(f, d->types[t].name);
+        fprintf(f, ",\"nodes\":%zu,", d->types[t].n_nodes);
         num(f, "idle_w", 1, d->types[t].idle_w);
         fputc('}', f);
     }
-    fprintf(f, "],\"reference_type\":\"%s\",", d->ref_type);
+    fputs("],\"reference_type\":", f);
+    str(f, d->ref_type);
+    fputc(',', f);
     num(f, "overhead_j", d->has_overhead, d->overhead_j);
     fputc(',', f);
     num(f, "overhead_s", d->has_overhead, d->overhead_s);
