@@ -590,6 +590,14 @@ static void test_planted_costs(void **state)
     assert_non_null(strstr(json, "\"unit\":\"s\",\"time_only\":true"));
     wn_free(json);
     wn_study_result_clear(&r);
+    /* A meter that only ever read 0 W (perf's psys here): time, not drops. */
+    for (size_t i = 0; i < n; i++)
+        v[i].has_energy = v[i].energy_flagged = 1;
+    assert_int_equal(wn_study_analyze(v, n, NULL, 0, NULL, &r), WN_OK);
+    assert_true(r.time_only);
+    assert_int_equal(r.dropped_energy, 0);
+    assert_int_equal(r.runs_kept, n);
+    wn_study_result_clear(&r);
 
     /* A step: cost per parameter triples from 2^12 parameters (2^16 B). */
     const double small[] = { 1024.0, 2048.0, 4096.0, 8192.0 };

@@ -153,7 +153,8 @@ typedef struct wn_study_device {
 } wn_study_device;
 
 typedef struct wn_study_result {
-    int time_only;             /* 1: no run had energy; values are seconds */
+    int time_only;             /* 1: no run had a valid energy; values are
+                                  seconds and the energy rule is skipped */
     size_t runs_in;
     size_t dropped_energy;     /* 0 W reading or no samples */
     size_t dropped_runtime;    /* runtime over max_runtime_s */

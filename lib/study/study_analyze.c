@@ -15,8 +15,9 @@
  *   4. depth-2 runs of every shape become rectangle, and each configuration
  *      (device, dataset, shape, depth, size, batch) is the median over its
  *      repetitions; study_costs.c takes it from there.
- * Without any energy (wattnet's time-only sweeps) the same steps run on
- * seconds and the result says time_only.
+ * Without any valid energy (wattnet's time-only sweeps, or a meter that
+ * only read 0 W) the same steps run on seconds, the energy rule is not
+ * applied, and the result says time_only.
  */
 #include <math.h>
 #include <stdio.h>
@@ -367,7 +368,7 @@ int wn_study_analyze(const wn_study_run *runs, size_t n,
     out->runs_in = n;
     out->time_only = 1;
     for (size_t i = 0; i < n; i++) {
-        if (runs[i].has_energy)
+        if (runs[i].has_energy && !runs[i].energy_flagged && runs[i].energy_j > 0)
             out->time_only = 0;
         out->dev[runs[i].is_gpu ? 1 : 0].present = 1;
     }
