@@ -211,6 +211,62 @@ static void test_import_sqlite(void **state)
     fx_rmdir(dir);
 }
 
+/* The standardised CSV gives the energy of a run without a job file (r4),
+ * and a malformed value there names its place. */
+static void test_import_standardised(void **state)
+{
+    (void)state;
+    char dir[1024], url[1200], meta[1200], std[1200], want[1400];
+    fx_tmpdir(dir, sizeof dir, "study-std");
+    small_fixture(dir);
+    snprintf(url, sizeof url, "%s/runs.db", dir);
+    snprintf(meta, sizeof meta, "%s/meta.csv", dir);
+    snprintf(std, sizeof std, "%s/std.csv", dir);
+    writef(std, "run_id,energy,run_time,std_power,std_energy,energy_overhead,"
+                "non_overhead_energy,non_overhead_runtime\n"
+                "r4,12345.5,100,,,,,42.25\nr99,1,1,,,,,1\n");
+    wn_import_opts o;
+    memset(&o, 0, sizeof o);
+    o.metadata = meta;
+    o.energy_dir = dir;
+    o.standardised = std;
+    wn_store *s = NULL;
+    wn_import_result res;
+    assert_int_equal(wn_store_open(url, &s), WN_OK);
+    if (wn_study_import(s, &o, &res) != WN_OK)
+        fail_msg("import: %s", wn_errmsg());
+    assert_int_equal(res.runs_flagged, 1);         /* only r3 (0 W) now */
+    int64_t id = 0;
+    char *mj = NULL;
+    assert_int_equal(wn_store_imported_meta(s, "butter-e", "r4", &id, &mj), WN_OK);
+    wn_free(mj);
+    wn_run_record *runs = NULL;
+    size_t n = 0;
+    assert_int_equal(wn_store_load_runs(s, &runs, &n), WN_OK);
+    int seen = 0;
+    for (size_t i = 0; i < n; i++)
+        if (runs[i].run_id == id) {
+            assert_true(runs[i].energy.measured);
+            assert_true(runs[i].energy.energy_j == 12345.5);
+            assert_string_equal(runs[i].energy.source, "butter-e");
+            assert_true(runs[i].summary.seconds_total == 42.25);
+            seen = 1;
+        }
+    assert_true(seen);
+    wn_run_records_free(&runs, n);
+    wn_store_close(&s);
+    writef(std, "run_id,energy\nr4,12k\n");
+    snprintf(url, sizeof url, "%s/runs2.db", dir);
+    assert_int_equal(wn_store_open(url, &s), WN_OK);
+    assert_int_equal(wn_study_import(s, &o, NULL), WN_EFORMAT);
+    snprintf(want, sizeof want, "%s:2:4: energy '12k' is not a number", std);
+    if (!strstr(wn_errmsg(), want))
+        fail_msg("error '%s' lacks '%s'", wn_errmsg(), want);
+    wn_store_close(&s);
+    assert_int_equal(count_runs(url), 0);
+    fx_rmdir(dir);
+}
+
 static void test_import_pg(void **state)
 {
     (void)state;
@@ -695,6 +751,7 @@ int main(void)
         cmocka_unit_test(test_window_rule),
         cmocka_unit_test(test_hist_quantile),
         cmocka_unit_test(test_import_sqlite),
+        cmocka_unit_test(test_import_standardised),
         cmocka_unit_test(test_import_pg),
         cmocka_unit_test(test_malformed_rows),
         cmocka_unit_test(test_round_trip),
