@@ -16,14 +16,17 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-        "usage: wattnet analyze --db URL [--json] [--max-runtime S] [--sigma K]\n\n"
+        "usage: wattnet analyze --db URL [--json] [--max-runtime S] [--sigma K]\n"
+        "                       [--caches study|this]\n\n"
         "Apply the study's pipeline to the stored runs: cleaning (0 W or no\n"
         "samples; runtime over S = 75000 s; log runtime more than K = 4 standard\n"
         "deviations from its device, dataset and size group), idle\n"
         "standardisation per node type, the fixed overhead (5th percentile of\n"
         "small 505_tecator runs), depth-2 runs merged into rectangle, medians\n"
         "over repetitions; then the marginal costs next to the study's.  Runs\n"
-        "without energy give time equivalents (seconds), and the output says so.\n");
+        "without energy give time equivalents (seconds), and the output says so.\n"
+        "--caches: match the steps in cost per datum to the study's caches\n"
+        "(default) or to this host's CPU caches.\n");
 }
 
 static void stat_line(const char *what, const char *unit, const wn_study_stat *s,
@@ -63,9 +66,13 @@ static void print_device(const wn_study_result *r, int g)
               ref->per_param_datum_j);
     stat_line("per extra layer per datum", u, &d->per_layer_datum,
               ref->per_layer_datum_j);
-    for (size_t s = 0; s < d->n_steps; s++)
-        printf("  cost per datum steps up %.2fx at a working set of 2^%.0f bytes\n",
+    for (size_t s = 0; s < d->n_steps; s++) {
+        printf("  cost per datum steps up %.2fx at a working set of 2^%.0f bytes",
                d->steps[s].ratio, log2(d->steps[s].ws_bytes));
+        if (d->steps[s].level)
+            printf(" (L%d, %.4g KiB)", d->steps[s].level, d->steps[s].cache_bytes / 1024);
+        printf("   study: a step at each cache level\n");
+    }
 }
 
 int cmd_analyze(int argc, char **argv)
@@ -75,6 +82,7 @@ int cmd_analyze(int argc, char **argv)
         {"json", no_argument, NULL, 'j'},
         {"max-runtime", required_argument, NULL, 'r'},
         {"sigma", required_argument, NULL, 's'},
+        {"caches", required_argument, NULL, 'c'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -96,6 +104,22 @@ int cmd_analyze(int argc, char **argv)
         case 's':
             if (cli_parse_double(optarg, &o.outlier_sigma) != 0 || !(o.outlier_sigma > 0))
                 return cli_usage_error("analyze", "--sigma '%s': a number > 0", optarg);
+            break;
+        case 'c':
+            if (!strcmp(optarg, "this")) {
+                wn_host h;
+                memset(&h, 0, sizeof h);
+                if (wn_host_detect(&h) != WN_OK)
+                    return cli_fail("analyze", WN_EUNAVAILABLE);
+                for (int l = 0; l < 3; l++)
+                    o.cpu_cache_bytes[l] = 0;
+                for (int k = 0; k < h.n_caches; k++)
+                    if (h.caches[k].level >= 1 && h.caches[k].level <= 3)
+                        o.cpu_cache_bytes[h.caches[k].level - 1] =
+                            (double)h.caches[k].size_bytes;
+            } else if (strcmp(optarg, "study")) {
+                return cli_usage_error("analyze", "--caches '%s': study or this", optarg);
+            }
             break;
         case 'h': usage(stdout); return 0;
         default:

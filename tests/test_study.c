@@ -663,6 +663,8 @@ static void test_planted_costs(void **state)
     assert_int_equal(r.dev[0].n_steps, 1);
     assert_true(r.dev[0].steps[0].ws_bytes == 65536.0);
     close_to(r.dev[0].steps[0].ratio, 3.0, "step ratio");
+    assert_int_equal(r.dev[0].steps[0].level, 1);     /* 2^16 B: near L1 32 KiB */
+    assert_true(r.dev[0].steps[0].cache_bytes == 32768.0);
     wn_study_result_clear(&r);
 }
 

@@ -109,6 +109,11 @@ typedef struct wn_study_opts {
     double overhead_quantile;  /* 0.05 */
     uint64_t overhead_max_size;        /* 1024 */
     const char *overhead_dataset;      /* "505_tecator" */
+    /* Cache sizes a step is matched to (0: none): by default the study's
+     * nodes, Xeon Gold 6154 L1d 32 KiB, L2 1 MiB, L3 24.75 MiB and V100
+     * L1 128 KiB per SM, L2 6 MiB. */
+    double cpu_cache_bytes[3];
+    double gpu_cache_bytes[2];
 } wn_study_opts;
 
 void wn_study_opts_default(wn_study_opts *o);
@@ -133,6 +138,9 @@ typedef struct wn_study_node_type {
 typedef struct wn_study_step {
     double ws_bytes;           /* working set (16 B/param) where it steps */
     double ratio;              /* cost per param per datum after / before */
+    int level;                 /* 1, 2, 3: the cache within a factor of 4
+                                  (nearest in log size); 0: none */
+    double cache_bytes;        /* that cache's size */
 } wn_study_step;
 
 typedef struct wn_study_device {

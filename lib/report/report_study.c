@@ -42,9 +42,13 @@ static void steps_cell(struct wn_sbuf *b, const wn_study_device *d)
         return;
     }
     wn__sbuf_puts(b, "<td>");
-    for (size_t s = 0; s < d->n_steps; s++)
-        wn__sbuf_printf(b, "%s2<sup>%.0f</sup> B (&times;%.2f)", s ? ", " : "",
+    for (size_t s = 0; s < d->n_steps; s++) {
+        wn__sbuf_printf(b, "%s2<sup>%.0f</sup> B (&times;%.2f", s ? ", " : "",
                         log2(d->steps[s].ws_bytes), d->steps[s].ratio);
+        if (d->steps[s].level)
+            wn__sbuf_printf(b, ", L%d", d->steps[s].level);
+        wn__sbuf_puts(b, ")");
+    }
     wn__sbuf_puts(b, "</td>");
 }
 

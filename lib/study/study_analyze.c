@@ -44,6 +44,11 @@ void wn_study_opts_default(wn_study_opts *o)
     o->overhead_quantile = 0.05;
     o->overhead_max_size = 1024;
     o->overhead_dataset = "505_tecator";
+    o->cpu_cache_bytes[0] = 32768.0;
+    o->cpu_cache_bytes[1] = 1048576.0;
+    o->cpu_cache_bytes[2] = 24.75 * 1048576.0;
+    o->gpu_cache_bytes[0] = 131072.0;
+    o->gpu_cache_bytes[1] = 6291456.0;
 }
 
 void wn_study_result_clear(wn_study_result *r)
@@ -404,7 +409,7 @@ int wn_study_analyze(const wn_study_run *runs, size_t n,
     out->configs = n_cfg;
     for (size_t c = 0; c < n_cfg; c++)
         out->dev[cfg[c].is_gpu ? 1 : 0].configs++;
-    rc = wn__study_costs(cfg, n_cfg, out);
+    rc = wn__study_costs(cfg, n_cfg, o, out);
 out:
     wn_free(it);
     wn_free(cfg);

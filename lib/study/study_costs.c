@@ -12,7 +12,8 @@
  *     batch), the slope of value per datum against depth;
  *   - steps: cost per parameter per datum, median per power-of-two working
  *     set (16 bytes per parameter), where it rises by more than 25% from
- *     one power of two to the next;
+ *     one power of two to the next, each matched to the cache level nearest
+ *     in log size (within a factor of 4);
  *   - the CPU/GPU crossover: per power of two of parameters, the first where
  *     the GPU's median cost per datum is at or below the CPU's after one
  *     where the CPU was cheaper.
@@ -151,8 +152,24 @@ static int bin_medians(const struct wn__study_cfg *cfg, size_t n, int is_gpu,
     return WN_OK;
 }
 
-static int steps(const struct wn__study_cfg *cfg, size_t n, wn_study_device *d,
-                 int is_gpu)
+/* The cache (1-based level) nearest WS in log size, within a factor of 4. */
+static void match_cache(wn_study_step *st, const double *caches, int n)
+{
+    double best = 2.0;
+    for (int l = 0; l < n; l++) {
+        if (!(caches[l] > 0))
+            continue;
+        double dist = fabs(log2(st->ws_bytes) - log2(caches[l]));
+        if (dist <= best) {
+            best = dist;
+            st->level = l + 1;
+            st->cache_bytes = caches[l];
+        }
+    }
+}
+
+static int steps(const struct wn__study_cfg *cfg, size_t n, const wn_study_opts *o,
+                 wn_study_device *d, int is_gpu)
 {
     double med[N_BINS];
     size_t runs[N_BINS];
@@ -164,9 +181,14 @@ static int steps(const struct wn__study_cfg *cfg, size_t n, wn_study_device *d,
             continue;
         double ratio = med[b] / med[b - 1];
         if (ratio > STEP_RATIO) {
-            d->steps[d->n_steps].ws_bytes = ldexp(1.0, b);
-            d->steps[d->n_steps].ratio = ratio;
-            d->n_steps++;
+            wn_study_step *st = &d->steps[d->n_steps++];
+            memset(st, 0, sizeof *st);
+            st->ws_bytes = ldexp(1.0, b);
+            st->ratio = ratio;
+            if (is_gpu)
+                match_cache(st, o->gpu_cache_bytes, 2);
+            else
+                match_cache(st, o->cpu_cache_bytes, 3);
         }
     }
     return WN_OK;
@@ -199,7 +221,8 @@ static int crossover(const struct wn__study_cfg *cfg, size_t n, wn_study_result 
     return WN_OK;
 }
 
-int wn__study_costs(const struct wn__study_cfg *cfg, size_t n, wn_study_result *r)
+int wn__study_costs(const struct wn__study_cfg *cfg, size_t n,
+                    const wn_study_opts *o, wn_study_result *r)
 {
     int rc = WN_OK;
     for (int g = 0; g < 2 && rc == WN_OK; g++) {
@@ -212,7 +235,7 @@ int wn__study_costs(const struct wn__study_cfg *cfg, size_t n, wn_study_result *
         if (rc == WN_OK)
             rc = slopes(cfg, n, g, X_DEPTH, &d->per_layer_datum);
         if (rc == WN_OK)
-            rc = steps(cfg, n, d, g);
+            rc = steps(cfg, n, o, d, g);
     }
     if (rc == WN_OK && r->dev[0].present && r->dev[1].present)
         rc = crossover(cfg, n, r);
@@ -298,8 +321,9 @@ static void device_json(FILE *f, const wn_study_device *d, int g)
     stat_json(f, "per_layer_datum", &d->per_layer_datum, ref->per_layer_datum_j);
     fputs(",\"steps\":[", f);
     for (size_t s = 0; s < d->n_steps; s++)
-        fprintf(f, "%s{\"working_set_bytes\":%.17g,\"ratio\":%.6g}", s ? "," : "",
-                d->steps[s].ws_bytes, d->steps[s].ratio);
+        fprintf(f, "%s{\"working_set_bytes\":%.17g,\"ratio\":%.6g,\"cache_level\":%d,"
+                   "\"cache_bytes\":%.17g}", s ? "," : "", d->steps[s].ws_bytes,
+                d->steps[s].ratio, d->steps[s].level, d->steps[s].cache_bytes);
     fputs("]}", f);
 }
 

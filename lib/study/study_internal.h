@@ -102,7 +102,7 @@ struct wn__study_cfg {
 
 /* Fill the marginal costs, steps and crossover of R from CFG[0..n). */
 int wn__study_costs(const struct wn__study_cfg *cfg, size_t n,
-                    wn_study_result *r);
+                    const wn_study_opts *o, wn_study_result *r);
 /* The q-quantile of v[0..n) with linear interpolation (numpy's default);
  * sorts v. */
 double wn__study_quantile(double *v, size_t n, double q);
