@@ -33,6 +33,8 @@ static const struct command commands[] = {
     { "predict", cmd_predict, "predict energy of an untried network" },
     { "report", cmd_report, "write the HTML report" },
     { "probe", cmd_probe, "measure this host's cache sizes" },
+    { "import", cmd_import, "import the BUTTER-E study's public data" },
+    { "analyze", cmd_analyze, "the study's pipeline and its numbers" },
 };
 
 static void usage(FILE *f)

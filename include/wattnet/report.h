@@ -19,6 +19,7 @@
 #include <wattnet/core.h>
 #include <wattnet/host.h>
 #include <wattnet/model.h>
+#include <wattnet/study.h>
 #include <wattnet/run.h>
 
 #ifdef __cplusplus
@@ -68,6 +69,11 @@ int wn_report_html(const wn_run_record *runs, size_t n,
 /* Build it and write it to PATH (PATH.tmp, then rename). */
 int wn_report_write(const wn_run_record *runs, size_t n,
                     const wn_report_opts *o, const char *path);
+
+/* The report's "this machine against BUTTER-E" section for R, alone
+ * (lib/report/report_study.c; the full report includes it): an HTML
+ * fragment (wn_free it).  WN_EINVAL, WN_ENOMEM. */
+int wn_report_study_html(const wn_study_result *r, char **html);
 
 #ifdef __cplusplus
 }

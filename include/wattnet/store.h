@@ -189,6 +189,29 @@ int wn_store_get_samples(wn_store *s, int64_t run_id, wn_raw_window *out);
  * wn_power_trace_clear).  WN_ENOENT when it has no readings. */
 int wn_store_power_trace(wn_store *s, int64_t run_id, wn_power_trace *out);
 
+/* ---- BUTTER-E import (lib/store/store_import.c) ------------------------ */
+
+/* The store side of the import (lib/store/store_import.c).  Store RUN as
+ * wn_store_put_run does and keep (SOURCE, EXTERNAL_ID, IS_GPU, META_JSON)
+ * beside it, in one transaction.  When SOURCE/EXTERNAL_ID was imported
+ * before nothing is written and *stored = 0 (else 1). */
+int wn_store_put_imported_run(wn_store *s, wn_run_record *run,
+                              const char *source, const char *external_id,
+                              int is_gpu, const char *meta_json, int *stored);
+/* The same for RUNS[0..n) in one transaction (all or none stored);
+ * stored[i] says whether run i was new. */
+int wn_store_put_imported_runs(wn_store *s, wn_run_record *runs, size_t n,
+                               const char *source, const char *const *external_ids,
+                               const int *is_gpu, const char *const *meta_json,
+                               int *stored);
+/* *n = runs imported from SOURCE. */
+int wn_store_imported_count(wn_store *s, const char *source, size_t *n);
+/* The metadata JSON kept for SOURCE/EXTERNAL_ID (wn_free it); WN_ENOENT. */
+int wn_store_imported_meta(wn_store *s, const char *source,
+                           const char *external_id, int64_t *run_id,
+                           char **meta_json);
+
+
 #ifdef __cplusplus
 }
 #endif

@@ -34,5 +34,7 @@
 #include <wattnet/probe.h>
 #include <wattnet/probe_profile.h>
 #include <wattnet/analysis.h>
+#include <wattnet/study.h>
+#include <wattnet/study_import.h>
 
 #endif /* WATTNET_WATTNET_H */

@@ -199,6 +199,7 @@ int wn_store_put_run(wn_store *s, wn_run_record *run)
     char cols[2048], dollars[1024], sql[4096];
     char *domains = NULL;
     int64_t run_id = 0;
+    int own_tx = 0;
     int rc = WN_OK;
     if (!s || !run)
         return wn_seterr(WN_EINVAL, "store: put_run: NULL argument");
@@ -221,9 +222,12 @@ int wn_store_put_run(wn_store *s, wn_run_record *run)
              " RETURNING id",
              cols, dollars);
 
-    rc = wn__store_begin(s, 1);
-    if (rc != WN_OK)
-        goto out;
+    own_tx = !s->in_tx;       /* else join the caller's (store_import.c) */
+    if (own_tx) {
+        rc = wn__store_begin(s, 1);
+        if (rc != WN_OK)
+            goto out;
+    }
     /* The job first: it decides whether this run may be stored. */
     if (run->job_id)
         rc = mark_job_done(s, run->job_id);
@@ -238,12 +242,13 @@ int wn_store_put_run(wn_store *s, wn_run_record *run)
         if (rc != WN_OK)
             goto out;
     }
-    rc = wn__store_commit(s);
+    if (own_tx)
+        rc = wn__store_commit(s);
     if (rc == WN_OK)
         run->run_id = run_id;
 out:
-    if (s->in_tx)
-        wn__store_rollback(s);
+    if (own_tx && s->in_tx)
+        wn__store_rollback(s);   /* a joined transaction is the caller's */
     wn_free(domains);
     return rc;
 }
