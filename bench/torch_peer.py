@@ -67,13 +67,14 @@ def limit_blas_threads(n):
 
 def kernels_note():
     """Which BLAS and kernels this PyTorch build runs (torch.__config__)."""
-    cfg = torch.__config__.show()
+    cfg = torch.__config__.show().replace("\n", ",").split(",")
     keep = []
-    for key in ("BLAS_INFO", "LAPACK_INFO", "USE_MKLDNN", "USE_MKL",
-                "USE_OPENMP", "CPU capability usage"):
-        for part in cfg.replace("\n", ",").split(","):
-            if key in part:
-                keep.append(part.strip())
+    for key in ("BLAS_INFO=", "LAPACK_INFO=", "USE_MKLDNN=", "USE_MKL=",
+                "USE_OPENMP=", "CPU capability usage"):
+        for part in cfg:
+            part = part.replace("- Build settings:", "").strip(" -")
+            if part.startswith(key):
+                keep.append(part)
                 break
     par = torch.__config__.parallel_info().splitlines()
     keep += [ln.strip() for ln in par if "ATen parallel backend" in ln
