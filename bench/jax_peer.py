@@ -60,6 +60,14 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from peer_data import load_export, flops_epoch   # noqa: E402
 
 
+def jaxlib_version():
+    try:
+        import jaxlib
+        return jaxlib.__version__
+    except (ImportError, AttributeError):
+        return "?"
+
+
 def init_params(key, inputs, widths):
     params = []
     fan_in = inputs
@@ -192,7 +200,7 @@ def main():
     except ImportError:
         pools = "threadpoolctl absent"
     emit({"type": "summary", "engine": "jax", "jax_version": jax.__version__,
-          "kernels": f"XLA CPU (jaxlib {jax.lib.__version__ if hasattr(jax.lib, '__version__') else '?'}, "
+          "kernels": f"XLA CPU (jaxlib {jaxlib_version()}, "
                      f"backend {jax.default_backend()}, "
                      f"XLA_FLAGS={os.environ.get('XLA_FLAGS', '')!r}, "
                      f"affinity {len(os.sched_getaffinity(0))} CPUs); "
