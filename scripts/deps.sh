@@ -12,7 +12,7 @@ if [ "${1:-}" = fuzz ]; then
   pkgs+=(clang libclang-rt-dev)   # libFuzzer (make fuzz)
 fi
 if [ "${1:-}" = bench ]; then
-  pkgs+=(python3-torch python3-numpy libopenblas0-openmp libopenblas0-pthread
+  pkgs+=(python3-torch python3-numpy libopenblas0-openmp libopenblas0-pthread python3-venv
          python3-threadpoolctl)
 fi
 missing=()
