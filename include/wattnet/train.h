@@ -31,6 +31,7 @@ typedef struct wn_train_config {
     uint64_t seed;            /* split, init and shuffles; default 1 */
     int threads;              /* 0: all cores */
     double train_fraction;    /* default 0.8 */
+    const char *device;       /* NULL or "cpu" (default), "cuda", "cuda:N" */
 } wn_train_config;
 
 /* Fill *c with the defaults above (shape "rectangle", depth 3, size 1024). */
@@ -70,6 +71,9 @@ typedef struct wn_train_summary {
     double test_accuracy;
     double test_mse, test_mae;
     double flops_per_epoch;   /* SPEC section 5 */
+    char device[16];          /* "cpu" or "cuda:N" */
+    char device_name[96];     /* the GPU's name; "" on the CPU */
+    char device_driver[32];   /* CUDA driver version; "" on the CPU */
 } wn_train_summary;
 
 /* Train.  hooks may be NULL.  Returns WN_OK and fills *out; on failure a
