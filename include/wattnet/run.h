@@ -27,6 +27,7 @@ typedef struct wn_run_spec {
     double learning_rate;
     uint64_t seed;
     int threads;
+    char device[16];          /* "" or "cpu" (default), "cuda", "cuda:N" */
 } wn_run_spec;
 
 typedef struct wn_epoch_record {

@@ -82,6 +82,11 @@ typedef struct wn_train_summary {
 int wn_train(const wn_dataset *d, const wn_train_config *cfg,
              const wn_train_hooks *hooks, wn_train_summary *out);
 
+/* Non-zero when s names a device wn_train accepts: NULL, "cpu", "cuda",
+ * "cuda:N" (N 0..255); whether this build and machine have it is only
+ * known when training starts. */
+int wn_train_device_valid(const char *s);
+
 /* ---- Work (SPEC section 5), float32, batch B -------------------------- */
 /* Forward FLOPs of one batch of B rows. */
 double wn_flops_forward(size_t batch, size_t inputs, const size_t *widths,

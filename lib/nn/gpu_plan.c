@@ -38,6 +38,15 @@ int wn__device_parse(const char *s, struct wn__device *out)
     return WN_OK;
 }
 
+int wn_train_device_valid(const char *s)
+{
+    struct wn__device d;
+    int rc = wn__device_parse(s, &d);
+    if (rc != WN_OK)
+        wn_clearerr();
+    return rc == WN_OK;
+}
+
 /* ---- Memory plan ------------------------------------------------------------ */
 
 static size_t pad16(size_t n)

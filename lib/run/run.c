@@ -156,6 +156,7 @@ int wn_run_execute(const wn_run_spec *spec, const wn_data_opts *dopts,
     cfg.learning_rate = spec->learning_rate;
     cfg.seed = spec->seed;
     cfg.threads = spec->threads;
+    cfg.device = spec->device[0] ? spec->device : NULL;
     wn_train_hooks hooks = { on_epoch_begin, on_epoch_end, &ctx };
     rc = wn_train(d, &cfg, &hooks, &out->summary);
     if (rc)
