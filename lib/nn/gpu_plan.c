@@ -49,9 +49,10 @@ int wn_train_device_valid(const char *s)
 
 /* ---- Memory plan ------------------------------------------------------------ */
 
+/* n rounded up to 16 floats (net.c's padding); SIZE_MAX stays SIZE_MAX. */
 static size_t pad16(size_t n)
 {
-    return (n + 15) & ~(size_t)15;
+    return n > SIZE_MAX - 15 ? SIZE_MAX : (n + 15) & ~(size_t)15;
 }
 
 /* a + b, or SIZE_MAX on overflow (sticky). */
