@@ -302,6 +302,35 @@ static void test_cli_device(void **state)
                 strstr(line, "built without CUDA"));
 }
 
+/* ---- Hardware profiles of the GPUs ------------------------------------------------ */
+
+static void test_gpu_profiles_load(void **state)
+{
+    (void)state;
+    const struct {
+        const char *file;
+        int sms;
+        double l2_mib;
+    } want[] = {{"v100.json", 80, 6}, {"h100.json", 132, 50}, {"h200.json", 132, 50}};
+    for (size_t i = 0; i < 3; i++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/profiles/%s", WN_SOURCE_DIR, want[i].file);
+        wn_hw_profile hw;
+        if (wn_hw_profile_load(path, &hw) != WN_OK)
+            fail_msg("%s: %s", path, wn_errmsg());
+        assert_string_equal(hw.kind, "gpu");
+        assert_int_equal(hw.cores, want[i].sms);
+        int found = 0;
+        for (int c = 0; c < hw.n_levels; c++)
+            if (!strcmp(hw.levels[c].name, "L2")) {
+                assert_true((double)hw.levels[c].size_bytes == want[i].l2_mib * 1048576.0);
+                found = 1;
+            }
+        assert_true(found);
+        assert_string_equal(hw.memory_name, "HBM");
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -312,6 +341,7 @@ int main(void)
         cmocka_unit_test(test_graph_plan),
         cmocka_unit_test(test_no_gpu_error),
         cmocka_unit_test(test_cli_device),
+        cmocka_unit_test(test_gpu_profiles_load),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
