@@ -12,6 +12,7 @@
  * returns no algorithm with it, the plain GEMM is kept and bias_kernel is
  * set so the caller adds the bias with a kernel.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include <wattnet/wattnet.h>
@@ -71,6 +72,15 @@ static int pick_algo(cublasLtHandle_t lt, struct gemm *g, size_t ws_bytes, int *
     LT(cublasLtMatmulPreferenceCreate(&pref), "preference");
     cublasStatus_t st = cublasLtMatmulPreferenceSetAttribute(
         pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &ws_bytes, sizeof ws_bytes);
+    /* Every tensor starts on 16 floats (the plan's padding): tell the
+     * heuristic no more than that, so it never picks an algorithm that
+     * assumes its default 256-byte alignment. */
+    const uint32_t align = 16;
+    const cublasLtMatmulPreferenceAttributes_t aligns[] = {
+        CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES,
+        CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES};
+    for (size_t i = 0; i < 4 && st == CUBLAS_STATUS_SUCCESS; i++)
+        st = cublasLtMatmulPreferenceSetAttribute(pref, aligns[i], &align, sizeof align);
     if (st == CUBLAS_STATUS_SUCCESS)
         st = cublasLtMatmulAlgoGetHeuristic(lt, g->op, g->a, g->b, g->c, g->c, pref, 1,
                                             &res, &n);
