@@ -214,10 +214,18 @@ static int on_epoch_end(void *user, const wn_epoch_stats *s)
     return WN_OK;
 }
 
+/* The shared folder; $WATTNET_TEST_SHARED overrides the build's (a build
+ * carried to a GPU host, scripts/gpu-check.sh). */
+static const char *shared_dir(void)
+{
+    const char *e = getenv("WATTNET_TEST_SHARED");
+    return e && *e ? e : WN_SHARED_DIR;
+}
+
 static int load_or_skip(const char *file, wn_dataset **d)
 {
     char path[512];
-    snprintf(path, sizeof path, "%s/datasets/%s", WN_SHARED_DIR, file);
+    snprintf(path, sizeof path, "%s/datasets/%s", shared_dir(), file);
     if (access(path, R_OK) != 0) {
         print_message("SKIP: %s absent (WN_SHARED_DIR datasets)\n", path);
         return 0;

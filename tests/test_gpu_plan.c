@@ -22,6 +22,14 @@
 #include "nn/gpu.h"
 #include "nn/net.h"
 
+/* The CLI and source tree; $WATTNET_TEST_CLI and $WATTNET_TEST_SOURCE
+ * override the build's (a build carried to a GPU host). */
+static const char *env_or(const char *name, const char *dflt)
+{
+    const char *e = getenv(name);
+    return e && *e ? e : dflt;
+}
+
 /* ---- Device strings ---------------------------------------------------------- */
 
 static void test_device_strings(void **state)
@@ -276,7 +284,7 @@ static void test_cli_device(void **state)
     (void)state;
     char cmd[1024];
     snprintf(cmd, sizeof cmd, "%s train --data synthetic:nursery --epochs 1 "
-             "--meter none --device tpu 2>/dev/null", WN_CLI_PATH);
+             "--meter none --device tpu 2>/dev/null", env_or("WATTNET_TEST_CLI", WN_CLI_PATH));
     int st = system(cmd);
     assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 2);
     if (have_gpu()) {
@@ -288,7 +296,8 @@ static void test_cli_device(void **state)
     assert_true(fd >= 0);
     close(fd);
     snprintf(cmd, sizeof cmd, "%s train --data synthetic:nursery --epochs 1 "
-             "--meter none --device cuda >/dev/null 2>%s", WN_CLI_PATH, tmp);
+             "--meter none --device cuda >/dev/null 2>%s",
+             env_or("WATTNET_TEST_CLI", WN_CLI_PATH), tmp);
     st = system(cmd);
     assert_true(WIFEXITED(st) && WEXITSTATUS(st) != 0);
     FILE *f = fopen(tmp, "r");
@@ -314,7 +323,8 @@ static void test_gpu_profiles_load(void **state)
     } want[] = {{"v100.json", 80, 6}, {"h100.json", 132, 50}, {"h200.json", 132, 50}};
     for (size_t i = 0; i < 3; i++) {
         char path[512];
-        snprintf(path, sizeof path, "%s/profiles/%s", WN_SOURCE_DIR, want[i].file);
+        snprintf(path, sizeof path, "%s/profiles/%s",
+                 env_or("WATTNET_TEST_SOURCE", WN_SOURCE_DIR), want[i].file);
         wn_hw_profile hw;
         if (wn_hw_profile_load(path, &hw) != WN_OK)
             fail_msg("%s: %s", path, wn_errmsg());

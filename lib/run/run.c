@@ -11,6 +11,7 @@
  *     energy_j / (batches_per_epoch * epochs * batch).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -156,7 +157,12 @@ int wn_run_execute(const wn_run_spec *spec, const wn_data_opts *dopts,
     cfg.learning_rate = spec->learning_rate;
     cfg.seed = spec->seed;
     cfg.threads = spec->threads;
-    cfg.device = spec->device[0] ? spec->device : NULL;
+    /* A spec without a device runs on $WATTNET_DEVICE when set (sweep
+     * workers on a GPU host: the job queue does not carry a device yet). */
+    const char *dev = spec->device[0] ? spec->device : getenv("WATTNET_DEVICE");
+    if (dev && *dev && !spec->device[0])
+        snprintf(out->spec.device, sizeof out->spec.device, "%s", dev);
+    cfg.device = dev && *dev ? dev : NULL;
     wn_train_hooks hooks = { on_epoch_begin, on_epoch_end, &ctx };
     rc = wn_train(d, &cfg, &hooks, &out->summary);
     if (rc)
