@@ -171,6 +171,24 @@ int wn__cu_loss_grad(struct wn__cu *c, const size_t *idx, size_t rows, double *l
 /* The graph plan the last setup chose (tests, --json). */
 int wn__cu_graph_info(const struct wn__cu *c, struct wn__graph_plan *g);
 
+/* ---- Replacing the device side (tests) --------------------------------------- */
+
+/* The calls gpu_train.c makes.  wn__gpu_set_ops(ops) makes it use ops
+ * instead of the wn__cu_* functions above (NULL restores them): for tests
+ * on machines without a GPU, with a simulated device that trains on the
+ * CPU (tests/test_gpu_sim.c).  Not thread-safe: set it before training. */
+struct wn__gpu_ops {
+    int (*open)(int index, struct wn__gpu_info *info, struct wn__cu **out);
+    void (*close)(struct wn__cu **c);
+    int (*setup)(struct wn__cu *c, const struct wn__gpu_plan *p, int task,
+                 const float *X, const float *Y, const size_t *test_idx,
+                 int allow_graph);
+    int (*set_params)(struct wn__cu *c, const float *params, float lr);
+    int (*train_epoch)(struct wn__cu *c, const size_t *order, double *loss_mean);
+    int (*test)(struct wn__cu *c, struct wn__eval4 *sums);
+};
+void wn__gpu_set_ops(const struct wn__gpu_ops *ops);
+
 #ifdef __cplusplus
 }
 #endif

@@ -14,7 +14,8 @@
  *
  * The epoch's time is wall time around both calls, which return only when
  * the device is done.  Environment: WATTNET_CUDA_GRAPHS=0 launches every
- * step eagerly (for comparing).
+ * step eagerly (for comparing).  The device calls go through an ops table
+ * that tests replace with a simulated device (wn__gpu_set_ops).
  */
 #include <math.h>
 #include <stdio.h>
@@ -29,6 +30,17 @@
 #include "nn/net.h"
 
 #define SHUFFLE_SALT 0x53485546464c4531ULL   /* = train.c's "SHUFFLE1" */
+
+static const struct wn__gpu_ops real_ops = {
+    wn__cu_open, wn__cu_close, wn__cu_setup, wn__cu_set_params, wn__cu_train_epoch,
+    wn__cu_test,
+};
+static const struct wn__gpu_ops *ops = &real_ops;
+
+void wn__gpu_set_ops(const struct wn__gpu_ops *o)
+{
+    ops = o ? o : &real_ops;
+}
 
 static double now_s(void)
 {
@@ -118,9 +130,9 @@ static int run_epochs(struct wn__cu *cu, const wn_train_config *cfg, wn_task tas
         double t0 = now_s();
         struct wn__eval4 sums = {0};
         wn__rows_shuffle(&shuffler, order, n_train);
-        rc = wn__cu_train_epoch(cu, order, &st.train_loss);
+        rc = ops->train_epoch(cu, order, &st.train_loss);
         if (rc == WN_OK)
-            rc = wn__cu_test(cu, &sums);
+            rc = ops->test(cu, &sums);
         if (rc != WN_OK)
             return rc;
         test_stats(task, &sums, n_test, &st);
@@ -158,7 +170,7 @@ int wn__gpu_train(const wn_dataset *d, const wn_train_config *cfg, int index,
     uint64_t n_params = 0;
 
     memset(&info, 0, sizeof info);
-    rc = wn__cu_open(index, &info, &cu);
+    rc = ops->open(index, &info, &cu);
     if (rc != WN_OK)
         return rc;
     size_t inputs = wn_dataset_inputs(d), outputs = wn_dataset_outputs(d);
@@ -192,10 +204,10 @@ int wn__gpu_train(const wn_dataset *d, const wn_train_config *cfg, int index,
     memcpy(order, split.idx, n_train * sizeof *order);
     rc = initial_params(&plan, task, cfg->seed, params);
     if (rc == WN_OK)
-        rc = wn__cu_setup(cu, &plan, (int)task, wn_dataset_x(d), wn_dataset_y(d),
-                          split.idx + n_train, graphs_allowed());
+        rc = ops->setup(cu, &plan, (int)task, wn_dataset_x(d), wn_dataset_y(d),
+                        split.idx + n_train, graphs_allowed());
     if (rc == WN_OK)
-        rc = wn__cu_set_params(cu, params, (float)cfg->learning_rate);
+        rc = ops->set_params(cu, params, (float)cfg->learning_rate);
     if (rc != WN_OK)
         goto out;
     fill_summary(&plan, cfg, &info, n_params, out);
@@ -211,6 +223,6 @@ out:
     wn_free(secs);
     wn_free(order);
     wn_split_free(&split);
-    wn__cu_close(&cu);
+    ops->close(&cu);
     return rc;
 }
