@@ -18,7 +18,8 @@
 #      runs) on the GPU metered by NVML, then `fit` and `report`
 #      with the GPU's hardware profile                           (<= 170 s)
 # Outputs (at most 8 files, as the device tool returns): gpu-check.txt (this
-# log), bench-gpu.json, model.json, report.html, scan.db, in $OUT when set
+# log), device-profile.json (`wattnet gpu --profile`), bench-gpu.json,
+# model.json, report.html, scan.db, in $OUT when set
 # (the device tool's folder), else docs/results/DATE-gpu/.
 # Without a GPU (any machine) the stages that need one say so and are
 # skipped, and the rest still runs: that is how this script was tested.
@@ -97,6 +98,15 @@ fi
 export WATTNET_DATA="$R/datasets"
 "$W" --version 2>/dev/null || true
 
+stage "the device as wattnet sees it: wattnet gpu"
+DEVPROF=""
+if run 30 "$W" gpu --json && "$W" gpu --profile >"$OUT/device-profile.json"; then
+  DEVPROF="$OUT/device-profile.json"
+  cat "$DEVPROF"
+else
+  rm -f "$OUT/device-profile.json"
+fi
+
 stage "GPU tests"
 for t in test_gpu_plan test_gpu_engine; do
   LD_LIBRARY_PATH="$LDP" WATTNET_TEST=1 WATTNET_TEST_SHARED="$R" \
@@ -126,7 +136,10 @@ fi
 stage "cache-scan-gpu sweep, NVML; fit; report"
 DB="$WORK/scan.db"
 PROFILE=""
-case "$GPU_NAME" in
+# The profile read from the device (SMs, shared memory per SM, L2, memory),
+# else the shipped one from public specs.
+[ -n "$DEVPROF" ] && PROFILE="$DEVPROF"
+[ -z "$PROFILE" ] && case "$GPU_NAME" in
   *H200*) PROFILE="$R/profiles/h200.json" ;;
   *H100*) PROFILE="$R/profiles/h100.json" ;;
   *V100*) PROFILE="$R/profiles/v100.json" ;;

@@ -341,6 +341,63 @@ static void test_gpu_profiles_load(void **state)
     }
 }
 
+/* A profile made from device properties (as `wattnet gpu --profile`)
+ * survives the profile JSON round trip the model reads. */
+static void test_profile_from_props(void **state)
+{
+    (void)state;
+    wn_gpu_props g;
+    memset(&g, 0, sizeof g);
+    snprintf(g.name, sizeof g.name, "NVIDIA H200");
+    g.sms = 132;
+    g.shared_per_sm_bytes = 233472;
+    g.l2_bytes = 62914560;
+    g.memory_bytes = 150754820096ULL;
+    wn_hw_profile hw, back;
+    wn_gpu_hw_profile(&g, &hw);
+    char *json = wn_hw_profile_to_json(&hw);
+    assert_non_null(json);
+    if (wn_hw_profile_parse(json, "props", &back) != WN_OK)
+        fail_msg("parse: %s\n%s", wn_errmsg(), json);
+    wn_free(json);
+    assert_string_equal(back.kind, "gpu");
+    assert_int_equal(back.cores, 132);
+    assert_int_equal(back.n_levels, 2);
+    assert_string_equal(back.levels[0].name, "L1");
+    assert_int_equal(back.levels[0].size_bytes, 233472);
+    assert_int_equal(back.levels[0].instances, 132);
+    assert_string_equal(back.levels[1].name, "L2");
+    assert_int_equal(back.levels[1].size_bytes, 62914560);
+    assert_int_equal(back.levels[1].shared_by_cores, 132);
+    assert_true(back.memory_bytes == 150754820096ULL);
+}
+
+/* wn_gpu_query and `wattnet gpu` without a GPU: one clear error. */
+static void test_gpu_query_without_gpu(void **state)
+{
+    (void)state;
+    wn_gpu_props g;
+    assert_int_equal(wn_gpu_query("cpu", &g), WN_EINVAL);
+    assert_int_equal(wn_gpu_query("cuda:x", &g), WN_EINVAL);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "%s gpu --frobnicate 2>/dev/null",
+             env_or("WATTNET_TEST_CLI", WN_CLI_PATH));
+    int st = system(cmd);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 2);
+    if (have_gpu()) {
+        assert_int_equal(wn_gpu_query("cuda", &g), WN_OK);
+        assert_true(g.sms > 0 && g.memory_bytes > 0 && g.name[0]);
+        print_message("SKIP part: a CUDA device is present (%s)\n", g.name);
+        return;
+    }
+    int rc = wn_gpu_query("cuda", &g);
+    assert_true(rc == WN_EUNAVAILABLE || rc == WN_EUNSUPPORTED);
+    snprintf(cmd, sizeof cmd, "%s gpu >/dev/null 2>&1",
+             env_or("WATTNET_TEST_CLI", WN_CLI_PATH));
+    st = system(cmd);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -352,6 +409,8 @@ int main(void)
         cmocka_unit_test(test_no_gpu_error),
         cmocka_unit_test(test_cli_device),
         cmocka_unit_test(test_gpu_profiles_load),
+        cmocka_unit_test(test_profile_from_props),
+        cmocka_unit_test(test_gpu_query_without_gpu),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -105,5 +105,6 @@ long wn_fault_alloc(long after, long count);
 #include <wattnet/host.h>
 #include <wattnet/model.h>
 #include <wattnet/report.h>
+#include <wattnet/gpu.h>
 
 #endif /* WATTNET_WATTNET_H */
