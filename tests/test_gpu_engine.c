@@ -4,7 +4,8 @@
  * analytic gradient, for every shape and every loss; the same seed twice
  * gives the same result; and the same job on CPU and GPU agrees (first
  * epoch's training loss within 1e-3 relative, test accuracy after 20
- * epochs within 0.01) on adult and nursery.
+ * epochs within 0.01) on adult and nursery; steps replayed from CUDA
+ * graphs give the bits of steps launched one by one.
  *
  * Without a usable CUDA device (or in a build without CUDA) every case
  * skips with a message saying why.  As of this writing these cases have
@@ -299,6 +300,27 @@ static void test_deterministic(void **state)
     wn_dataset_free(&d);
 }
 
+/* Steps replayed from CUDA graphs give the bits of steps launched one by
+ * one (WATTNET_CUDA_GRAPHS=0). */
+static void test_graphs_match_eager(void **state)
+{
+    (void)state;
+    wn_dataset *d = NULL;
+    if (!gpu_or_skip() || !load_or_skip("nursery.tsv.gz", &d))
+        skip();
+    struct first_epoch f1 = {0}, f2 = {0};
+    wn_train_summary s1, s2;
+    run(d, "cuda", 2, &f1, &s1);
+    setenv("WATTNET_CUDA_GRAPHS", "0", 1);
+    run(d, "cuda", 2, &f2, &s2);
+    unsetenv("WATTNET_CUDA_GRAPHS");
+    print_message("nursery, 2 epochs: graphs %.4f s/epoch, eager %.4f s/epoch\n",
+                  s1.seconds_per_epoch_median, s2.seconds_per_epoch_median);
+    assert_true(f1.train_loss == f2.train_loss);
+    assert_true(s1.test_loss == s2.test_loss);
+    wn_dataset_free(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -306,6 +328,7 @@ int main(void)
         cmocka_unit_test(test_cpu_vs_gpu_adult),
         cmocka_unit_test(test_cpu_vs_gpu_nursery),
         cmocka_unit_test(test_deterministic),
+        cmocka_unit_test(test_graphs_match_eager),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
