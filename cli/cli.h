@@ -33,6 +33,7 @@ int cmd_report(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
+int cmd_gpu(int argc, char **argv);
 
 /* Print "wattnet CMD: <message or strerror> (<strerror>)" on stderr and
  * return the exit code for a library status (1; 2 for bad usage). */

@@ -35,6 +35,7 @@ static const struct command commands[] = {
     { "probe", cmd_probe, "measure this host's cache sizes" },
     { "import", cmd_import, "import the BUTTER-E study's public data" },
     { "analyze", cmd_analyze, "the study's pipeline and its numbers" },
+    { "gpu", cmd_gpu, "the CUDA device --device cuda trains on" },
 };
 
 static void usage(FILE *f)

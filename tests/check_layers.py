@@ -69,7 +69,7 @@ HEADER_MODULE = {"core.h": "core", "host.h": "core", "energy.h": "energy",
                  "cpus.h": "core", "redact.h": "core", "probe.h": "probe",
                  "probe_profile.h": "run",
                  "readings.h": "readings", "meter_store.h": "run",
-                 "analysis.h": "run", "study.h": "study", "study_import.h": "run", "wattnet.h": "umbrella"}
+                 "analysis.h": "run", "study.h": "study", "gpu.h": "nn", "study_import.h": "run", "wattnet.h": "umbrella"}
 # Headers of plain value records (wn_run_record) that store, model and
 # report may include for the types; their functions are glue only.
 VALUE_HEADERS = {"run.h"}

@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <wattnet/core.h>
+#include <wattnet/gpu.h>
 #include <wattnet/host.h>
 
 #include <wattnet/run.h>
@@ -60,6 +61,10 @@ void wn_hw_profile_from_host(const wn_host *h, wn_hw_profile *out);
 int wn_hw_profile_load(const char *path, wn_hw_profile *out);
 int wn_hw_profile_parse(const char *json, const char *origin,
                         wn_hw_profile *out);
+
+/* A hardware profile of a CUDA device (gpu.h): kind "gpu", cores = SMs, L1 = the
+ * shared memory per SM (one per SM), L2 (one, shared by all SMs), HBM. */
+void wn_gpu_hw_profile(const wn_gpu_props *g, wn_hw_profile *out);
 
 /* The profile as a JSON string (wn_free it), or NULL when out of memory. */
 char *wn_hw_profile_to_json(const wn_hw_profile *p);

@@ -36,5 +36,6 @@
 #include <wattnet/analysis.h>
 #include <wattnet/study.h>
 #include <wattnet/study_import.h>
+#include <wattnet/gpu.h>
 
 #endif /* WATTNET_WATTNET_H */

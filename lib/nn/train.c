@@ -38,6 +38,7 @@
 #include <wattnet/train.h>
 
 #include "core/rng.h"
+#include "nn/gpu.h"
 #include "nn/net.h"
 
 #define SHUFFLE_SALT 0x53485546464c4531ULL   /* "SHUFFLE1" */
@@ -207,6 +208,13 @@ int wn_train(const wn_dataset *d, const wn_train_config *cfg,
     rc = check_config(cfg);
     if (rc != WN_OK)
         return rc;
+    struct wn__device dev;
+    rc = wn__device_parse(cfg->device, &dev);
+    if (rc != WN_OK)
+        return rc;
+    if (dev.kind == WN__DEV_CUDA)
+        return wn__gpu_train(d, cfg, dev.index, hooks, out);   /* gpu_train.c */
+    snprintf(out->device, sizeof out->device, "cpu");
 
     size_t inputs = wn_dataset_inputs(d), outputs = wn_dataset_outputs(d);
     wn_task task = wn_dataset_task(d);

@@ -11,6 +11,7 @@
  *     energy_j / (batches_per_epoch * epochs * batch).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -175,6 +176,11 @@ int wn_run_execute(const wn_run_spec *spec, const wn_data_opts *dopts,
     if (rc)
         goto out;
     describe_dataset(d, out);
+    /* A spec without a device runs on $WATTNET_DEVICE when set (sweep
+     * workers on a GPU host: the job queue does not carry a device yet). */
+    const char *dev = getenv("WATTNET_DEVICE");
+    if (!out->spec.train.device[0] && dev && *dev)
+        snprintf(out->spec.train.device, sizeof out->spec.train.device, "%s", dev);
     wn_train_hooks hooks = { on_epoch_begin, on_epoch_end, &ctx };
     rc = wn_train(d, &out->spec.train, &hooks, &out->summary);
     if (rc)
