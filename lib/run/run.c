@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <wattnet/wattnet.h>
+#include <wattnet/data_origin.h>
 
 struct run_ctx {
     wn_meter *meter;
@@ -143,6 +144,15 @@ int wn_run_execute(const wn_run_spec *spec, const wn_data_opts *dopts,
                                                          : "file");
     snprintf(out->task, sizeof out->task, "%s",
              wn_task_name(wn_dataset_task(d)));
+    if (wn_dataset_source(d) == WN_SOURCE_FILE) {
+        /* which file, and its checksum, so the record says what was trained */
+        wn_data_origin origin;
+        rc = wn_data_resolve(spec->dataset, dopts, 1, &origin);
+        if (rc)
+            goto out;
+        snprintf(out->data_path, sizeof out->data_path, "%s", origin.path);
+        snprintf(out->data_sha256, sizeof out->data_sha256, "%s", origin.sha256);
+    }
     out->inputs = wn_dataset_inputs(d);
     out->outputs = wn_dataset_outputs(d);
 

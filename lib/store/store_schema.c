@@ -105,7 +105,13 @@ static const char migration_2[] =
     " run_id BIGINT REFERENCES runs(id) ON DELETE CASCADE,"
     " t {REAL} NOT NULL, domain TEXT NOT NULL, value {REAL});";
 
-static const char *const migrations[] = { migration_1, migration_2 };
+/* Version 3: which dataset file a run trained on (path and SHA-256; NULL
+ * for a stand-in and for runs stored before). */
+static const char migration_3[] =
+    "ALTER TABLE runs ADD COLUMN data_path TEXT;"
+    "ALTER TABLE runs ADD COLUMN data_sha256 TEXT;";
+
+static const char *const migrations[] = { migration_1, migration_2, migration_3 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
 /* ---- version -------------------------------------------------------------------- */
