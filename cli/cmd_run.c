@@ -22,8 +22,11 @@ static void usage(FILE *f)
         "                   [--data-dir D] [--meter SOURCE] [--json]\n\n"
         "Enqueue preset NAME (default quick) unless the database already has a\n"
         "sweep of that name, then run workers until every job is done or\n"
-        "failed.  Running it again finishes what an interrupted run left.\n\n"
-        "  --preset NAME   quick (default) | butter-e | cache-scan\n"
+        "failed.  Running it again finishes what an interrupted run left.\n"
+        "Each dataset of the preset is a study name: the real NAME.tsv.gz from\n"
+        "--data-dir or $WATTNET_DATA when there is one, else the synthetic\n"
+        "stand-in; one line per dataset says which.\n\n"
+        "  --preset NAME   quick (default) | butter-e | cache-scan | advise\n"
         "  --db URL        SQLite file or postgresql:// URL (default wattnet.db)\n"
         "  --workers N     local worker processes (default 1)\n"
         "  other options   as for `wattnet worker`\n");
@@ -44,7 +47,7 @@ int cmd_run(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *preset = "quick", *db = "wattnet.db";
+    const char *preset = "quick", *db = "wattnet.db", *data_dir = NULL;
     /* Arguments passed on to `wattnet worker`. */
     char *wargv[32];
     int wargc = 0, c, st;
@@ -60,7 +63,11 @@ int cmd_run(int argc, char **argv)
         case 'P': wargv[wargc++] = "--pin"; break;
         case 'l': wargv[wargc++] = "--lease-seconds"; wargv[wargc++] = optarg; break;
         case 'm': wargv[wargc++] = "--max-attempts"; wargv[wargc++] = optarg; break;
-        case 'D': wargv[wargc++] = "--data-dir"; wargv[wargc++] = optarg; break;
+        case 'D':
+            data_dir = optarg;
+            wargv[wargc++] = "--data-dir";
+            wargv[wargc++] = optarg;
+            break;
         case 'M': wargv[wargc++] = "--meter"; wargv[wargc++] = optarg; break;
         case 'j': wargv[wargc++] = "--json"; break;
         case 'h': usage(stdout); return 0;
@@ -79,6 +86,12 @@ int cmd_run(int argc, char **argv)
     if (st != WN_OK)
         return cli_fail("run", st);
     int64_t id = 0;
+    wn_sweep_spec *named = NULL;
+    if (wn_sweep_preset(preset, NULL, &named) == WN_OK)
+        cli_print_data_origins("run", named->datasets, named->n_datasets,
+                               data_dir);
+    wn_sweep_spec_free(&named);
+    wn_clearerr();
     st = wn_store_sweep_find(s, preset, &id);
     if (st == WN_ENOENT) {
         wn_sweep_spec *sp = NULL;

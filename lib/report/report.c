@@ -26,6 +26,7 @@
 
 #include "model/model_util.h"
 #include "report/chart.h"
+#include "report/report_advise.h"
 #include "report/sbuf.h"
 
 #define MAX_GROUPS 10
@@ -754,6 +755,7 @@ int wn_report_html(const wn_run_record *runs, size_t n,
     chart_predicted(&b, &c, xs, ys);
     chart_to_loss(&b, &c, xs, ys, tmp);
     chart_power(&b, &c, o, xs, ys);
+    wn__report_advise(&b, runs, n, &c.hw);
     wn__sbuf_printf(&b, "<p><small>wattnet %s. Self-contained: inline SVG, "
                     "no scripts, nothing loaded from the network.</small></p>\n"
                     "</body>\n</html>\n", WN_VERSION);
