@@ -206,7 +206,7 @@ static void print_advice(const struct adv_out *r)
            s->median_cost / s->best_cost, 100.0 * s->savings_vs_smallest,
            sm->shape, sm->depth, (unsigned long long)sm->params,
            s->smallest_cost, u, s->smallest_cost / s->best_cost);
-    int larger = b->params > sm->params && s->best_cost < s->smallest_cost;
+    int larger = s->larger_cheaper;
     printf("larger networks cheaper to the target here: %s (%.2fx between the "
            "smallest reaching network and the best); the study: 10-1000x, the "
            "minimum at a working set of 2^22-2^25 bytes; here the minimum is at "
@@ -287,6 +287,7 @@ static void print_json(const struct adv_args *a, const struct adv_out *r)
                                 (double)r->in.configs[s->smallest].params);
         cJSON_AddNumberToObject(rec, "smallest_cost", s->smallest_cost);
         cJSON_AddNumberToObject(rec, "savings_vs_smallest", s->savings_vs_smallest);
+        cJSON_AddBoolToObject(rec, "larger_networks_cheaper", s->larger_cheaper);
     }
     pr = cJSON_AddArrayToObject(o, "predicted");
     for (size_t i = 0; i < r->n_pred; i++) {

@@ -78,6 +78,7 @@ static void test_ranking_with_target(void **state)
     assert_int_equal(r.smallest, 0);   /* D is smaller but never reaches */
     assert_true(fabs(r.smallest_cost - 5.0) < TOL);
     assert_true(fabs(r.savings_vs_smallest - 0.2) < TOL);
+    assert_true(r.larger_cheaper);   /* 100000 params beat 1000 */
     wn_advise_result_clear(&r);
     assert_null(r.entries);
 }
@@ -102,6 +103,7 @@ static void test_default_target_is_half(void **state)
     assert_int_equal(r.entries[1].config, 0);
     assert_int_equal(r.entries[2].config, 2);
     assert_true(fabs(r.median_cost - 8.0) < TOL);
+    assert_true(r.larger_cheaper);   /* B (10000) beats the smallest, A (1000) */
     wn_advise_result_clear(&r);
 }
 
@@ -120,6 +122,16 @@ static void test_accuracy_and_edges(void **state)
     wn_advise_result r;
     wn_advise_opts o = {WN_ADVISE_LOSS, 1, 0.1};
     wn_advise_config c[5];
+    planted(c);
+    /* the cheapest is the smallest that reaches: not the study's finding */
+    c[0].cost_per_epoch = 1.0;   /* A: 2.5 epochs x 1 = 2.5 < C's 4 */
+    wn_advise_opts o7 = {WN_ADVISE_LOSS, 1, 0.7};
+    assert_int_equal(wn_advise_rank(c, 5, &o7, &r), WN_OK);
+    assert_int_equal(r.best, 0);
+    assert_int_equal(r.smallest, 0);
+    assert_false(r.larger_cheaper);
+    assert_true(fabs(r.savings_vs_smallest) < TOL);
+    wn_advise_result_clear(&r);
     planted(c);
     assert_int_equal(wn_advise_rank(c, 5, &o, &r), WN_OK);
     assert_int_equal(r.n_reached, 0);   /* nobody: all listed, none ranked */

@@ -148,6 +148,8 @@ static void fill_summary(wn_advise_result *r, const wn_advise_config *c)
                                               : 0.0;
     r->savings_vs_smallest = r->smallest_cost > 0
                                  ? 1.0 - r->best_cost / r->smallest_cost : 0.0;
+    r->larger_cheaper = c[r->best].size > c[r->smallest].size &&
+                        r->best_cost < r->smallest_cost;
 }
 
 int wn_advise_rank(const wn_advise_config *configs, size_t n,

@@ -3,7 +3,8 @@
  * best configuration of an advise ranking.  For the best shape and depth,
  * the candidate sizes are the geometric midpoints between the sizes tried,
  * half the smallest and twice the largest (within the study's 2^5..2^24).
- * Each gets its widths (lib/nn), its features on the model's hardware
+ * Sizes below the smallest that reached the target are not suggested when
+ * a smaller tried size failed to reach it.  Each gets its widths (lib/nn), its features on the model's hardware
  * (lib/model) and a predicted cost per epoch with the model's interval;
  * its epochs to target are those of the nearest tried size (in log size)
  * that reached the target.  Everything here is labelled predicted by the
@@ -84,19 +85,45 @@ static int predict_one(const wn_advise_input *in, const wn_advise_result *res,
     return WN_OK;
 }
 
-/* Candidate sizes around the tried ones of the best shape/depth. */
-static size_t candidates(const wn_advise_input *in, const wn_advise_config *best,
+/* The smallest tried size of the best shape/depth that reached the target
+ * (0 when none). */
+static uint64_t smallest_reaching(const wn_advise_input *in,
+                                  const wn_advise_result *res,
+                                  const wn_advise_config *best)
+{
+    uint64_t m = 0;
+    for (size_t i = 0; i < res->n_reached; i++) {
+        const wn_advise_config *c = &in->configs[res->entries[i].config];
+        if (!strcmp(c->shape, best->shape) && c->depth == best->depth &&
+            (m == 0 || c->size < m))
+            m = c->size;
+    }
+    return m;
+}
+
+/* Candidate sizes around the tried ones of the best shape/depth.  None
+ * below the smallest size that reached the target when a smaller tried
+ * size did not reach it (its epochs to target would be a guess). */
+static size_t candidates(const wn_advise_input *in, const wn_advise_result *res,
                          uint64_t *tried, uint64_t *cand)
 {
+    const wn_advise_config *best = &in->configs[res->best];
+    uint64_t floor_size = smallest_reaching(in, res, best);
     size_t nt = 0, nc = 0;
     for (size_t i = 0; i < in->n; i++)
         if (!strcmp(in->configs[i].shape, best->shape) &&
-            in->configs[i].depth == best->depth)
+            in->configs[i].depth == best->depth &&
+            in->configs[i].size >= floor_size)
             tried[nt++] = in->configs[i].size;
     qsort(tried, nt, sizeof *tried, cmp_u64);
     if (nt == 0)
         return 0;
-    if ((double)tried[0] / 2.0 >= MIN_SIZE)
+    int failed_below = 0;
+    for (size_t i = 0; i < in->n; i++)
+        failed_below |= !strcmp(in->configs[i].shape, best->shape) &&
+                        in->configs[i].depth == best->depth &&
+                        in->configs[i].size < floor_size;
+    if (!failed_below && (double)tried[0] / 2.0 >= MIN_SIZE)
         cand[nc++] = tried[0] / 2;
     for (size_t i = 0; i + 1 < nt; i++)
         if (tried[i + 1] > tried[i] + 1)
@@ -137,7 +164,7 @@ int wn_advise_predict(const wn_advise_input *in, const wn_advise_result *res,
         rc = wn_seterr(WN_ENOMEM, "advise: out of memory");
         goto out;
     }
-    size_t nc = candidates(in, &in->configs[res->best], tried, cand);
+    size_t nc = candidates(in, res, tried, cand);
     for (size_t i = 0; i < nc; i++) {
         int st = predict_one(in, res, template_run, m, kind, cand[i],
                              &(*out)[*n_out]);

@@ -103,9 +103,8 @@ static void study_table(struct wn_sbuf *b, const wn_advise_input *in,
                         const wn_advise_result *res)
 {
     const wn_advise_config *best = &in->configs[res->best];
-    const wn_advise_config *sm = &in->configs[res->smallest];
     double ratio = res->smallest_cost / res->best_cost;
-    int larger = best->params > sm->params && res->best_cost < res->smallest_cost;
+    int larger = res->larger_cheaper;
     wn__sbuf_printf(b, "<table>\n<tr><th></th><th>BUTTER-E study</th>"
                     "<th>this machine</th></tr>\n"
                     "<tr><td>larger networks cheaper to a fixed test loss</td>"
