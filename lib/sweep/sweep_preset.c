@@ -199,6 +199,10 @@ static int preset_advise(const uint64_t lv[3], wn_sweep_spec *sp)
     if (rc == WN_OK) {
         /* keep it short: at most 2^20 parameters, and 2^20 itself (the
          * working set then spills out of L2 on most machines) */
+        uint64_t *grown = wn_realloc(sp->sizes, (sp->n_sizes + 1) * sizeof *grown);
+        if (!grown)
+            return WN_ENOMEM;
+        sp->sizes = grown;
         size_t u = 0;
         for (size_t i = 0; i < sp->n_sizes; i++)
             if (sp->sizes[i] < (1u << 20))
