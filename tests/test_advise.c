@@ -12,8 +12,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
 #include <cmocka.h>
 #include <wattnet/wattnet.h>
 #include <wattnet/advise.h>
@@ -161,6 +166,7 @@ static void fake_run(wn_run_record *r, const char *shape, uint64_t size,
     r->n_epochs = n;
     r->epochs = wn_calloc(n, sizeof *r->epochs);
     for (size_t e = 0; e < n; e++) {
+        r->epochs[e].stats.epoch = e + 1;
         r->epochs[e].stats.test_loss = loss[e];
         r->epochs[e].stats.seconds = 2.0;
     }
@@ -209,6 +215,91 @@ static void test_from_runs(void **state)
         wn_run_record_clear(&runs[i]);
 }
 
+/* ---- the command ------------------------------------------------------------ */
+
+static int run_cli(const char *args, char *out, size_t cap)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "'%s' %s 2>&1", WN_CLI_PATH, args);
+    FILE *p = popen(cmd, "r");
+    if (!p)
+        return -1;
+    size_t n = fread(out, 1, cap - 1, p);
+    out[n] = '\0';
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Usage errors exit 2; on a stored database --json gives the planted
+ * recommendation and the status lists the real file. */
+static void test_command(void **state)
+{
+    (void)state;
+    static char out[65536];
+    char dir[512], db[700], args[1600];
+    snprintf(dir, sizeof dir, "%s/tmp-advise-XXXXXX", WN_BINARY_DIR);
+    assert_non_null(mkdtemp(dir));
+    snprintf(db, sizeof db, "%s/a.db", dir);
+    assert_int_equal(run_cli("advise --help", out, sizeof out), 0);
+    assert_non_null(strstr(out, "usage: wattnet advise"));
+    assert_int_equal(run_cli("advise --bogus", out, sizeof out), 2);
+    assert_int_equal(run_cli("advise --db x.db", out, sizeof out), 2);
+    assert_int_equal(run_cli("advise --db x.db --data a --by watts", out,
+                             sizeof out), 2);
+    assert_int_equal(run_cli("advise --db x.db --data a --target-loss 1 "
+                             "--target-accuracy 0.5", out, sizeof out), 2);
+    assert_int_equal(run_cli("advise --db x.db --data a --target-loss abc", out,
+                             sizeof out), 2);
+
+    wn_run_record runs[3];
+    const double l1[] = {1.0, 0.6}, l2[] = {0.8, 0.4}, l3[] = {0.5, 0.3};
+    fake_run(&runs[0], "rectangle", 1024, l1, 2, 0.001, 1);
+    fake_run(&runs[1], "rectangle", 1024, l2, 2, 0.003, 1);
+    fake_run(&runs[2], "trapezoid", 4096, l3, 2, 0.001, 1);
+    snprintf(runs[0].data_path, sizeof runs[0].data_path, "/d/nursery.tsv.gz");
+    wn_store *s = NULL;
+    assert_int_equal(wn_store_open(db, &s), WN_OK);
+    for (int i = 0; i < 3; i++) {
+        int pst = wn_store_put_run(s, &runs[i]);
+        if (pst != WN_OK)
+            print_message("put_run: %s\n", wn_errmsg());
+        assert_int_equal(pst, WN_OK);
+        wn_run_record_clear(&runs[i]);
+    }
+    wn_store_close(&s);
+    /* target 0.45: rectangle (mean 0.9, 0.5) never; trapezoid at
+     * 1 + (0.5 - 0.45) / 0.2 = 1.25 epochs x 1 J */
+    snprintf(args, sizeof args, "advise --db '%s' --data nursery "
+             "--target-loss 0.45 --json", db);
+    assert_int_equal(run_cli(args, out, sizeof out), 0);
+    cJSON *o = cJSON_Parse(out);
+    assert_non_null(o);
+    assert_string_equal(cJSON_GetObjectItem(o, "by")->valuestring, "energy");
+    cJSON *rec = cJSON_GetObjectItem(o, "recommendation");
+    assert_non_null(rec);
+    cJSON *net = cJSON_GetObjectItem(rec, "network");
+    assert_string_equal(cJSON_GetObjectItem(net, "shape")->valuestring, "trapezoid");
+    assert_true(fabs(cJSON_GetObjectItem(net, "epochs_to_target")->valuedouble -
+                     1.25) < 1e-9);
+    assert_true(fabs(cJSON_GetObjectItem(rec, "cost_to_target")->valuedouble -
+                     1.25) < 1e-9);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(o, "never_reached")), 1);
+    cJSON_Delete(o);
+    snprintf(args, sizeof args, "advise --db '%s' --data nursery", db);
+    assert_int_equal(run_cli(args, out, sizeof out), 0);
+    assert_non_null(strstr(out, "no target given"));
+    assert_non_null(strstr(out, "recommended: "));
+    snprintf(args, sizeof args, "advise --db '%s' --data adult", db);
+    assert_int_equal(run_cli(args, out, sizeof out), 1);
+    snprintf(args, sizeof args, "status --db '%s'", db);
+    assert_int_equal(run_cli(args, out, sizeof out), 0);
+    assert_non_null(strstr(out, "dataset nursery: 1 runs on the real file "
+                                "/d/nursery.tsv.gz"));
+    assert_non_null(strstr(out, "path not recorded"));
+    snprintf(args, sizeof args, "rm -rf '%s'", dir);
+    assert_int_equal(system(args), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -216,6 +307,7 @@ int main(void)
         cmocka_unit_test(test_default_target_is_half),
         cmocka_unit_test(test_accuracy_and_edges),
         cmocka_unit_test(test_from_runs),
+        cmocka_unit_test(test_command),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

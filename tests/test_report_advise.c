@@ -89,6 +89,7 @@ static void planted_run(wn_run_record *r, int s, int z, int real)
     r->epochs = wn_calloc(EPOCHS, sizeof *r->epochs);
     assert_non_null(r->epochs);
     for (size_t e = 0; e < EPOCHS; e++) {
+        r->epochs[e].stats.epoch = e + 1;
         r->epochs[e].stats.test_loss = 1.5 * exp(-rate * (double)(e + 1));
         r->epochs[e].stats.seconds = per_epoch / 50.0;
         r->epochs[e].energy.measured = 1;
