@@ -672,6 +672,9 @@ int wn_report_html(const wn_run_record *runs, size_t n,
     c.unit = c.energy ? "J" : "s";
     c.qty = c.energy ? "energy" : "time";
     size_t cap = 2 * n + 16;
+    for (size_t i = 0; i < n; i++)   /* a power trace: 2 points per epoch */
+        if (2 * runs[i].n_epochs > cap)
+            cap = 2 * runs[i].n_epochs;
     c.rows = wn_calloc(n ? n : 1, sizeof *c.rows);
     xs = wn_calloc(cap, sizeof *xs);
     ys = wn_calloc(cap, sizeof *ys);

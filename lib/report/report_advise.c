@@ -155,7 +155,7 @@ void wn__report_advise_section(struct wn_sbuf *b, const char *dataset,
                     strcmp(in->by, "energy") ? "Time" : "Measured energy",
                     strcmp(in->by, "energy") ? "time" : "energy");
     if (!res->target_given)
-        wn__sbuf_puts(b, "No target was given: the loss is the one half of the "
+        wn__sbuf_puts(b, "No target was given: the loss is the one that half of the "
                       "configurations reach. ");
     if (in->note[0])
         wn__sbuf_escape(b, in->note);
