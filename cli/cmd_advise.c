@@ -149,6 +149,8 @@ static void print_header(const struct adv_args *a, const struct adv_out *r)
     printf("dataset %s: %zu runs, %zu on the real file, %zu on the synthetic "
            "stand-in\n", a->data, r->in.n_runs, r->in.n_real_file,
            r->in.n_runs - r->in.n_real_file);
+    if (r->in.data_note[0])
+        printf("note: %s\n", r->in.data_note);
     printf("cost: %s [%s]%s%s\n", strcmp(r->in.by, "energy") ? "time" : "measured energy",
            unit_of(r), r->in.note[0] ? " - " : "", r->in.note);
     if (r->res.target_given)
@@ -266,6 +268,7 @@ static void print_json(const struct adv_args *a, const struct adv_out *r)
     cJSON_AddStringToObject(o, "by", r->in.by);
     cJSON_AddStringToObject(o, "unit", unit_of(r));
     cJSON_AddStringToObject(o, "note", r->in.note);
+    cJSON_AddStringToObject(o, "data_note", r->in.data_note);
     cJSON_AddStringToObject(o, "metric", s->metric == WN_ADVISE_ACCURACY
                                              ? "test_accuracy" : "test_loss");
     cJSON_AddNumberToObject(o, "target", s->target);

@@ -211,6 +211,15 @@ static void test_from_runs(void **state)
     wn_advise_input_clear(&in);
     assert_int_equal(wn_advise_from_runs(runs, 3, "adult", NULL,
                                          WN_ADVISE_LOSS, NULL, &in), WN_ENOENT);
+    /* one repetition on the stand-in: left out, never averaged in */
+    snprintf(runs[1].data_source, sizeof runs[1].data_source, "synthetic");
+    assert_int_equal(wn_advise_from_runs(runs, 3, "nursery", "time",
+                                         WN_ADVISE_LOSS, NULL, &in), WN_OK);
+    assert_int_equal(in.n_runs, 2);
+    assert_int_equal(in.configs[0].n_runs, 1);
+    assert_true(fabs(in.configs[0].metric[1] - 0.6) < TOL);
+    assert_non_null(strstr(in.data_note, "1 runs on the synthetic stand-in"));
+    wn_advise_input_clear(&in);
     for (int i = 0; i < 3; i++)
         wn_run_record_clear(&runs[i]);
 }

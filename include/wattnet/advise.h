@@ -103,6 +103,7 @@ typedef struct wn_advise_input {
     char note[256];             /* why time was used, when it was */
     size_t n_runs;              /* runs of the dataset used */
     size_t n_real_file;         /* of those, trained on a real file */
+    char data_note[160];        /* when stand-in runs were left out */
 } wn_advise_input;
 
 /* Group the runs of DATASET (its dataset_name, or its spec) by (shape,
@@ -110,7 +111,8 @@ typedef struct wn_advise_input {
  * the shortest), the cost per epoch the median.  BY: "energy", "time" or
  * NULL (energy when every configuration has a measurement, else time);
  * energy asked for where a configuration has none falls back to time and
- * says why in ->note.  HW (may be NULL) gives working sets.  WN_ENOENT when
+ * says why in ->note.  When the name has runs on the real file and on the
+ * stand-in, only the real ones are used (->data_note says so).  HW (may be NULL) gives working sets.  WN_ENOENT when
  * no run of DATASET has per-epoch records.  Free with
  * wn_advise_input_clear. */
 int wn_advise_from_runs(const wn_run_record *runs, size_t n,

@@ -148,6 +148,17 @@ int wn_advise_from_runs(const wn_run_record *runs, size_t n,
             idx[k++] = i;
             out->n_real_file += !strcmp(runs[i].data_source, "file");
         }
+    if (out->n_real_file > 0 && out->n_real_file < k) {
+        /* never average the real data with its stand-in: keep the real */
+        size_t m = 0;
+        for (size_t j = 0; j < k; j++)
+            if (!strcmp(runs[idx[j]].data_source, "file"))
+                idx[m++] = idx[j];
+        snprintf(out->data_note, sizeof out->data_note, "%zu runs on the "
+                 "synthetic stand-in left out; only the %zu on the real file "
+                 "are used", k - m, m);
+        k = m;
+    }
     out->n_runs = k;
     if (k == 0) {
         rc = wn_seterr(WN_ENOENT, "advise: no stored run of '%s' has "
