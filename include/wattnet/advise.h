@@ -112,7 +112,8 @@ typedef struct wn_advise_input {
  * NULL (energy when every configuration has a measurement, else time);
  * energy asked for where a configuration has none falls back to time and
  * says why in ->note.  When the name has runs on the real file and on the
- * stand-in, only the real ones are used (->data_note says so).  HW (may be NULL) gives working sets.  WN_ENOENT when
+ * stand-in, only the real ones are used (->data_note says so).  HW (may be
+ * NULL) gives working sets.  WN_ENOENT when
  * no run of DATASET has per-epoch records.  Free with
  * wn_advise_input_clear. */
 int wn_advise_from_runs(const wn_run_record *runs, size_t n,
