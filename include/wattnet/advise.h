@@ -23,8 +23,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <wattnet/model.h>
 #include <wattnet/run.h>
+#include <wattnet/store.h>   /* model.h uses wn_store without including it */
+#include <wattnet/model.h>
 
 #ifdef __cplusplus
 extern "C" {
