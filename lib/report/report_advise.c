@@ -159,6 +159,10 @@ void wn__report_advise_section(struct wn_sbuf *b, const char *dataset,
                       "configurations reach. ");
     if (in->note[0])
         wn__sbuf_escape(b, in->note);
+    if (in->data_note[0]) {
+        wn__sbuf_puts(b, in->note[0] ? "; " : "");
+        wn__sbuf_escape(b, in->data_note);
+    }
     wn__sbuf_puts(b, "</p>\n");
     if (res->n_reached == 0) {
         wn__sbuf_puts(b, "<p class=\"reading\">No configuration reached the "
