@@ -44,7 +44,7 @@ static void usage(FILE *f)
         "repetitions) as jobs.  Combinations whose size no network of the shape\n"
         "reaches are skipped and counted.\n\n"
         "  --db URL        SQLite file or postgresql:// URL (created if missing)\n"
-        "  --preset NAME   quick | butter-e | cache-scan\n"
+        "  --preset NAME   quick | butter-e | cache-scan | advise\n"
         "  --spec FILE     JSON: {\"datasets\":[...],\"shapes\":[...],\"depths\":[...],\n"
         "                  \"sizes\":[...],\"epochs\":N,\"batch\":256,\n"
         "                  \"learning_rate\":1e-4,\"repetitions\":1}\n"

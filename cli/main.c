@@ -36,6 +36,7 @@ static const struct command commands[] = {
     { "import", cmd_import, "import the BUTTER-E study's public data" },
     { "analyze", cmd_analyze, "the study's pipeline and its numbers" },
     { "gpu", cmd_gpu, "the CUDA device --device cuda trains on" },
+    { "advise", cmd_advise, "which network reaches a test loss cheapest" },
 };
 
 static void usage(FILE *f)

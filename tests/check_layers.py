@@ -53,7 +53,8 @@ ALLOWED = {"core": {"core"},
            "study": LOW | {"data", "nn", "readings"},
            "store": LOW | {"data", "nn", "readings"},
            "model": LOW | {"data", "nn"},
-           "report": LOW | {"data", "nn", "model", "study"}}
+           "advise": LOW | {"data", "nn", "model"},
+           "report": LOW | {"data", "nn", "model", "study", "advise"}}
 GLUE = {"run", "sweep", "import"}
 # Glue folders that implement a leaf's outside I/O may use that leaf's
 # private header: the BUTTER-E import (lib/import) reads CSVs with the
@@ -69,11 +70,12 @@ HEADER_MODULE = {"core.h": "core", "host.h": "core", "energy.h": "energy",
                  "cpus.h": "core", "redact.h": "core", "probe.h": "probe",
                  "probe_profile.h": "run",
                  "readings.h": "readings", "meter_store.h": "run",
-                 "analysis.h": "run", "study.h": "study", "gpu.h": "nn", "study_import.h": "run", "wattnet.h": "umbrella"}
+                 "analysis.h": "run", "study.h": "study", "gpu.h": "nn", "advise.h": "advise", "data_origin.h": "data",
+                 "data_use.h": "report", "study_import.h": "run", "wattnet.h": "umbrella"}
 # Headers of plain value records (wn_run_record) that store, model and
 # report may include for the types; their functions are glue only.
 VALUE_HEADERS = {"run.h"}
-VALUE_USERS = {"store", "model", "report", "study"}
+VALUE_USERS = {"store", "model", "report", "study", "advise"}
 
 INCLUDE_RE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]', re.M)
 CALL_RE = re.compile(r'\b(wn_[A-Za-z0-9_]+)\s*\(')

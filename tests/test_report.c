@@ -76,8 +76,10 @@ static void test_time_report(void **state)
     char *html = make_report(0, &runs, &n);
     assert_self_contained(html);
     /* 1 + 1 + 4 models + 1 to-loss = 7 charts; no power samples */
-    assert_int_equal(count(html, "<svg"), 7);
-    assert_int_equal(count(html, "</svg>"), 7);
+    /* (plus one per dataset in "Cost to reach test loss": test_report_advise) */
+    size_t adv = count(html, "<h2>Cost to reach test loss ");
+    assert_int_equal(count(html, "<svg"), 7 + adv);
+    assert_int_equal(count(html, "</svg>"), 7 + adv);
     assert_non_null(strstr(html, "shows <b>time</b>"));
     assert_non_null(strstr(html, "No power samples were stored"));
     assert_non_null(strstr(html, "seconds per training datum"));
@@ -112,7 +114,8 @@ static void test_energy_report_and_reading_follows_data(void **state)
     assert_non_null(strstr(html, "FLOPs per joule"));
     /* measured per-epoch energy: a per-epoch power trace */
     assert_non_null(strstr(html, "Per-epoch average power"));
-    assert_int_equal(count(html, "<svg"), 8);
+    assert_int_equal(count(html, "<svg"),
+                     8 + count(html, "<h2>Cost to reach test loss "));
     char path[300];
     snprintf(path, sizeof path, "%s/test_report_energy.html", WN_BINARY_DIR);
     wn_hw_profile hw = test_profile();
@@ -265,7 +268,7 @@ static void test_renders_in_headless_chromium(void **state)
     assert_int_equal(run_chromium(chrome, "--dump-dom", path, dom, err), 0);
     char *d = slurp(dom);
     assert_non_null(d);
-    assert_int_equal(count(d, "<svg"), 7);
+    assert_int_equal(count(d, "<svg"), 7 + count(d, "<h2>Cost to reach test loss "));
     assert_true(count(d, "<circle") > 100);
     assert_non_null(strstr(d, "wattnet report"));
     char *e = slurp(err);

@@ -12,6 +12,7 @@ const struct wn__report_section wn__report_sections[] = {
     {"predicted", wn__report_predicted},
     {"to-loss", wn__report_to_loss},
     {"power", wn__report_power},
+    {"advise", wn__report_advise_entry},
     {"study", wn__report_study},
 };
 

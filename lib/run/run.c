@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <wattnet/wattnet.h>
+#include <wattnet/data_origin.h>
 
 struct run_ctx {
     wn_meter *meter;
@@ -181,6 +182,15 @@ int wn_run_execute(const wn_run_spec *spec, const wn_data_opts *dopts,
     const char *dev = getenv("WATTNET_DEVICE");
     if (!out->spec.train.device[0] && dev && *dev)
         snprintf(out->spec.train.device, sizeof out->spec.train.device, "%s", dev);
+    if (wn_dataset_source(d) == WN_SOURCE_FILE) {
+        /* which file, and its checksum, so the record says what was trained */
+        wn_data_origin origin;
+        rc = wn_data_resolve(spec->dataset, dopts, 1, &origin);
+        if (rc)
+            goto out;
+        snprintf(out->data_path, sizeof out->data_path, "%s", origin.path);
+        snprintf(out->data_sha256, sizeof out->data_sha256, "%s", origin.sha256);
+    }
     wn_train_hooks hooks = { on_epoch_begin, on_epoch_end, &ctx };
     rc = wn_train(d, &out->spec.train, &hooks, &out->summary);
     if (rc)

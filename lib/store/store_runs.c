@@ -28,7 +28,8 @@ static const char *const run_cols[] = {
     "params", "epochs_done", "train_rows", "test_rows", "batches_per_epoch",
     "threads_used", "seconds_total", "seconds_per_epoch_median", "train_loss",
     "test_loss", "has_accuracy", "test_accuracy", "test_mse", "test_mae",
-    "flops_per_epoch", "has_jpd", "joules_per_datum",
+    "flops_per_epoch", "has_jpd", "joules_per_datum", "data_path",
+    "data_sha256",
 };
 #define N_RUN_COLS (sizeof run_cols / sizeof run_cols[0])
 
@@ -171,6 +172,8 @@ static int bind_run(const wn_run_record *run, struct wn__sql_val *v,
     v[k++] = wn__v_real(sm->flops_per_epoch);
     v[k++] = wn__v_int(run->has_jpd);
     v[k++] = wn__v_real(run->joules_per_datum);
+    v[k++] = run->data_path[0] ? wn__v_text(run->data_path) : wn__v_null();
+    v[k++] = run->data_sha256[0] ? wn__v_text(run->data_sha256) : wn__v_null();
     return WN_OK;
 }
 
@@ -315,6 +318,8 @@ static int read_run(void *user, wn_store *s, const struct wn__sql_row *r)
     sm->flops_per_epoch = wn__col_real(s, r, c++);
     run->has_jpd = (int)wn__col_int(s, r, c++);
     run->joules_per_datum = wn__col_real(s, r, c++);
+    wn__copy_str(run->data_path, sizeof run->data_path, wn__col_text(s, r, c++));
+    wn__copy_str(run->data_sha256, sizeof run->data_sha256, wn__col_text(s, r, c++));
     wn__store_read_energy(s, r, c, &run->energy);
     return WN_OK;
 }

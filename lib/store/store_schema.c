@@ -120,8 +120,14 @@ static const char migration_3[] =
     " PRIMARY KEY (run_id, domain_index));"
     "CREATE INDEX meter_samples_run ON meter_samples(run_id, domain, t);";
 
+/* Version 4: which dataset file a run trained on (path and SHA-256; NULL
+ * for a stand-in and for runs stored before). */
+static const char migration_4[] =
+    "ALTER TABLE runs ADD COLUMN data_path TEXT;"
+    "ALTER TABLE runs ADD COLUMN data_sha256 TEXT;";
+
 static const char *const migrations[] = { migration_1, migration_2,
-                                          migration_3 };
+                                          migration_3, migration_4 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
 /* ---- version -------------------------------------------------------------------- */
