@@ -4,11 +4,15 @@
 #   make test   install missing packages, build and run the tests, then the
 #               same tests under ASan+UBSan (build-asan/)
 #   make bench  benchmarks against PyTorch (bench/)
+#   make install  build, then install the CLI, libwattnet.so, the headers
+#               and wattnet.pc under PREFIX (default /usr/local), DESTDIR
+#               honoured
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD ?= build
 ASAN_BUILD ?= build-asan
+PREFIX ?= /usr/local
 
-.PHONY: all deps run test test-plain test-asan bench clean
+.PHONY: all deps run test test-plain test-asan bench clean install
 
 all: $(BUILD)/Makefile
 	cmake --build $(BUILD) -j $(JOBS)
@@ -41,6 +45,9 @@ test-asan: $(ASAN_BUILD)/Makefile
 bench: deps all
 	bash scripts/deps.sh bench
 	bash bench/run.sh $(BUILD)/wattnet
+
+install: all
+	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
