@@ -24,6 +24,7 @@ int cmd_slurm(int argc, char **argv);
 int cmd_fit(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_exporter(int argc, char **argv);
 
 /* Print "wattnet CMD: <message or strerror> (<strerror>)" on stderr and
  * return the exit code for a library status (1; 2 for bad usage). */

@@ -30,6 +30,7 @@ static const struct command commands[] = {
     { "fit", cmd_fit, "fit the energy models to stored runs" },
     { "predict", cmd_predict, "predict energy of an untried network" },
     { "report", cmd_report, "write the HTML report" },
+    { "exporter", cmd_exporter, "serve energy metrics to Prometheus" },
 };
 
 static void usage(FILE *f)
