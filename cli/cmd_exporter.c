@@ -94,6 +94,7 @@ int cmd_exporter(int argc, char **argv)
     wn_exporter_opts_default(&o);
     o.listen = "127.0.0.1:9464";
     optind = 1;
+    opterr = 0;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case 'l': o.listen = optarg; break;
@@ -108,7 +109,9 @@ int cmd_exporter(int argc, char **argv)
         case 'o': once = 1; break;
         case 'm': om = 1; break;
         case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        default:
+            return cli_usage_error("exporter", "unknown option '%s'",
+                                   argv[optind - 1]);
         }
     }
     if (optind < argc)
@@ -119,9 +122,6 @@ int cmd_exporter(int argc, char **argv)
                                "(a server picks the format from Accept)");
     if (once)
         o.listen = "";
-    else if (!loopback(o.listen))
-        fprintf(stderr, "wattnet exporter: note: %s is not loopback: other "
-                "machines can read these metrics\n", o.listen);
 
     sigset_t set;
     sigemptyset(&set);
@@ -132,6 +132,9 @@ int cmd_exporter(int argc, char **argv)
     rc = wn_exporter_open(&o, &x);
     if (rc)
         return cli_fail("exporter", rc);
+    if (!once && !loopback(o.listen))
+        fprintf(stderr, "wattnet exporter: note: %s is not loopback: other "
+                "machines can read these metrics\n", o.listen);
     rc = once ? print_once(x, o.refresh_ms, om) : serve(x, &set);
     wn_exporter_close(&x);
     return rc;

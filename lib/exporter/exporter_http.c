@@ -83,7 +83,7 @@ static int parse_listen(const char *listen, struct sockaddr_storage *sa,
     char host[256];
     const char *colon = strrchr(listen, ':');
     if (!colon || colon == listen || !colon[1])
-        return wn_seterr(WN_EINVAL, "exporter: --listen '%s': want HOST:PORT",
+        return wn_seterr(WN_EINVAL, "listen address '%s': want HOST:PORT",
                          listen);
     size_t hn = (size_t)(colon - listen);
     const char *h = listen;
@@ -92,7 +92,7 @@ static int parse_listen(const char *listen, struct sockaddr_storage *sa,
         hn -= 2;
     }
     if (hn == 0 || hn >= sizeof host)
-        return wn_seterr(WN_EINVAL, "exporter: --listen '%s': bad host",
+        return wn_seterr(WN_EINVAL, "listen address '%s': bad host",
                          listen);
     memcpy(host, h, hn);
     host[hn] = '\0';
@@ -102,7 +102,7 @@ static int parse_listen(const char *listen, struct sockaddr_storage *sa,
     hints.ai_flags = AI_NUMERICSERV | AI_PASSIVE;
     int g = getaddrinfo(host, colon + 1, &hints, &res);
     if (g != 0 || !res)
-        return wn_seterr(WN_EINVAL, "exporter: --listen '%s': %s", listen,
+        return wn_seterr(WN_EINVAL, "listen address '%s': %s", listen,
                          gai_strerror(g));
     memcpy(sa, res->ai_addr, res->ai_addrlen);
     *sa_len = res->ai_addrlen;
@@ -136,7 +136,7 @@ int wn__http_start(wn_exporter *x, const char *listen, struct wn__http **out,
         return rc;
     struct wn__http *h = wn_calloc(1, sizeof *h);
     if (!h)
-        return wn_seterr(WN_ENOMEM, "exporter: out of memory");
+        return wn_seterr(WN_ENOMEM, "exporter_http.c: out of memory");
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL;
     if (sa.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
@@ -146,7 +146,7 @@ int wn__http_start(wn_exporter *x, const char *listen, struct wn__http **out,
                                  MHD_OPTION_END);
     if (!h->daemon) {
         wn_free(h);
-        return wn_seterr(WN_ENET, "exporter: cannot listen on %s (in use, or "
+        return wn_seterr(WN_ENET, "cannot listen on %s (in use, or "
                          "not an address of this host)", listen);
     }
     const union MHD_DaemonInfo *di =
@@ -180,7 +180,7 @@ int wn__http_start(wn_exporter *x, const char *listen, struct wn__http **out,
     (void)url;
     (void)url_n;
     *out = NULL;
-    return wn_seterr(WN_EUNSUPPORTED, "exporter: cannot listen on %s: built "
+    return wn_seterr(WN_EUNSUPPORTED, "cannot listen on %s: built "
                      "without libmicrohttpd (install libmicrohttpd-dev and "
                      "rebuild)", listen);
 }
