@@ -49,6 +49,7 @@
 #include <unistd.h>
 
 #include <wattnet/wattnet.h>
+#include <wattnet/slurm.h>
 
 /* ---- time ------------------------------------------------------------------ */
 
@@ -315,6 +316,10 @@ static int default_exec(void *user, wn_store *s, const wn_job *job)
         goto out;
     rec.job_id = job->job_id;
     rc = wn_store_put_run(s, &rec);
+    wn_slurm_ids sid;   /* runs join on slurm_job_id; a miss loses no run */
+    if (rc == WN_OK && wn_slurm_ids_from_env(&sid) &&
+        wn_store_put_slurm(s, rec.run_id, &sid) != WN_OK)
+        wn_clearerr();
     if (rc != WN_OK && rc != WN_ESTATE) {
         /* Not the job's fault (disk full, database gone): failing every
          * remaining job the same way would only burn their attempts. */
