@@ -10,7 +10,10 @@
  * down.  A period that did not measure leaves the counters as they were and
  * sets meter_up 0.  Between two windows the meter samples twice within
  * microseconds: that energy is not counted (far below one RAPL tick at
- * these periods).  Scrapes never touch the meter or the store.
+ * these periods).  A window younger than MIN_WINDOW_S is not rolled (a
+ * refresh right after another would only yield a window too short to see a
+ * counter tick, flagged as not measured).  Scrapes never touch the meter
+ * or the store.
  */
 #include <math.h>
 #include <stdio.h>
@@ -19,11 +22,15 @@
 
 #include "exporter_internal.h"
 
+#define MIN_WINDOW_S 0.05
+
 struct wn_exporter {
     wn_meter *meter;
     wn_store *store;
     int window;                    /* open window id, -1 none */
+    double t_window;               /* monotonic start of that window */
     unsigned refresh_ms;
+    pthread_mutex_t roll;          /* window, t_window: one refresh at a time */
     pthread_mutex_t lock;          /* snap, scrapes */
     int lock_ok;
     wn_om_snapshot snap;
@@ -41,6 +48,13 @@ struct wn_exporter {
 /* ------------------------------------------------------------------------
  * Snapshot
  * ---------------------------------------------------------------------- */
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
 
 /* Domains and meters of the open meter, all counters at 0. */
 static int snapshot_init(wn_exporter *x)
@@ -112,12 +126,12 @@ static void store_poll(wn_exporter *x, wn_om_snapshot *out)
     out->runs_per_hour = q.runs_per_hour;
 }
 
-int wn_exporter_refresh(wn_exporter *x)
+static int roll(wn_exporter *x)
 {
     int rc = WN_OK, rc_end = WN_OK, have_e = 0;
     wn_energy e;
-    if (!x)
-        return wn_seterr(WN_EINVAL, "exporter.c: refresh: no exporter");
+    if (x->window >= 0 && now_s() - x->t_window < MIN_WINDOW_S)
+        return WN_OK;
     if (x->window >= 0) {
         rc_end = wn_meter_window_end(x->meter, x->window, &e);
         x->window = -1;
@@ -126,6 +140,7 @@ int wn_exporter_refresh(wn_exporter *x)
     rc = wn_meter_window_begin(x->meter, &x->window);
     if (rc)
         x->window = -1;
+    x->t_window = now_s();
     wn_om_snapshot q;
     memset(&q, 0, sizeof q);
     if (x->store)
@@ -147,6 +162,16 @@ int wn_exporter_refresh(wn_exporter *x)
     x->snap.runs_per_hour = q.runs_per_hour;
     pthread_mutex_unlock(&x->lock);
     return rc_end ? rc_end : rc;
+}
+
+int wn_exporter_refresh(wn_exporter *x)
+{
+    if (!x)
+        return wn_seterr(WN_EINVAL, "exporter.c: refresh: no exporter");
+    pthread_mutex_lock(&x->roll);
+    int rc = roll(x);
+    pthread_mutex_unlock(&x->roll);
+    return rc;
 }
 
 int wn_exporter_scrape(wn_exporter *x, int openmetrics, char *buf, size_t cap,
@@ -264,6 +289,7 @@ int wn_exporter_open(const wn_exporter_opts *o, wn_exporter **out)
         goto out;
     }
     x->lock_ok = 1;
+    pthread_mutex_init(&x->roll, NULL);
     pthread_mutex_init(&x->stop_lock, NULL);
     pthread_cond_init(&x->stop_cond, NULL);
     rc = open_sources(x, o);
@@ -303,6 +329,7 @@ void wn_exporter_close(wn_exporter **px)
     }
     if (x->lock_ok) {
         pthread_mutex_destroy(&x->lock);
+        pthread_mutex_destroy(&x->roll);
         pthread_mutex_destroy(&x->stop_lock);
         pthread_cond_destroy(&x->stop_cond);
     }
