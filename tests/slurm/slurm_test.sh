@@ -5,7 +5,8 @@
 # sweep enqueued in the test PostgreSQL ($WATTNET_TEST_PG_URL, its own
 # schema), the script `wattnet slurm` prints submitted with sbatch.  Checks:
 # squeue drains, every job is done after exactly one attempt, one run per
-# job, and each run carries the Slurm job id sbatch gave and its step id.
+# job, and each run carries the Slurm job id sbatch gave and its step id;
+# then `wattnet exporter --db` reports that queue (jobs by state, runs).
 # Exit 77 (CTest: skipped) only without the Slurm/munge binaries or without
 # PostgreSQL (scripts/deps.sh installs slurm-wlm and munge).
 set -euo pipefail
@@ -122,4 +123,13 @@ echo "jobs: $done_n done, $failed_n not done, max attempts $max_att; runs: $runs
 [ "$runs_n" -eq "$njobs" ] && [ "$distinct_jobs" -eq "$njobs" ] || fail "runs != jobs"
 [ "$tagged" -eq "$njobs" ] && [ "$wrong_job" -eq 0 ] || fail "runs without the Slurm job id"
 [ -n "$steps" ] || fail "no step id"
+
+# the exporter's queue figures from the same PostgreSQL queue
+"$cli" exporter --once --refresh-ms 100 --source estimate --db "$db" > "$tmp/metrics.txt" ||
+  fail "wattnet exporter --once --db"
+grep -qx "wattnet_queue_jobs{state=\"done\"} $njobs" "$tmp/metrics.txt" || fail "exporter: done != $njobs"
+grep -qx 'wattnet_queue_jobs{state="queued"} 0' "$tmp/metrics.txt" || fail "exporter: queued != 0"
+grep -qx "wattnet_runs $njobs" "$tmp/metrics.txt" || fail "exporter: runs != $njobs"
+grep -q '^wattnet_runs_per_hour ' "$tmp/metrics.txt" || fail "exporter: no runs_per_hour"
+echo "exporter --db: $(grep -E '^wattnet_(queue_jobs|runs)' "$tmp/metrics.txt" | tr '\n' ' ')"
 echo PASS
