@@ -7,12 +7,13 @@
 #   make install  build, then install the CLI, libwattnet.so, the headers
 #               and wattnet.pc under PREFIX (default /usr/local), DESTDIR
 #               honoured
+#   make fuzz   libFuzzer harnesses, FUZZ_SECONDS each (default 60; clang)
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 PREFIX ?= /usr/local
 
-.PHONY: all deps run test test-plain test-asan bench clean install
+.PHONY: all deps run test test-plain test-asan bench fuzz clean install
 
 all: $(BUILD)/Makefile
 	cmake --build $(BUILD) -j $(JOBS)
@@ -48,6 +49,10 @@ bench: deps all
 
 install: all
 	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"
+
+fuzz:
+	bash scripts/deps.sh fuzz
+	FUZZ_SECONDS=$(or $(FUZZ_SECONDS),60) bash scripts/fuzz.sh
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

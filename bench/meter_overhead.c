@@ -117,9 +117,9 @@ int main(int argc, char **argv)
     wn_run_spec s;
     wn_run_spec_default(&s);
     snprintf(s.dataset, sizeof s.dataset, "%s", dataset);
-    s.size = size;
-    s.epochs = epochs;
-    s.threads = 1;
+    s.train.size = size;
+    s.train.epochs = epochs;
+    s.train.threads = 1;
     double *with = calloc((size_t)pairs, sizeof *with);
     double *without = calloc((size_t)pairs, sizeof *without);
     if (!with || !without)

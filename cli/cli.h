@@ -1,9 +1,15 @@
 /*
  * cli.h - what the commands of the `wattnet` tool share: the command table
- * entries and the error printer.  The CLI uses only <wattnet/wattnet.h>.
+ * entries, the error printer and the shared option parsing (cli_opts.c).
+ * The CLI uses only <wattnet/wattnet.h>.
  */
 #ifndef WATTNET_CLI_H
 #define WATTNET_CLI_H
+
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
 
 #include <wattnet/wattnet.h>
 
@@ -24,6 +30,7 @@ int cmd_slurm(int argc, char **argv);
 int cmd_fit(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_probe(int argc, char **argv);
 int cmd_exporter(int argc, char **argv);
 
 /* Print "wattnet CMD: <message or strerror> (<strerror>)" on stderr and
@@ -37,5 +44,74 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 /* Strict number parsing: whole string, range-checked.  0 on success. */
 int cli_parse_u64(const char *s, unsigned long long *out);
 int cli_parse_double(const char *s, double *out);
+
+/* ---- Shared option parsing (cli_opts.c) ---------------------------------
+ * Option codes of the options several commands share; a command's own
+ * options use letters.  The CLI_LONGOPTS_* macros are the matching
+ * getopt_long table entries. */
+enum {
+    CLI_OPT_HELP = 'h',
+    CLI_OPT_JSON = 'j',
+    CLI_OPT_DB = 256, CLI_OPT_SHAPE, CLI_OPT_DEPTH, CLI_OPT_SIZE,
+    CLI_OPT_EPOCHS, CLI_OPT_BATCH, CLI_OPT_LR, CLI_OPT_SEED, CLI_OPT_THREADS,
+    CLI_OPT_WORKERS, CLI_OPT_PIN, CLI_OPT_LEASE, CLI_OPT_ATTEMPTS,
+    CLI_OPT_DATA_DIR, CLI_OPT_METER
+};
+#define CLI_LONGOPTS_COMMON \
+    {"help", no_argument, NULL, CLI_OPT_HELP}, \
+    {"json", no_argument, NULL, CLI_OPT_JSON}
+#define CLI_LONGOPTS_DB {"db", required_argument, NULL, CLI_OPT_DB}
+#define CLI_LONGOPTS_TRAIN \
+    {"shape", required_argument, NULL, CLI_OPT_SHAPE}, \
+    {"depth", required_argument, NULL, CLI_OPT_DEPTH}, \
+    {"size", required_argument, NULL, CLI_OPT_SIZE}, \
+    {"epochs", required_argument, NULL, CLI_OPT_EPOCHS}, \
+    {"batch", required_argument, NULL, CLI_OPT_BATCH}, \
+    {"lr", required_argument, NULL, CLI_OPT_LR}, \
+    {"seed", required_argument, NULL, CLI_OPT_SEED}, \
+    {"threads", required_argument, NULL, CLI_OPT_THREADS}
+#define CLI_LONGOPTS_WORKER \
+    {"workers", required_argument, NULL, CLI_OPT_WORKERS}, \
+    {"pin", no_argument, NULL, CLI_OPT_PIN}, \
+    {"threads", required_argument, NULL, CLI_OPT_THREADS}, \
+    {"lease-seconds", required_argument, NULL, CLI_OPT_LEASE}, \
+    {"max-attempts", required_argument, NULL, CLI_OPT_ATTEMPTS}, \
+    {"data-dir", required_argument, NULL, CLI_OPT_DATA_DIR}, \
+    {"meter", required_argument, NULL, CLI_OPT_METER}
+
+#define CLI_NO_MAX ULLONG_MAX        /* cli_opt_uint: no upper bound */
+#define CLI_NO_MAX_REAL HUGE_VAL     /* cli_opt_real: "> lo", no bound */
+#define CLI_NOT_MINE (-2)            /* a group helper: not its option */
+#define CLI_HELP (-1)                /* cli_opt_common: usage printed */
+
+/* Before a command's getopt_long loop: from argv[1], no getopt messages. */
+void cli_opts_reset(void);
+/* An integer option in LO..HI: 0 and *out, or 2 after the usage error
+ * "--OPT 'ARG': want an integer LO..HI" (">= LO" when HI is CLI_NO_MAX). */
+int cli_opt_uint(const char *cmd, const char *opt, const char *arg,
+                 unsigned long long lo, unsigned long long hi,
+                 unsigned long long *out);
+/* A number in LO..HI, or > LO when HI is CLI_NO_MAX_REAL; as above. */
+int cli_opt_real(const char *cmd, const char *opt, const char *arg,
+                 double lo, double hi, double *out);
+/* --help (usage on stdout, CLI_HELP), --json (sets *json; JSON NULL: the
+ * command has none) or else the unknown-option usage error (2). */
+int cli_opt_common(const char *cmd, int ch, int argc, char **argv,
+                   void (*usage)(FILE *f), int *json);
+/* The unknown-option error for the option getopt_long just rejected. */
+int cli_opt_unknown(const char *cmd, int argc, char **argv);
+/* After the loop: 2 (usage error) when an argument is left, else 0. */
+int cli_opt_rest(const char *cmd, int argc, char **argv);
+/* A training option (CLI_LONGOPTS_TRAIN) into C: 0, 2, or CLI_NOT_MINE. */
+int cli_train_opt(const char *cmd, int ch, const char *arg,
+                  wn_train_config *c);
+/* A worker option (CLI_LONGOPTS_WORKER, --db) into O: 0, 2, or
+ * CLI_NOT_MINE. */
+int cli_worker_opt(const char *cmd, int ch, const char *arg,
+                   wn_worker_opts *o);
+
+/* Run the workers of O (cmd_worker.c), report progress on stderr and the
+ * counts (JSON on stdout with JSON); the exit code.  worker and run. */
+int cli_worker_go(const char *cmd, wn_worker_opts *o, int json);
 
 #endif /* WATTNET_CLI_H */

@@ -66,66 +66,52 @@ static void print_notice(void *user, const char *line)
 /* Parse the options after the subcommand; 0 ok, 1 help shown, 2 error. */
 static int parse_args(int argc, char **argv, struct data_args *a)
 {
-    enum { OPT_DATA_DIR = 256, OPT_TARGET, OPT_DATA_SEED, OPT_OUT, OPT_SEED,
-           OPT_FRACTION };
+    enum { OPT_TARGET = 't', OPT_DATA_SEED = 'S', OPT_OUT = 'o',
+           OPT_FRACTION = 'f' };
     static const struct option longopts[] = {
-        {"json", no_argument, NULL, 'j'},
-        {"data-dir", required_argument, NULL, OPT_DATA_DIR},
+        CLI_LONGOPTS_COMMON,
+        {"data-dir", required_argument, NULL, CLI_OPT_DATA_DIR},
         {"target", required_argument, NULL, OPT_TARGET},
         {"data-seed", required_argument, NULL, OPT_DATA_SEED},
         {"out", required_argument, NULL, OPT_OUT},
-        {"seed", required_argument, NULL, OPT_SEED},
+        {"seed", required_argument, NULL, CLI_OPT_SEED},
         {"train-fraction", required_argument, NULL, OPT_FRACTION},
-        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    unsigned long long u;
+    unsigned long long u = 0;
     int c;
 
     memset(a, 0, sizeof(*a));
     a->seed = 1;
     a->fraction = 0.8;
     a->opts.notice = print_notice;
-    optind = 0;
-    opterr = 0;
+    cli_opts_reset();
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        int rc = 0;
         switch (c) {
-        case 'h':
-            fputs(usage_text, stdout);
-            return 1;
-        case 'j':
-            a->json = 1;
-            break;
-        case OPT_DATA_DIR:
-            a->opts.data_dir = optarg;
-            break;
-        case OPT_TARGET:
-            a->opts.target = optarg;
-            break;
+        case CLI_OPT_DATA_DIR: a->opts.data_dir = optarg; break;
+        case OPT_TARGET: a->opts.target = optarg; break;
+        case OPT_OUT: a->out = optarg; break;
         case OPT_DATA_SEED:
-            if (cli_parse_u64(optarg, &u))
-                return cli_usage_error("data", "bad --data-seed '%s'", optarg);
+            rc = cli_opt_uint("data", "data-seed", optarg, 0, CLI_NO_MAX, &u);
             a->opts.seed = u;
             a->data_seed_set = 1;
             break;
-        case OPT_OUT:
-            a->out = optarg;
-            break;
-        case OPT_SEED:
-            if (cli_parse_u64(optarg, &a->seed))
-                return cli_usage_error("data", "bad --seed '%s'", optarg);
+        case CLI_OPT_SEED:
+            rc = cli_opt_uint("data", "seed", optarg, 0, CLI_NO_MAX, &a->seed);
             break;
         case OPT_FRACTION:
-            if (cli_parse_double(optarg, &a->fraction) || a->fraction < 0 ||
-                a->fraction > 1)
-                return cli_usage_error("data", "bad --train-fraction '%s' "
-                                       "(want 0..1)", optarg);
+            rc = cli_opt_real("data", "train-fraction", optarg, 0, 1, &a->fraction);
             break;
+        case CLI_OPT_HELP:
+            fputs(usage_text, stdout);
+            return 1;
         default:
-            return cli_usage_error("data", "unknown option or missing value: "
-                                   "'%s'", optind > 0 && optind <= argc
-                                               ? argv[optind - 1] : "?");
+            rc = cli_opt_common("data", c, argc, argv, NULL, &a->json);
+            break;
         }
+        if (rc)
+            return rc;
     }
     /* like `wattnet train`, which passes its --seed to the loader */
     if (!a->data_seed_set)

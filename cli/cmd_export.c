@@ -22,29 +22,27 @@ static void usage(FILE *f)
 int cmd_export(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"db", required_argument, NULL, 'd'},
+        CLI_LONGOPTS_DB,
         {"format", required_argument, NULL, 'f'},
         {"out", required_argument, NULL, 'o'},
-        {"help", no_argument, NULL, 'h'},
+        {"help", no_argument, NULL, CLI_OPT_HELP},
         {NULL, 0, NULL, 0},
     };
     const char *db = NULL, *format = "csv", *dir = NULL;
-    int c;
-    optind = 1;
-    opterr = 0;
+    int c, rc;
+    cli_opts_reset();
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
-        case 'd': db = optarg; break;
+        case CLI_OPT_DB: db = optarg; break;
         case 'f': format = optarg; break;
         case 'o': dir = optarg; break;
-        case 'h': usage(stdout); return 0;
         default:
-            return cli_usage_error("export", "unknown or incomplete option '%s'",
-                                   argv[optind - 1]);
+            rc = cli_opt_common("export", c, argc, argv, usage, NULL);
+            return rc == CLI_HELP ? 0 : rc;
         }
     }
-    if (optind < argc)
-        return cli_usage_error("export", "unexpected argument '%s'", argv[optind]);
+    if (cli_opt_rest("export", argc, argv))
+        return 2;
     if (!db || !dir)
         return cli_usage_error("export", "--db URL and --out DIR are required");
     wn_store *s = NULL;

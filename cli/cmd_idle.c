@@ -30,7 +30,8 @@ static void usage(FILE *f)
             "                    idle.json or ~/.local/state/wattnet/idle.json)\n"
             "  --db URL          also keep it in the runs database (SQLite path or\n"
             "                    postgresql://), whose workers then report\n"
-            "                    dynamic energy with it\n"
+            "                    dynamic energy with it (the database's\n"
+            "                    baseline wins over the state file's)\n"
             "  --json            print the baseline as JSON\n");
 }
 
@@ -76,7 +77,7 @@ int cmd_idle(int argc, char **argv)
             break;
         case 'j': json = 1; break;
         case 'S':
-            if (strcmp(optarg, "estimate") == 0)
+            if (wn_energy_source_from_name(optarg) == WN_ENERGY_ESTIMATE)
                 return cli_usage_error("idle", "the estimate has no idle "
                                        "power; pick a measuring source");
             o.source = optarg;

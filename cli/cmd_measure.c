@@ -42,45 +42,19 @@ static void usage(FILE *f)
             "watts per core)\nand says so.\n");
 }
 
+/* The command, its exit code and its energy in the one JSON form. */
 static char *report_json(char **cmd, int exit_code, const wn_energy *e)
 {
-    cJSON *o = cJSON_CreateObject();
-    cJSON *c = cJSON_AddArrayToObject(o, "command");
-    for (size_t i = 0; cmd[i]; i++)
+    cJSON *o = wn_energy_to_json(e);
+    char *s = NULL;
+    if (!o)
+        return NULL;
+    cJSON *c = cJSON_CreateArray();
+    for (size_t i = 0; c && cmd[i]; i++)
         cJSON_AddItemToArray(c, cJSON_CreateString(cmd[i]));
+    cJSON_AddItemToObject(o, "command", c);
     cJSON_AddNumberToObject(o, "exit_code", exit_code);
-    cJSON_AddNumberToObject(o, "seconds", e->seconds);
-    if (e->measured) {
-        cJSON_AddNumberToObject(o, "energy_j", e->energy_j);
-        cJSON_AddNumberToObject(o, "avg_power_w", e->avg_power_w);
-    } else {
-        cJSON_AddNullToObject(o, "energy_j");
-        cJSON_AddNullToObject(o, "avg_power_w");
-    }
-    if (e->measured && e->has_idle) {
-        cJSON_AddNumberToObject(o, "dynamic_energy_j", e->dynamic_energy_j);
-        cJSON_AddNumberToObject(o, "idle_power_w", e->idle_power_w);
-    } else {
-        cJSON_AddNullToObject(o, "dynamic_energy_j");
-    }
-    cJSON_AddStringToObject(o, "source", e->source);
-    cJSON_AddBoolToObject(o, "measured", e->measured);
-    if (e->flag[0])
-        cJSON_AddStringToObject(o, "flag", e->flag);
-    if (e->is_estimate)
-        cJSON_AddBoolToObject(o, "estimate", 1);
-    cJSON *doms = cJSON_AddArrayToObject(o, "domains");
-    for (size_t i = 0; i < e->n_domains; i++) {
-        cJSON *d = cJSON_CreateObject();
-        cJSON_AddStringToObject(d, "name", e->domains[i].name);
-        if (e->measured)
-            cJSON_AddNumberToObject(d, "energy_j", e->domains[i].energy_j);
-        else
-            cJSON_AddNullToObject(d, "energy_j");
-        cJSON_AddBoolToObject(d, "in_total", e->domains[i].in_total);
-        cJSON_AddItemToArray(doms, d);
-    }
-    char *s = cJSON_PrintUnformatted(o);
+    s = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     return s;
 }
@@ -210,7 +184,7 @@ int cmd_measure(int argc, char **argv)
         return cli_fail("measure", rc);
     if (wn_meter_warning(m)[0])
         fprintf(stderr, "wattnet measure: warning: %s\n", wn_meter_warning(m));
-    if (strcmp(wn_meter_source(m), "estimate") == 0)
+    if (wn_energy_source_from_name(wn_meter_source(m)) == WN_ENERGY_ESTIMATE)
         fprintf(stderr, "wattnet measure: warning: no energy meter measures "
                 "here; the figure is an ESTIMATE (CPU time x watts per core), "
                 "not a measurement\n");

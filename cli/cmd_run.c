@@ -3,7 +3,8 @@
  * the one command behind `make run`.  The sweep is enqueued only when the
  * database has no sweep of that name yet, so a second `run` (after an
  * interruption) reuses what is stored and just finishes the remaining
- * jobs.  Then it runs `wattnet worker` on the same database.
+ * jobs (wn_sweep_preset_ensure).  Then it runs the workers on the same
+ * database as `wattnet worker` does (cli_worker_go).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -18,7 +19,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
         "usage: wattnet run [--preset NAME] [--db URL] [--workers N] [--pin]\n"
-        "                   [--lease-seconds S] [--max-attempts K]\n"
+        "                   [--threads T] [--lease-seconds S] [--max-attempts K]\n"
         "                   [--data-dir D] [--meter SOURCE] [--json]\n\n"
         "Enqueue preset NAME (default quick) unless the database already has a\n"
         "sweep of that name, then run workers until every job is done or\n"
@@ -29,92 +30,69 @@ static void usage(FILE *f)
         "  other options   as for `wattnet worker`\n");
 }
 
-int cmd_run(int argc, char **argv)
+/* Enqueue the preset unless the database has it, and say which. */
+static int ensure_preset(wn_store *s, const char *preset, const char *db)
 {
-    static const struct option longopts[] = {
-        {"preset", required_argument, NULL, 'p'},
-        {"db", required_argument, NULL, 'd'},
-        {"workers", required_argument, NULL, 'w'},
-        {"pin", no_argument, NULL, 'P'},
-        {"lease-seconds", required_argument, NULL, 'l'},
-        {"max-attempts", required_argument, NULL, 'm'},
-        {"data-dir", required_argument, NULL, 'D'},
-        {"meter", required_argument, NULL, 'M'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    const char *preset = "quick", *db = "wattnet.db";
-    /* Arguments passed on to `wattnet worker`. */
-    char *wargv[32];
-    int wargc = 0, c, st;
-    wargv[wargc++] = "worker";
-
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'p': preset = optarg; break;
-        case 'd': db = optarg; break;
-        case 'w': wargv[wargc++] = "--workers"; wargv[wargc++] = optarg; break;
-        case 'P': wargv[wargc++] = "--pin"; break;
-        case 'l': wargv[wargc++] = "--lease-seconds"; wargv[wargc++] = optarg; break;
-        case 'm': wargv[wargc++] = "--max-attempts"; wargv[wargc++] = optarg; break;
-        case 'D': wargv[wargc++] = "--data-dir"; wargv[wargc++] = optarg; break;
-        case 'M': wargv[wargc++] = "--meter"; wargv[wargc++] = optarg; break;
-        case 'j': wargv[wargc++] = "--json"; break;
-        case 'h': usage(stdout); return 0;
-        default:
-            return cli_usage_error("run", "unknown or incomplete option '%s'",
-                                   argv[optind - 1]);
-        }
-        if (wargc > 28)
-            return cli_usage_error("run", "too many options");
-    }
-    if (optind < argc)
-        return cli_usage_error("run", "unexpected argument '%s'", argv[optind]);
-
-    wn_store *s = NULL;
-    st = wn_store_open(db, &s);
+    wn_sweep_result res;
+    int created = 0;
+    int st = wn_sweep_preset_ensure(s, preset, NULL, &res, &created);
     if (st != WN_OK)
-        return cli_fail("run", st);
-    int64_t id = 0;
-    st = wn_store_sweep_find(s, preset, &id);
-    if (st == WN_ENOENT) {
-        wn_sweep_spec *sp = NULL;
-        wn_sweep_opts so;
-        wn_sweep_result res;
-        wn_sweep_opts_default(&so);
-        st = wn_sweep_preset(preset, NULL, &sp);
-        if (st == WN_OK)
-            st = wn_sweep_enqueue(s, preset, sp, &so, &res);
-        wn_sweep_spec_free(&sp);
-        if (st != WN_OK) {
-            wn_store_close(&s);
-            return cli_fail("run", st == WN_ENOENT ? WN_EINVAL : st);
-        }
+        return cli_fail("run", st == WN_ENOENT ? WN_EINVAL : st);
+    if (created) {
         fprintf(stderr, "run: sweep %lld '%s': %zu jobs enqueued in %s",
                 (long long)res.sweep_id, preset, res.n_jobs, db);
         if (res.skipped)
             fprintf(stderr, " (%zu combinations skipped: size unreachable)",
                     res.skipped);
         fputc('\n', stderr);
-    } else if (st == WN_OK) {
-        wn_queue_status q;
-        if (wn_store_queue_status(s, &q) == WN_OK)
-            fprintf(stderr,
-                    "run: %s already has sweep '%s' (id %lld): finishing the %lld "
-                    "queued and %lld running jobs (%lld done, %lld failed)\n",
-                    db, preset, (long long)id, (long long)q.queued,
-                    (long long)q.running, (long long)q.done, (long long)q.failed);
-    } else {
-        wn_store_close(&s);
-        return cli_fail("run", st);
+        return 0;
     }
+    wn_queue_status q;
+    if (wn_store_queue_status(s, &q) == WN_OK)
+        fprintf(stderr,
+                "run: %s already has sweep '%s' (id %lld): finishing the %lld "
+                "queued and %lld running jobs (%lld done, %lld failed)\n",
+                db, preset, (long long)res.sweep_id, (long long)q.queued,
+                (long long)q.running, (long long)q.done, (long long)q.failed);
+    return 0;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        CLI_LONGOPTS_COMMON,
+        CLI_LONGOPTS_DB,
+        CLI_LONGOPTS_WORKER,
+        {"preset", required_argument, NULL, 'p'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *preset = "quick";
+    wn_worker_opts o;
+    wn_worker_opts_default(&o);
+    o.url = "wattnet.db";
+    int json = 0, c, rc;
+
+    cli_opts_reset();
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        if (c == 'p') {
+            preset = optarg;
+            continue;
+        }
+        rc = cli_worker_opt("run", c, optarg, &o);
+        if (rc == CLI_NOT_MINE)
+            rc = cli_opt_common("run", c, argc, argv, usage, &json);
+        if (rc)
+            return rc == CLI_HELP ? 0 : rc;
+    }
+    if (cli_opt_rest("run", argc, argv))
+        return 2;
+
+    wn_store *s = NULL;
+    rc = wn_store_open(o.url, &s);
+    if (rc != WN_OK)
+        return cli_fail("run", rc);
+    rc = ensure_preset(s, preset, o.url);
     /* Workers fork: close our connection first. */
     wn_store_close(&s);
-    wargv[wargc++] = "--db";
-    wargv[wargc++] = (char *)db;
-    wargv[wargc] = NULL;
-    return cmd_worker(wargc, wargv);
+    return rc ? rc : cli_worker_go("run", &o, json);
 }

@@ -30,27 +30,21 @@ static void add_opt(cJSON *o, const char *k, int has, double v)
 int cmd_status(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"db", required_argument, NULL, 'd'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
+        CLI_LONGOPTS_COMMON,
+        CLI_LONGOPTS_DB,
         {NULL, 0, NULL, 0},
     };
     const char *db = NULL;
-    int json = 0, c;
-    optind = 1;
-    opterr = 0;
+    int json = 0, c, rc;
+    cli_opts_reset();
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'd': db = optarg; break;
-        case 'j': json = 1; break;
-        case 'h': usage(stdout); return 0;
-        default:
-            return cli_usage_error("status", "unknown or incomplete option '%s'",
-                                   argv[optind - 1]);
-        }
+        rc = c == CLI_OPT_DB ? (db = optarg, 0)
+                             : cli_opt_common("status", c, argc, argv, usage, &json);
+        if (rc)
+            return rc == CLI_HELP ? 0 : rc;
     }
-    if (optind < argc)
-        return cli_usage_error("status", "unexpected argument '%s'", argv[optind]);
+    if (cli_opt_rest("status", argc, argv))
+        return 2;
     if (!db)
         return cli_usage_error("status", "--db URL is required");
     wn_store *s = NULL;

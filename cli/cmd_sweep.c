@@ -35,125 +35,141 @@ static void usage(FILE *f)
         "  --json          print the result as JSON\n");
 }
 
-int cmd_sweep(int argc, char **argv)
+struct sweep_cli {
+    const char *db, *preset, *specf, *name;
+    int json, dry;
+    wn_sweep_opts so;
+};
+
+static int sweep_opt(struct sweep_cli *a, int ch, const char *arg)
+{
+    unsigned long long u = 0;
+    switch (ch) {
+    case CLI_OPT_DB: a->db = arg; return 0;
+    case 'p': a->preset = arg; return 0;
+    case 's': a->specf = arg; return 0;
+    case 'S': a->so.shuffle = 1; return 0;
+    case 'n': a->name = arg; return 0;
+    case 'D': a->dry = 1; return 0;
+    case 'r':
+        if (cli_opt_uint("sweep", "repeat", arg, 1, 1000000, &u))
+            return 2;
+        a->so.repeat = (size_t)u;
+        return 0;
+    case CLI_OPT_SEED:
+        if (cli_opt_uint("sweep", "seed", arg, 0, CLI_NO_MAX, &u))
+            return 2;
+        a->so.seed = u;
+        return 0;
+    default:
+        return CLI_NOT_MINE;
+    }
+}
+
+static int parse_args(int argc, char **argv, struct sweep_cli *a)
 {
     static const struct option longopts[] = {
-        {"db", required_argument, NULL, 'd'},
+        CLI_LONGOPTS_COMMON,
+        CLI_LONGOPTS_DB,
         {"preset", required_argument, NULL, 'p'},
         {"spec", required_argument, NULL, 's'},
         {"repeat", required_argument, NULL, 'r'},
         {"shuffle", no_argument, NULL, 'S'},
-        {"seed", required_argument, NULL, 'k'},
+        {"seed", required_argument, NULL, CLI_OPT_SEED},
         {"name", required_argument, NULL, 'n'},
         {"dry-run", no_argument, NULL, 'D'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *db = NULL, *preset = NULL, *specf = NULL, *name = NULL;
-    int json = 0, dry = 0, c, rc = 0, st;
-    unsigned long long u;
-    wn_sweep_opts so;
-    wn_sweep_opts_default(&so);
-    wn_sweep_spec *sp = NULL;
-    wn_store *store = NULL;
-    wn_sweep_plan plan;
-    memset(&plan, 0, sizeof plan);
-
-    optind = 1;
-    opterr = 0;
+    int c, rc;
+    cli_opts_reset();
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'd': db = optarg; break;
-        case 'p': preset = optarg; break;
-        case 's': specf = optarg; break;
-        case 'r':
-            if (cli_parse_u64(optarg, &u) || u < 1 || u > 1000000)
-                return cli_usage_error("sweep", "--repeat '%s': need 1..1000000", optarg);
-            so.repeat = (size_t)u;
-            break;
-        case 'S': so.shuffle = 1; break;
-        case 'k':
-            if (cli_parse_u64(optarg, &u))
-                return cli_usage_error("sweep", "--seed '%s': not a number", optarg);
-            so.seed = u;
-            break;
-        case 'n': name = optarg; break;
-        case 'D': dry = 1; break;
-        case 'j': json = 1; break;
-        case 'h': usage(stdout); return 0;
-        default:
-            return cli_usage_error("sweep", "unknown or incomplete option '%s'",
-                                   argv[optind - 1]);
-        }
+        rc = sweep_opt(a, c, optarg);
+        if (rc == CLI_NOT_MINE)
+            rc = cli_opt_common("sweep", c, argc, argv, usage, &a->json);
+        if (rc)
+            return rc;
     }
-    if (optind < argc)
-        return cli_usage_error("sweep", "unexpected argument '%s'", argv[optind]);
-    if (!db && !dry)
+    if (cli_opt_rest("sweep", argc, argv))
+        return 2;
+    if (!a->db && !a->dry)
         return cli_usage_error("sweep", "--db URL is required");
-    if ((preset != NULL) == (specf != NULL))
+    if ((a->preset != NULL) == (a->specf != NULL))
         return cli_usage_error("sweep", "give exactly one of --preset NAME or --spec FILE");
-    if (preset)
-        st = wn_sweep_preset(preset, NULL, &sp);
-    else
-        st = wn_sweep_spec_load(specf, &sp);
-    if (st != WN_OK) {
-        rc = cli_fail("sweep", st == WN_ENOENT && preset ? WN_EINVAL : st);
-        goto out;
-    }
-    if (!name)
-        name = preset ? preset : specf;
-    st = wn_sweep_expand(sp, &so, &plan);
-    if (st != WN_OK) {
-        rc = cli_fail("sweep", st);
-        goto out;
-    }
-    int64_t sweep_id = 0;
-    if (!dry) {
-        st = wn_store_open(db, &store);
-        if (st == WN_OK) {
-            wn_sweep_result res;
-            st = wn_sweep_enqueue(store, name, sp, &so, &res);
-            sweep_id = res.sweep_id;
-        }
-        if (st != WN_OK) {
-            rc = cli_fail("sweep", st);
-            goto out;
-        }
-    }
-    if (json) {
+    if (!a->name)
+        a->name = a->preset ? a->preset : a->specf;
+    return 0;
+}
+
+static void print_result(const struct sweep_cli *a, const wn_sweep_spec *sp,
+                         const wn_sweep_plan *plan, int64_t sweep_id)
+{
+    size_t combos = plan->combos - plan->skipped;
+    if (a->json) {
         cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "name", name);
-        if (dry)
+        cJSON_AddStringToObject(o, "name", a->name);
+        if (a->dry)
             cJSON_AddNullToObject(o, "sweep_id");
         else
             cJSON_AddNumberToObject(o, "sweep_id", (double)sweep_id);
-        cJSON_AddNumberToObject(o, "jobs", (double)plan.n_jobs);
-        cJSON_AddNumberToObject(o, "combinations", (double)plan.combos);
-        cJSON_AddNumberToObject(o, "skipped", (double)plan.skipped);
+        cJSON_AddNumberToObject(o, "jobs", (double)plan->n_jobs);
+        cJSON_AddNumberToObject(o, "combinations", (double)plan->combos);
+        cJSON_AddNumberToObject(o, "skipped", (double)plan->skipped);
         cJSON_AddNumberToObject(o, "epochs", (double)sp->epochs);
-        cJSON_AddBoolToObject(o, "dry_run", dry);
+        cJSON_AddBoolToObject(o, "dry_run", a->dry);
         char *s = cJSON_Print(o);
         if (s)
             printf("%s\n", s);
         cJSON_free(s);
         cJSON_Delete(o);
-    } else {
-        if (dry)
-            printf("sweep '%s' (dry run): %zu jobs", name, plan.n_jobs);
-        else
-            printf("sweep %lld '%s': %zu jobs enqueued", (long long)sweep_id, name,
-                   plan.n_jobs);
-        printf(" (%zu combinations x %zu repetitions, %zu epochs each)\n",
-               plan.combos - plan.skipped,
-               plan.combos - plan.skipped ? plan.n_jobs / (plan.combos - plan.skipped) : 0,
-               sp->epochs);
-        if (plan.skipped)
-            printf("skipped %zu of %zu combinations: size not reachable for the "
-                   "shape and depth\n",
-                   plan.skipped, plan.combos);
+        return;
     }
-out:
+    if (a->dry)
+        printf("sweep '%s' (dry run): %zu jobs", a->name, plan->n_jobs);
+    else
+        printf("sweep %lld '%s': %zu jobs enqueued", (long long)sweep_id, a->name,
+               plan->n_jobs);
+    printf(" (%zu combinations x %zu repetitions, %zu epochs each)\n", combos,
+           combos ? plan->n_jobs / combos : 0, sp->epochs);
+    if (plan->skipped)
+        printf("skipped %zu of %zu combinations: size not reachable for the "
+               "shape and depth\n",
+               plan->skipped, plan->combos);
+}
+
+int cmd_sweep(int argc, char **argv)
+{
+    struct sweep_cli a;
+    wn_sweep_spec *sp = NULL;
+    wn_store *store = NULL;
+    wn_sweep_plan plan;
+    int64_t sweep_id = 0;
+    int rc = 0, st;
+    memset(&a, 0, sizeof a);
+    memset(&plan, 0, sizeof plan);
+    wn_sweep_opts_default(&a.so);
+    rc = parse_args(argc, argv, &a);
+    if (rc)
+        return rc == CLI_HELP ? 0 : rc;
+    if (a.preset)
+        st = wn_sweep_preset(a.preset, NULL, &sp);
+    else
+        st = wn_sweep_spec_load(a.specf, &sp);
+    if (st == WN_ENOENT && a.preset)
+        st = WN_EINVAL;   /* an unknown preset name is a usage error */
+    if (st == WN_OK)
+        st = wn_sweep_expand(sp, &a.so, &plan);
+    if (st == WN_OK && !a.dry) {
+        st = wn_store_open(a.db, &store);
+        if (st == WN_OK) {
+            wn_sweep_result res;
+            st = wn_sweep_enqueue(store, a.name, sp, &a.so, &res);
+            sweep_id = res.sweep_id;
+        }
+    }
+    if (st == WN_OK)
+        print_result(&a, sp, &plan, sweep_id);
+    else
+        rc = cli_fail("sweep", st);
     wn_sweep_plan_clear(&plan);
     wn_sweep_spec_free(&sp);
     wn_store_close(&store);

@@ -33,7 +33,7 @@
 
 struct train_cli {
     const char *data, *data_dir, *target;
-    wn_train_config cfg;
+    wn_run_spec spec;           /* the dataset is set after parsing */
     int json;
     const char *meter_source;   /* NULL: auto; "none": no meter */
     unsigned interval_ms;       /* 0: the meter's default */
@@ -77,35 +77,13 @@ static void usage(FILE *f)
 
 /* ---- Output objects ------------------------------------------------------ */
 
-/* Energy fields of a window; unusable windows say why, never 0 J. */
+/* The window's energy in the one JSON form (wn_energy_to_json): unusable
+ * windows say why, never 0 J; an estimate's joules only as estimated_j. */
 static void add_energy(cJSON *o, const wn_energy *e)
 {
-    if (!e->measured) {
-        cJSON_AddNullToObject(o, "energy_j");
-        if (e->source[0])
-            cJSON_AddStringToObject(o, "energy_source", e->source);
-        else
-            cJSON_AddNullToObject(o, "energy_source");
-        if (e->flag[0])
-            cJSON_AddStringToObject(o, "energy_flag", e->flag);
-        return;
-    }
-    cJSON_AddNumberToObject(o, "energy_j", e->energy_j);
-    if (e->has_idle)
-        cJSON_AddNumberToObject(o, "dynamic_energy_j", e->dynamic_energy_j);
-    else
-        cJSON_AddNullToObject(o, "dynamic_energy_j");
-    cJSON_AddNumberToObject(o, "avg_power_w", e->avg_power_w);
-    cJSON_AddStringToObject(o, "energy_source", e->source);
-    cJSON_AddBoolToObject(o, "energy_estimate", e->is_estimate);
-    cJSON *doms = cJSON_AddArrayToObject(o, "energy_domains");
-    for (size_t i = 0; i < e->n_domains; i++) {
-        cJSON *d = cJSON_CreateObject();
-        cJSON_AddStringToObject(d, "name", e->domains[i].name);
-        cJSON_AddNumberToObject(d, "energy_j", e->domains[i].energy_j);
-        cJSON_AddBoolToObject(d, "in_total", e->domains[i].in_total);
-        cJSON_AddItemToArray(doms, d);
-    }
+    cJSON *j = wn_energy_to_json(e);
+    if (j)
+        cJSON_AddItemToObject(o, "energy", j);
 }
 
 /* Losses, and accuracy (classification) or MSE/MAE (regression). */
@@ -144,12 +122,12 @@ static cJSON *summary_json(const struct train_cli *c, const wn_run_record *r)
     cJSON_AddStringToObject(o, "dataset", r->dataset_name);
     cJSON_AddStringToObject(o, "data_source", r->data_source);
     cJSON_AddStringToObject(o, "task", r->task);
-    cJSON_AddStringToObject(o, "shape", c->cfg.shape);
-    cJSON_AddNumberToObject(o, "depth", (double)c->cfg.depth);
-    cJSON_AddNumberToObject(o, "size", (double)c->cfg.size);
-    cJSON_AddNumberToObject(o, "batch", (double)c->cfg.batch);
-    cJSON_AddNumberToObject(o, "lr", c->cfg.learning_rate);
-    cJSON_AddNumberToObject(o, "seed", (double)c->cfg.seed);
+    cJSON_AddStringToObject(o, "shape", c->spec.train.shape);
+    cJSON_AddNumberToObject(o, "depth", (double)c->spec.train.depth);
+    cJSON_AddNumberToObject(o, "size", (double)c->spec.train.size);
+    cJSON_AddNumberToObject(o, "batch", (double)c->spec.train.batch);
+    cJSON_AddNumberToObject(o, "lr", c->spec.train.learning_rate);
+    cJSON_AddNumberToObject(o, "seed", (double)c->spec.train.seed);
     cJSON_AddNumberToObject(o, "threads", s->threads);
     cJSON_AddNumberToObject(o, "train_rows", (double)s->train_rows);
     cJSON_AddNumberToObject(o, "test_rows", (double)s->test_rows);
@@ -198,7 +176,8 @@ static void on_notice(void *user, const char *line)
 static void print_energy(const wn_energy *e)
 {
     if (e->measured)
-        printf("  %.4g J%s (%s)", e->energy_j, e->is_estimate ? " ESTIMATE" : "",
+        printf("  %.4g J%s (%s)", e->energy_j,
+               wn_energy_is_estimate(e) ? " ESTIMATE" : "",
                e->source);
     else if (e->flag[0])
         printf("  energy n/a (%s)", e->flag);
@@ -213,7 +192,7 @@ static void on_epoch(void *user, const wn_run_record *run, const wn_epoch_record
         emit(epoch_json(r));
         return;
     }
-    printf("epoch %zu/%zu  train_loss %.6f  test_loss %.6f", s->epoch, c->cfg.epochs,
+    printf("epoch %zu/%zu  train_loss %.6f  test_loss %.6f", s->epoch, c->spec.train.epochs,
            s->train_loss, s->test_loss);
     if (s->has_accuracy)
         printf("  test_accuracy %.4f", s->test_accuracy);
@@ -228,8 +207,8 @@ static void on_epoch(void *user, const wn_run_record *run, const wn_epoch_record
 static void print_summary(const struct train_cli *c, const wn_run_record *r)
 {
     const wn_train_summary *s = &r->summary;
-    printf("%s %s depth %zu size %llu: widths", r->dataset_name, c->cfg.shape,
-           s->depth, (unsigned long long)c->cfg.size);
+    printf("%s %s depth %zu size %llu: widths", r->dataset_name, c->spec.train.shape,
+           s->depth, (unsigned long long)c->spec.train.size);
     for (size_t k = 0; k < s->depth; k++)
         printf("%s%zu", k ? "," : " ", s->widths[k]);
     printf(", %llu params; %zu train / %zu test rows; %zu epochs in %.3f s "
@@ -249,125 +228,59 @@ static void print_summary(const struct train_cli *c, const wn_run_record *r)
 
 /* ---- Options -------------------------------------------------------------- */
 
+/* This command's own options (the training ones are cli_train_opt's). */
+static int train_opt(struct train_cli *c, int ch, const char *arg)
+{
+    unsigned long long u = 0;
+    switch (ch) {
+    case 'D': c->data = arg; return 0;
+    case 'r': c->data_dir = arg; return 0;
+    case 'g': c->target = arg; return 0;
+    case 'm': c->meter_source = arg; return 0;
+    case 'P': c->power_log = arg; return 0;
+    case 'n': c->node = arg; return 0;
+    case 'i':
+        if (cli_opt_uint("train", "interval", arg, 1, 3600000, &u))
+            return 2;
+        c->interval_ms = (unsigned)u;
+        return 0;
+    case 'w':
+        return cli_opt_real("train", "cpu-watts", arg, 0.0, CLI_NO_MAX_REAL,
+                            &c->cpu_watts);
+    default:
+        return CLI_NOT_MINE;
+    }
+}
+
 static int parse_args(int argc, char **argv, struct train_cli *c)
 {
     static const struct option longopts[] = {
+        CLI_LONGOPTS_COMMON,
+        CLI_LONGOPTS_TRAIN,
         {"data", required_argument, NULL, 'D'},
-        {"shape", required_argument, NULL, 's'},
-        {"depth", required_argument, NULL, 'd'},
-        {"size", required_argument, NULL, 'p'},
-        {"epochs", required_argument, NULL, 'e'},
-        {"batch", required_argument, NULL, 'b'},
-        {"lr", required_argument, NULL, 'l'},
-        {"seed", required_argument, NULL, 'k'},
-        {"threads", required_argument, NULL, 't'},
         {"data-dir", required_argument, NULL, 'r'},
         {"target", required_argument, NULL, 'g'},
-        {"json", no_argument, NULL, 'j'},
         {"meter", required_argument, NULL, 'm'},
         {"interval", required_argument, NULL, 'i'},
         {"cpu-watts", required_argument, NULL, 'w'},
         {"power-log", required_argument, NULL, 'P'},
         {"node", required_argument, NULL, 'n'},
-        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    unsigned long long u = 0;
-    double v = 0.0;
     int ch;
 
-    optind = 1;
-    opterr = 0;
+    cli_opts_reset();
     while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        switch (ch) {
-        case 'D':
-            c->data = optarg;
-            break;
-        case 's':
-            if (!wn_shape_valid(optarg))
-                return cli_usage_error("train", "--shape '%s': unknown shape", optarg);
-            c->cfg.shape = optarg;
-            break;
-        case 'd':
-            if (cli_parse_u64(optarg, &u) || u < 2 || u > WN_MAX_DEPTH)
-                return cli_usage_error("train", "--depth '%s': want an integer 2..%d",
-                                       optarg, WN_MAX_DEPTH);
-            c->cfg.depth = (size_t)u;
-            break;
-        case 'p':
-            if (cli_parse_u64(optarg, &u) || u < 1)
-                return cli_usage_error("train", "--size '%s': want an integer >= 1", optarg);
-            c->cfg.size = (uint64_t)u;
-            break;
-        case 'e':
-            if (cli_parse_u64(optarg, &u) || u < 1 || u > 100000000ULL)
-                return cli_usage_error("train", "--epochs '%s': want an integer >= 1",
-                                       optarg);
-            c->cfg.epochs = (size_t)u;
-            break;
-        case 'b':
-            if (cli_parse_u64(optarg, &u) || u < 1 || u > 1000000000ULL)
-                return cli_usage_error("train", "--batch '%s': want an integer >= 1",
-                                       optarg);
-            c->cfg.batch = (size_t)u;
-            break;
-        case 'l':
-            if (cli_parse_double(optarg, &v) || !(v > 0.0))
-                return cli_usage_error("train", "--lr '%s': want a number > 0", optarg);
-            c->cfg.learning_rate = v;
-            break;
-        case 'k':
-            if (cli_parse_u64(optarg, &u))
-                return cli_usage_error("train", "--seed '%s': want an integer >= 0",
-                                       optarg);
-            c->cfg.seed = (uint64_t)u;
-            break;
-        case 't':
-            if (cli_parse_u64(optarg, &u) || u > 4096)
-                return cli_usage_error("train", "--threads '%s': want an integer "
-                                       "0..4096 (0: all cores)", optarg);
-            c->cfg.threads = (int)u;
-            break;
-        case 'r':
-            c->data_dir = optarg;
-            break;
-        case 'g':
-            c->target = optarg;
-            break;
-        case 'j':
-            c->json = 1;
-            break;
-        case 'm':
-            c->meter_source = optarg;
-            break;
-        case 'i':
-            if (cli_parse_u64(optarg, &u) || u < 1 || u > 3600000)
-                return cli_usage_error("train", "--interval '%s': want milliseconds "
-                                       "1..3600000", optarg);
-            c->interval_ms = (unsigned)u;
-            break;
-        case 'w':
-            if (cli_parse_double(optarg, &v) || !(v > 0.0))
-                return cli_usage_error("train", "--cpu-watts '%s': want a number > 0",
-                                       optarg);
-            c->cpu_watts = v;
-            break;
-        case 'P':
-            c->power_log = optarg;
-            break;
-        case 'n':
-            c->node = optarg;
-            break;
-        case 'h':
-            usage(stdout);
-            return -1;
-        default:
-            return cli_usage_error("train", "unknown or incomplete option '%s'",
-                                   argv[optind - 1]);
-        }
+        int rc = cli_train_opt("train", ch, optarg, &c->spec.train);
+        if (rc == CLI_NOT_MINE)
+            rc = train_opt(c, ch, optarg);
+        if (rc == CLI_NOT_MINE)
+            rc = cli_opt_common("train", ch, argc, argv, usage, &c->json);
+        if (rc)
+            return rc;
     }
-    if (optind < argc)
-        return cli_usage_error("train", "unexpected argument '%s'", argv[optind]);
+    if (cli_opt_rest("train", argc, argv))
+        return 2;
     if (!c->data)
         return cli_usage_error("train", "--data SPEC is required");
     if (!c->power_log != !c->node)
@@ -403,7 +316,7 @@ static void meter_warnings(const wn_meter *m)
     const char *warning = wn_meter_warning(m);
     if (warning && *warning)
         fprintf(stderr, "wattnet train: %s\n", warning);
-    if (!strcmp(wn_meter_source(m), "estimate"))
+    if (wn_energy_source_from_name(wn_meter_source(m)) == WN_ENERGY_ESTIMATE)
         fprintf(stderr, "wattnet train: WARNING: no energy meter works here; "
                         "energy is an ESTIMATE (CPU time x watts per core), "
                         "not a measurement\n");
@@ -416,28 +329,11 @@ static int attribute_log(const struct train_cli *c, wn_run_record *r)
     int rc = wn_powerlog_integrate(c->power_log, c->node, r->start_time, r->end_time, &e);
     if (rc != WN_OK)
         return rc;
-    r->energy = e;
-    size_t data = r->summary.batches_per_epoch * r->summary.epochs * r->spec.batch;
-    r->has_jpd = e.measured && !e.is_estimate && data > 0;
-    r->joules_per_datum = r->has_jpd ? e.energy_j / (double)data : 0.0;
+    wn_run_set_energy(r, &e);
     if (!e.measured)
         fprintf(stderr, "wattnet train: power log gives no usable energy for this "
                         "run (%s)\n", e.flag[0] ? e.flag : "unknown");
     return WN_OK;
-}
-
-static void spec_from_cli(const struct train_cli *c, wn_run_spec *spec)
-{
-    wn_run_spec_default(spec);
-    snprintf(spec->dataset, sizeof spec->dataset, "%s", c->data);
-    snprintf(spec->shape, sizeof spec->shape, "%s", c->cfg.shape);
-    spec->depth = c->cfg.depth;
-    spec->size = c->cfg.size;
-    spec->epochs = c->cfg.epochs;
-    spec->batch = c->cfg.batch;
-    spec->learning_rate = c->cfg.learning_rate;
-    spec->seed = c->cfg.seed;
-    spec->threads = c->cfg.threads;
 }
 
 int cmd_train(int argc, char **argv)
@@ -445,32 +341,31 @@ int cmd_train(int argc, char **argv)
     struct train_cli c;
     wn_meter *meter = NULL;
     wn_run_record rec;
-    wn_run_spec spec;
     int rc;
 
     memset(&c, 0, sizeof c);
     memset(&rec, 0, sizeof rec);
-    wn_train_config_default(&c.cfg);
+    wn_run_spec_default(&c.spec);
     rc = parse_args(argc, argv, &c);
     if (rc != 0)
-        return rc < 0 ? 0 : rc;
-    if (strlen(c.data) >= sizeof spec.dataset)
+        return rc == CLI_HELP ? 0 : rc;
+    if (strlen(c.data) >= sizeof c.spec.dataset)
         return cli_usage_error("train", "--data: spec longer than %zu characters",
-                               sizeof spec.dataset - 1);
-    spec_from_cli(&c, &spec);
+                               sizeof c.spec.dataset - 1);
+    snprintf(c.spec.dataset, sizeof c.spec.dataset, "%s", c.data);
 
     wn_data_opts opts;
     memset(&opts, 0, sizeof opts);
     opts.data_dir = c.data_dir;
     opts.target = c.target;
-    opts.seed = c.cfg.seed;
+    opts.seed = c.spec.train.seed;
     opts.notice = on_notice;
 
     rc = open_meter(&c, &meter);
     if (rc != WN_OK)
         return cli_fail("train", rc);
     wn_run_observer obs = {on_epoch, &c};
-    rc = wn_run_execute(&spec, &opts, meter, &obs, &rec);
+    rc = wn_run_execute(&c.spec, &opts, meter, &obs, &rec);
     if (rc == WN_OK && c.power_log)
         rc = attribute_log(&c, &rec);
     if (rc == WN_OK) {

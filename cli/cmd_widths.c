@@ -54,53 +54,27 @@ int cmd_widths(int argc, char **argv)
         {"shape", required_argument, NULL, 's'},
         {"depth", required_argument, NULL, 'd'},
         {"size", required_argument, NULL, 'p'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
+        CLI_LONGOPTS_COMMON,
         {NULL, 0, NULL, 0},
     };
     unsigned long long inputs = 0, outputs = 0, depth = 0, size = 0;
     const char *shape = NULL;
     int json = 0, have = 0, c;
 
-    optind = 1;
-    opterr = 0;
+    cli_opts_reset();
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        int rc = 0;
         switch (c) {
-        case 'i':
-            if (cli_parse_u64(optarg, &inputs) || inputs < 1)
-                return cli_usage_error("widths", "--inputs '%s': want an integer >= 1", optarg);
-            have |= 1;
-            break;
-        case 'o':
-            if (cli_parse_u64(optarg, &outputs) || outputs < 1)
-                return cli_usage_error("widths", "--outputs '%s': want an integer >= 1", optarg);
-            have |= 2;
-            break;
-        case 's':
-            shape = optarg;
-            have |= 4;
-            break;
-        case 'd':
-            if (cli_parse_u64(optarg, &depth) || depth < 2 || depth > WN_MAX_DEPTH)
-                return cli_usage_error("widths", "--depth '%s': want an integer 2..%d",
-                                       optarg, WN_MAX_DEPTH);
-            have |= 8;
-            break;
-        case 'p':
-            if (cli_parse_u64(optarg, &size) || size < 1)
-                return cli_usage_error("widths", "--size '%s': want an integer >= 1", optarg);
-            have |= 16;
-            break;
-        case 'j':
-            json = 1;
-            break;
-        case 'h':
-            usage(stdout);
-            return 0;
-        default:
-            return cli_usage_error("widths", "unknown or incomplete option '%s'",
-                                   argv[optind - 1]);
+        case 'i': rc = cli_opt_uint("widths", "inputs", optarg, 1, CLI_NO_MAX, &inputs); break;
+        case 'o': rc = cli_opt_uint("widths", "outputs", optarg, 1, CLI_NO_MAX, &outputs); break;
+        case 's': shape = optarg; break;
+        case 'd': rc = cli_opt_uint("widths", "depth", optarg, 2, WN_MAX_DEPTH, &depth); break;
+        case 'p': rc = cli_opt_uint("widths", "size", optarg, 1, CLI_NO_MAX, &size); break;
+        default: rc = cli_opt_common("widths", c, argc, argv, usage, &json); break;
         }
+        if (rc)
+            return rc == CLI_HELP ? 0 : rc;
+        have |= c == 'i' ? 1 : c == 'o' ? 2 : c == 's' ? 4 : c == 'd' ? 8 : c == 'p' ? 16 : 0;
     }
     if (optind < argc)
         return cli_usage_error("widths", "unexpected argument '%s'", argv[optind]);

@@ -3,7 +3,7 @@
  * is queued or running.  N local worker processes, optionally pinned to
  * cores.  On a terminal a progress bar with ETA is drawn on stderr;
  * otherwise each finished job prints one line on stderr.  `wattnet run`
- * calls this command after enqueueing its preset.
+ * runs its workers through cli_worker_go, like this command.
  */
 #include <getopt.h>
 #include <math.h>
@@ -40,6 +40,7 @@ static void usage(FILE *f)
         "  --json              print the final counts as JSON on stdout\n");
 }
 
+/* Progress on stderr: a bar on a terminal, else one line per job. */
 struct ui {
     int tty;
     int json;
@@ -70,7 +71,7 @@ static void on_job(void *user, int worker, const wn_job *job, int status,
         fprintf(stderr,
                 "worker %d: job %lld done in %.2fs: %s %s depth %zu size %llu\n",
                 worker, (long long)job->job_id, seconds, job->spec.dataset,
-                job->spec.shape, job->spec.depth, (unsigned long long)job->spec.size);
+                job->spec.train.shape, job->spec.train.depth, (unsigned long long)job->spec.train.size);
     else if (status == WN_ESTATE)
         fprintf(stderr, "%sworker %d: job %lld not stored: %s\n", ui->tty ? "\n" : "",
                 worker, (long long)job->job_id, error);
@@ -106,67 +107,71 @@ static void on_progress(void *user, const wn_queue_status *q)
     ui->drew = 1;
 }
 
+static void print_counts(const wn_worker_result *res, int json)
+{
+    if (!json) {
+        fprintf(stderr,
+                "worker: %zu jobs done here, %zu failed attempts; queue: %lld done, "
+                "%lld failed, %lld queued\n",
+                res->done, res->failed, (long long)res->queue.done,
+                (long long)res->queue.failed, (long long)res->queue.queued);
+        return;
+    }
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddNumberToObject(j, "done_by_these_workers", (double)res->done);
+    cJSON_AddNumberToObject(j, "failed_attempts", (double)res->failed);
+    cJSON_AddNumberToObject(j, "crashed_workers", (double)res->crashed);
+    cJSON_AddNumberToObject(j, "queued", (double)res->queue.queued);
+    cJSON_AddNumberToObject(j, "running", (double)res->queue.running);
+    cJSON_AddNumberToObject(j, "done", (double)res->queue.done);
+    cJSON_AddNumberToObject(j, "failed", (double)res->queue.failed);
+    char *s = cJSON_Print(j);
+    if (s)
+        printf("%s\n", s);
+    cJSON_free(s);
+    cJSON_Delete(j);
+}
+
+int cli_worker_go(const char *cmd, wn_worker_opts *o, int json)
+{
+    struct ui ui = { isatty(STDERR_FILENO), json, 0, 0 };
+    o->on_job = on_job;
+    /* The bar only on a terminal: without one, no status polling (which
+     * would load a shared database from every node). */
+    o->on_progress = ui.tty ? on_progress : NULL;
+    o->user = &ui;
+    wn_worker_result res;
+    int st = wn_worker_run(o, &res);
+    if (ui.drew)
+        fputc('\n', stderr);
+    if (st != WN_OK && res.done == 0 && res.failed == 0 && res.crashed == 0)
+        return cli_fail(cmd, st);   /* nothing ran: no summary */
+    print_counts(&res, json);
+    return st == WN_OK ? 0 : cli_fail(cmd, st);
+}
+
 int cmd_worker(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"db", required_argument, NULL, 'd'},
-        {"workers", required_argument, NULL, 'w'},
-        {"pin", no_argument, NULL, 'p'},
-        {"threads", required_argument, NULL, 't'},
-        {"lease-seconds", required_argument, NULL, 'l'},
-        {"max-attempts", required_argument, NULL, 'm'},
-        {"data-dir", required_argument, NULL, 'D'},
-        {"meter", required_argument, NULL, 'M'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
+        CLI_LONGOPTS_COMMON,
+        CLI_LONGOPTS_DB,
+        CLI_LONGOPTS_WORKER,
         {NULL, 0, NULL, 0},
     };
     wn_worker_opts o;
     wn_worker_opts_default(&o);
-    struct ui ui = { isatty(STDERR_FILENO), 0, 0, 0 };
-    unsigned long long u;
-    double d;
-    int c;
+    int json = 0, c, rc;
 
-    optind = 1;
-    opterr = 0;
+    cli_opts_reset();
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'd': o.url = optarg; break;
-        case 'w':
-            if (cli_parse_u64(optarg, &u) || u < 1 || u > 4096)
-                return cli_usage_error("worker", "--workers '%s': need 1..4096", optarg);
-            o.workers = (int)u;
-            break;
-        case 'p': o.pin = 1; break;
-        case 't':
-            if (cli_parse_u64(optarg, &u) || u < 1 || u > 4096)
-                return cli_usage_error("worker", "--threads '%s': need 1..4096", optarg);
-            o.threads = (int)u;
-            break;
-        case 'l':
-            if (cli_parse_double(optarg, &d) || d < 0.1 || d > 86400)
-                return cli_usage_error("worker",
-                                       "--lease-seconds '%s': need 0.1..86400", optarg);
-            o.lease_s = d;
-            break;
-        case 'm':
-            if (cli_parse_u64(optarg, &u) || u < 1 || u > 1000)
-                return cli_usage_error("worker", "--max-attempts '%s': need 1..1000",
-                                       optarg);
-            o.max_attempts = (int)u;
-            break;
-        case 'D': o.data_dir = optarg; break;
-        case 'M': o.meter_source = optarg; break;
-        case 'j': ui.json = 1; break;
-        case 'h': usage(stdout); return 0;
-        default:
-            return cli_usage_error("worker", "unknown or incomplete option '%s'",
-                                   argv[optind - 1]);
-        }
+        rc = cli_worker_opt("worker", c, optarg, &o);
+        if (rc == CLI_NOT_MINE)
+            rc = cli_opt_common("worker", c, argc, argv, usage, &json);
+        if (rc)
+            return rc == CLI_HELP ? 0 : rc;
     }
-    if (optind < argc)
-        return cli_usage_error("worker", "unexpected argument '%s'", argv[optind]);
+    if (cli_opt_rest("worker", argc, argv))
+        return 2;
     if (!o.url)
         return cli_usage_error("worker", "--db URL is required");
     /* Fail early and clearly when the database cannot be opened. */
@@ -175,39 +180,5 @@ int cmd_worker(int argc, char **argv)
     wn_store_close(&probe);
     if (st != WN_OK)
         return cli_fail("worker", st);
-    o.on_job = on_job;
-    /* The bar only on a terminal: without one, no status polling (which
-     * would load a shared database from every node). */
-    o.on_progress = ui.tty ? on_progress : NULL;
-    o.user = &ui;
-    wn_worker_result res;
-    st = wn_worker_run(&o, &res);
-    if (ui.drew)
-        fputc('\n', stderr);
-    if (st != WN_OK && res.done == 0 && res.failed == 0 && res.crashed == 0)
-        return cli_fail("worker", st);   /* nothing ran: no summary */
-    if (ui.json) {
-        cJSON *j = cJSON_CreateObject();
-        cJSON_AddNumberToObject(j, "done_by_these_workers", (double)res.done);
-        cJSON_AddNumberToObject(j, "failed_attempts", (double)res.failed);
-        cJSON_AddNumberToObject(j, "crashed_workers", (double)res.crashed);
-        cJSON_AddNumberToObject(j, "queued", (double)res.queue.queued);
-        cJSON_AddNumberToObject(j, "running", (double)res.queue.running);
-        cJSON_AddNumberToObject(j, "done", (double)res.queue.done);
-        cJSON_AddNumberToObject(j, "failed", (double)res.queue.failed);
-        char *s = cJSON_Print(j);
-        if (s)
-            printf("%s\n", s);
-        cJSON_free(s);
-        cJSON_Delete(j);
-    } else {
-        fprintf(stderr,
-                "worker: %zu jobs done here, %zu failed attempts; queue: %lld done, "
-                "%lld failed, %lld queued\n",
-                res.done, res.failed, (long long)res.queue.done,
-                (long long)res.queue.failed, (long long)res.queue.queued);
-    }
-    if (st != WN_OK)
-        return cli_fail("worker", st);
-    return 0;
+    return cli_worker_go("worker", &o, json);
 }

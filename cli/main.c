@@ -3,7 +3,9 @@
  * subcommand lives in cli/cmd_NAME.c and uses only the public library.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -30,6 +32,7 @@ static const struct command commands[] = {
     { "fit", cmd_fit, "fit the energy models to stored runs" },
     { "predict", cmd_predict, "predict energy of an untried network" },
     { "report", cmd_report, "write the HTML report" },
+    { "probe", cmd_probe, "measure this host's cache sizes" },
     { "exporter", cmd_exporter, "serve energy metrics to Prometheus" },
 };
 
@@ -42,8 +45,26 @@ static void usage(FILE *f)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 }
 
+/* libgomp (oneDNN's threads here) reads OMP_WAIT_POLICY once, when it is
+ * loaded, before main.  Its default spins: when another process holds a
+ * core, a thread spinning at a barrier starves its descheduled partner, and
+ * a 2-thread epoch took 14x its quiet time (issue 10).  So the first time
+ * through, set the passive policy (threads sleep at barriers) and re-exec
+ * this program; a policy the user set is kept (OMP_WAIT_POLICY=active
+ * restores spinning).  docs/training.md has the measurements. */
+static void wait_policy(char **argv)
+{
+    if (getenv("OMP_WAIT_POLICY") != NULL)
+        return;
+    if (setenv("OMP_WAIT_POLICY", "passive", 1) != 0)
+        return;
+    execv("/proc/self/exe", argv);
+    /* no /proc (or exec failed): run on with libgomp's default */
+}
+
 int main(int argc, char **argv)
 {
+    wait_policy(argv);
     if (argc < 2) {
         usage(stderr);
         return 2;

@@ -56,7 +56,8 @@ else
        "last lines:"
   tail -3 "$WORK/cmake.log" "$WORK/build.log" 2>/dev/null
   CC=${CC:-cc}
-  SRCS=(scripts/gpu_meter_probe.c lib/core/error.c lib/core/alloc.c)
+  SRCS=(scripts/gpu_meter_probe.c lib/core/error.c lib/core/alloc.c
+        lib/core/util.c lib/readings/readings.c)
   FLAGS=(-O2 -std=c11 -D_GNU_SOURCE -Wall -I include -I lib)
   LIBS=(-lpthread -ldl -lm)
   if [ -z "${WN_GPU_CHECK_NO_CJSON:-}" ] &&
@@ -75,7 +76,7 @@ else
   else
     for f in lib/meter/*.c; do
       case "$f" in
-        */meter_idle.c|*/meter_redfish.c) ;;
+        */meter_idle_file.c|*/meter_redfish.c) ;;
         *) SRCS+=("$f") ;;
       esac
     done

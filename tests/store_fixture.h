@@ -104,14 +104,14 @@ static inline void fx_record(wn_run_record *r, int k, size_t n_epochs)
 {
     memset(r, 0, sizeof *r);
     snprintf(r->spec.dataset, sizeof r->spec.dataset, "synthetic:banana");
-    snprintf(r->spec.shape, sizeof r->spec.shape, k % 2 ? "trapezoid" : "rectangle");
-    r->spec.depth = 3 + (size_t)k % 4;
-    r->spec.size = 1024u << (k % 8);
-    r->spec.epochs = n_epochs;
-    r->spec.batch = 256;
-    r->spec.learning_rate = 1e-4 * (1 + k);
-    r->spec.seed = 1000 + (uint64_t)k;
-    r->spec.threads = 1 + k % 2;
+    snprintf(r->spec.train.shape, sizeof r->spec.train.shape, k % 2 ? "trapezoid" : "rectangle");
+    r->spec.train.depth = 3 + (size_t)k % 4;
+    r->spec.train.size = 1024u << (k % 8);
+    r->spec.train.epochs = n_epochs;
+    r->spec.train.batch = 256;
+    r->spec.train.learning_rate = 1e-4 * (1 + k);
+    r->spec.train.seed = 1000 + (uint64_t)k;
+    r->spec.train.threads = 1 + k % 2;
     snprintf(r->host, sizeof r->host, "node-%d", k % 3);
     snprintf(r->dataset_name, sizeof r->dataset_name, "banana");
     snprintf(r->data_source, sizeof r->data_source, "synthetic");
@@ -120,7 +120,7 @@ static inline void fx_record(wn_run_record *r, int k, size_t n_epochs)
     r->outputs = 1;
     r->start_time = 1764000000.123456 + k;
     r->end_time = r->start_time + 3.0 / 7.0;
-    r->summary.depth = r->spec.depth;
+    r->summary.depth = r->spec.train.depth;
     for (size_t i = 0; i < r->summary.depth; i++)
         r->summary.widths[i] = 40 + i * 3 + (size_t)k;
     r->summary.widths[r->summary.depth - 1] = 1;
@@ -219,14 +219,14 @@ static inline int fx_record_equal(const wn_run_record *a, const wn_run_record *b
 {
     FX_EQ_I(a->job_id, b->job_id);
     FX_EQ_S(a->spec.dataset, b->spec.dataset);
-    FX_EQ_S(a->spec.shape, b->spec.shape);
-    FX_EQ_I(a->spec.depth, b->spec.depth);
-    FX_EQ_I(a->spec.size, b->spec.size);
-    FX_EQ_I(a->spec.epochs, b->spec.epochs);
-    FX_EQ_I(a->spec.batch, b->spec.batch);
-    FX_EQ_D(a->spec.learning_rate, b->spec.learning_rate);
-    FX_EQ_I(a->spec.seed, b->spec.seed);
-    FX_EQ_I(a->spec.threads, b->spec.threads);
+    FX_EQ_S(a->spec.train.shape, b->spec.train.shape);
+    FX_EQ_I(a->spec.train.depth, b->spec.train.depth);
+    FX_EQ_I(a->spec.train.size, b->spec.train.size);
+    FX_EQ_I(a->spec.train.epochs, b->spec.train.epochs);
+    FX_EQ_I(a->spec.train.batch, b->spec.train.batch);
+    FX_EQ_D(a->spec.train.learning_rate, b->spec.train.learning_rate);
+    FX_EQ_I(a->spec.train.seed, b->spec.train.seed);
+    FX_EQ_I(a->spec.train.threads, b->spec.train.threads);
     FX_EQ_S(a->host, b->host);
     FX_EQ_S(a->dataset_name, b->dataset_name);
     FX_EQ_S(a->data_source, b->data_source);

@@ -183,7 +183,7 @@ static void check_learns_like_torch(const char *name)
 
     wn_train_config cfg;
     wn_train_config_default(&cfg);
-    cfg.shape = ref.shape;
+    snprintf(cfg.shape, sizeof cfg.shape, "%s", ref.shape);
     cfg.depth = ref.depth;
     cfg.size = ref.size;
     cfg.epochs = ref.epochs;

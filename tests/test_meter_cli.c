@@ -98,6 +98,10 @@ static void test_json_shape_estimate(void **state)
     assert_string_equal(cJSON_GetObjectItem(j, "source")->valuestring,
                         "estimate");
     assert_true(cJSON_IsTrue(cJSON_GetObjectItem(j, "estimate")));
+    /* an estimate is never a measurement, in any output */
+    assert_true(cJSON_IsFalse(cJSON_GetObjectItem(j, "measured")));
+    assert_true(cJSON_IsNull(cJSON_GetObjectItem(j, "energy_j")));
+    assert_true(cJSON_IsNumber(cJSON_GetObjectItem(j, "estimated_j")));
     cJSON *doms = cJSON_GetObjectItem(j, "domains");
     assert_int_equal(cJSON_GetArraySize(doms), 1);
     assert_true(cJSON_IsTrue(
@@ -119,7 +123,8 @@ static void test_nvml_json_and_idle(void **state)
     assert_true(s > 0.25 && s < 2.0);
     assert_true(fabs(ej - 350.0 * s) < 0.03 * 350.0 * s);
     assert_string_equal(cJSON_GetObjectItem(j, "source")->valuestring, "nvml");
-    assert_null(cJSON_GetObjectItem(j, "estimate"));
+    assert_true(cJSON_IsFalse(cJSON_GetObjectItem(j, "estimate")));
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(j, "measured")));
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "domains")), 2);
     cJSON_Delete(j);
 

@@ -22,32 +22,7 @@
 
 #include "model/fit.h"
 #include "model/synth.h"
-
-static wn_hw_profile test_profile(void)
-{
-    wn_hw_profile p;
-    memset(&p, 0, sizeof p);
-    snprintf(p.name, sizeof p.name, "testbox");
-    snprintf(p.kind, sizeof p.kind, "cpu");
-    p.cores = 2;
-    p.n_levels = 3;
-    wn_hw_level l1 = {"L1", 48 << 10, 1, 2}, l2 = {"L2", 1 << 20, 1, 2},
-                l3 = {"L3", 32 << 20, 2, 1};
-    p.levels[0] = l1;
-    p.levels[1] = l2;
-    p.levels[2] = l3;
-    snprintf(p.memory_name, sizeof p.memory_name, "RAM");
-    p.memory_bytes = 24ull << 30;
-    return p;
-}
-
-static size_t count(const char *hay, const char *needle)
-{
-    size_t k = 0;
-    for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
-        k++;
-    return k;
-}
+#include "model_fixture.h"
 
 /* Nothing that would load from anywhere: no script, no external refs. */
 static void assert_self_contained(const char *html)
@@ -74,10 +49,17 @@ static char *make_report(int energy, wn_run_record **runs_out, size_t *n_out)
     assert_int_equal(wn__synth_runs(&hw, &so, &runs, &n), WN_OK);
     wn_host host;
     assert_int_equal(wn_host_detect(&host), WN_OK);
+    /* the report never fits: the glue step supplies the model */
+    wn_model m;
+    int have = 0;
+    assert_int_equal(wn_model_fit_if_none(NULL, runs, n, &hw, &m, &have,
+                                          NULL, 0), WN_OK);
+    assert_true(have);
     wn_report_opts o;
     memset(&o, 0, sizeof o);
     o.hw = &hw;
     o.host = &host;
+    o.model = &m;
     o.source = "synthetic test runs";
     char *html = NULL;
     assert_int_equal(wn_report_html(runs, n, &o, &html), WN_OK);

@@ -18,12 +18,12 @@ static void spec_small(wn_run_spec *s)
 {
     wn_run_spec_default(s);
     snprintf(s->dataset, sizeof s->dataset, "synthetic:banana");
-    s->depth = 3;
-    s->size = 65536;
-    s->epochs = 3;
-    s->batch = 32;
-    s->threads = 1;
-    s->seed = 7;
+    s->train.depth = 3;
+    s->train.size = 65536;
+    s->train.epochs = 3;
+    s->train.batch = 32;
+    s->train.threads = 1;
+    s->train.seed = 7;
 }
 
 static int n_seen;
@@ -52,7 +52,7 @@ static void test_measured_run(void **state)
     assert_int_equal(wn_meter_open(&o, &m), WN_OK);
     wn_run_spec s;
     spec_small(&s);
-    s.size = 1u << 20;   /* a run of a few tenths of a second */
+    s.train.size = 1u << 20;   /* a run of a few tenths of a second */
     wn_run_record rec;
     wn_run_observer obs = { on_epoch, NULL };
     n_seen = 0;
@@ -87,7 +87,7 @@ static void test_measured_run(void **state)
     }
     assert_true(epochs_j <= rec.energy.energy_j * 1.001);
     assert_true(rec.has_jpd);
-    double data = (double)rec.summary.batches_per_epoch * 3.0 * (double)s.batch;
+    double data = (double)rec.summary.batches_per_epoch * 3.0 * (double)s.train.batch;
     assert_true(fabs(rec.joules_per_datum - rec.energy.energy_j / data) <
                 1e-12 * rec.joules_per_datum);
     wn_run_record_clear(&rec);
@@ -102,7 +102,7 @@ static void test_no_meter_and_estimate(void **state)
     (void)state;
     wn_run_spec s;
     spec_small(&s);
-    s.epochs = 2;
+    s.train.epochs = 2;
     wn_run_record rec;
     assert_int_equal(wn_run_execute(&s, NULL, NULL, NULL, &rec), WN_OK);
     assert_false(rec.energy.measured);
@@ -135,10 +135,10 @@ static void test_bad_specs_and_faults(void **state)
     assert_int_equal(wn_run_execute(&s, NULL, NULL, NULL, &rec), WN_ENOENT);
     assert_null(rec.epochs);
     spec_small(&s);
-    s.epochs = 0;
+    s.train.epochs = 0;
     assert_int_equal(wn_run_execute(&s, NULL, NULL, NULL, &rec), WN_EINVAL);
     spec_small(&s);
-    snprintf(s.shape, sizeof s.shape, "blob");
+    snprintf(s.train.shape, sizeof s.train.shape, "blob");
     assert_true(wn_run_execute(&s, NULL, NULL, NULL, &rec) != WN_OK);
     assert_int_equal(wn_run_execute(NULL, NULL, NULL, NULL, &rec), WN_EINVAL);
 
@@ -151,7 +151,7 @@ static void test_bad_specs_and_faults(void **state)
     wn_meter *m = NULL;
     assert_int_equal(wn_meter_open(&o, &m), WN_OK);
     spec_small(&s);
-    s.epochs = 1;
+    s.train.epochs = 1;
     for (long after = 0; after < 8; after++) {
         wn_fault_alloc(after, 1);
         int rc = wn_run_execute(&s, NULL, m, NULL, &rec);

@@ -216,13 +216,13 @@ static void enqueue(wn_store *s, size_t n, int64_t *sweep)
     assert_non_null(jobs);
     for (size_t i = 0; i < n; i++) {
         snprintf(jobs[i].spec.dataset, sizeof jobs[i].spec.dataset, "synthetic:banana");
-        snprintf(jobs[i].spec.shape, sizeof jobs[i].spec.shape, "rectangle");
-        jobs[i].spec.depth = 2;
-        jobs[i].spec.size = 64 + i;
-        jobs[i].spec.epochs = 1;
-        jobs[i].spec.batch = 256;
-        jobs[i].spec.learning_rate = 1e-4;
-        jobs[i].spec.seed = 7;
+        snprintf(jobs[i].spec.train.shape, sizeof jobs[i].spec.train.shape, "rectangle");
+        jobs[i].spec.train.depth = 2;
+        jobs[i].spec.train.size = 64 + i;
+        jobs[i].spec.train.epochs = 1;
+        jobs[i].spec.train.batch = 256;
+        jobs[i].spec.train.learning_rate = 1e-4;
+        jobs[i].spec.train.seed = 7;
     }
     assert_int_equal(wn_store_sweep_add(s, "t", "{}", 7, jobs, n, sweep), WN_OK);
     wn_free(jobs);
@@ -250,7 +250,7 @@ static void queue(const char *url)
 
     /* Claim order is enqueue order. */
     assert_int_equal(wn_store_job_claim(s, "w1", 60, 2, &j), WN_OK);
-    assert_int_equal(j.spec.size, 64);
+    assert_int_equal(j.spec.train.size, 64);
     assert_int_equal(j.attempts, 1);
     assert_int_equal(j.sweep_id, sweep);
     int64_t first = j.job_id;

@@ -262,9 +262,9 @@ static void test_expand_skips_and_shuffles(void **state)
     /* Repetition-major; seeds follow the repetition. */
     assert_int_equal(plan.jobs[0].repetition, 0);
     assert_int_equal(plan.jobs[plan.n_jobs - 1].repetition, 2);
-    assert_int_equal(plan.jobs[plan.n_jobs - 1].spec.seed, 44);
-    assert_int_equal(plan.jobs[0].spec.epochs, 1);
-    assert_int_equal(plan.jobs[0].spec.batch, 256);
+    assert_int_equal(plan.jobs[plan.n_jobs - 1].spec.train.seed, 44);
+    assert_int_equal(plan.jobs[0].spec.train.epochs, 1);
+    assert_int_equal(plan.jobs[0].spec.train.batch, 256);
     /* Shuffled: same multiset, another order, reproducible with the seed. */
     wn_sweep_plan sh, sh2;
     o.shuffle = 1;
@@ -276,8 +276,8 @@ static void test_expand_skips_and_shuffles(void **state)
     for (size_t i = 0; i < plan.n_jobs; i++) {
         moved |= memcmp(&sh.jobs[i], &plan.jobs[i], sizeof(wn_job)) != 0;
         assert_memory_equal(&sh.jobs[i], &sh2.jobs[i], sizeof(wn_job));
-        sum_a += plan.jobs[i].spec.size * (plan.jobs[i].spec.seed + 1);
-        sum_b += sh.jobs[i].spec.size * (sh.jobs[i].spec.seed + 1);
+        sum_a += plan.jobs[i].spec.train.size * (plan.jobs[i].spec.train.seed + 1);
+        sum_b += sh.jobs[i].spec.train.size * (sh.jobs[i].spec.train.seed + 1);
     }
     assert_true(moved);
     assert_true(sum_a == sum_b);
@@ -316,8 +316,8 @@ static void test_enqueue(void **state)
     wn_job j;
     assert_int_equal(wn_store_job_claim(s, "me", 10, 3, &j), WN_OK);
     assert_string_equal(j.spec.dataset, "synthetic:banana");
-    assert_int_equal(j.spec.batch, 128);
-    assert_true(j.spec.learning_rate == 0.001);
+    assert_int_equal(j.spec.train.batch, 128);
+    assert_true(j.spec.train.learning_rate == 0.001);
     wn_sweep_spec_free(&sp);
     wn_store_close(&s);
 }
@@ -460,12 +460,12 @@ static void export_csv_round_trip(const char *db, const char *tag)
         const wn_run_record *x = r < 3 ? &in[r] : &extra;
         assert_int_equal(strtoll(cell(&t, r, "run_id"), NULL, 10), x->run_id);
         assert_string_equal(cell(&t, r, "host"), x->host);
-        assert_string_equal(cell(&t, r, "shape"), x->spec.shape);
-        assert_int_equal(strtoull(cell(&t, r, "size"), NULL, 10), x->spec.size);
+        assert_string_equal(cell(&t, r, "shape"), x->spec.train.shape);
+        assert_int_equal(strtoull(cell(&t, r, "size"), NULL, 10), x->spec.train.size);
         assert_true(strtod(cell(&t, r, "start_time"), NULL) == x->start_time);
         assert_true(strtod(cell(&t, r, "seconds_total"), NULL) == x->summary.seconds_total);
         assert_true(strtod(cell(&t, r, "test_loss"), NULL) == x->summary.test_loss);
-        assert_true(strtod(cell(&t, r, "learning_rate"), NULL) == x->spec.learning_rate);
+        assert_true(strtod(cell(&t, r, "learning_rate"), NULL) == x->spec.train.learning_rate);
         if (x->energy.measured) {
             assert_true(strtod(cell(&t, r, "energy_j"), NULL) == x->energy.energy_j);
             cJSON *d = cJSON_Parse(cell(&t, r, "energy_domains"));

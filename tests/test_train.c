@@ -4,6 +4,7 @@
  * configurations and allocation failures.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -91,7 +92,7 @@ static wn_train_config small_config(void)
 {
     wn_train_config c;
     wn_train_config_default(&c);
-    c.shape = "rectangle";
+    snprintf(c.shape, sizeof c.shape, "%s", "rectangle");
     c.depth = 3;
     c.size = 300;
     c.epochs = 25;
@@ -107,7 +108,7 @@ static void learn(wn_task task, const char *shape, double min_accuracy)
 {
     wn_dataset *d = make_data(task, 1010, 7);
     wn_train_config c = small_config();
-    c.shape = shape;
+    snprintf(c.shape, sizeof c.shape, "%s", shape);
     c.depth = 4;
     struct record rec = {0};
     wn_train_hooks hooks = {rec_begin, rec_end, &rec};
@@ -163,7 +164,7 @@ static void test_summary_fields(void **state)
     wn_dataset *d = make_data(WN_TASK_MULTICLASS, 1010, 8);
     wn_train_config c = small_config();
     c.epochs = 3;
-    c.shape = "exponential";
+    snprintf(c.shape, sizeof c.shape, "%s", "exponential");
     c.depth = 4;
     c.size = 500;
     int before = omp_get_max_threads();
@@ -330,7 +331,7 @@ static void test_bad_configs(void **state)
     assert_int_equal(wn_train(NULL, &c, NULL, &s), WN_EINVAL);
     assert_int_equal(wn_train(d, NULL, NULL, &s), WN_EINVAL);
     assert_int_equal(wn_train(d, &c, NULL, NULL), WN_EINVAL);
-    c.shape = "hexagon";
+    snprintf(c.shape, sizeof c.shape, "%s", "hexagon");
     expect_einval(d, c, "shape");
     c = small_config();
     c.depth = 1;
@@ -370,7 +371,7 @@ static void test_allocation_failures(void **state)
     wn_dataset *d = make_data(WN_TASK_MULTICLASS, 200, 13);
     wn_train_config c = small_config();
     c.epochs = 1;
-    c.shape = "rectangle_residual";
+    snprintf(c.shape, sizeof c.shape, "%s", "rectangle_residual");
     c.depth = 4;
     int ok = 0;
     for (long after = 0; after < 200 && !ok; after++) {

@@ -64,6 +64,12 @@ static int teardown(void **state)
     return system(cmd) == 0 ? 0 : -1;
 }
 
+/* A field of the summary's "energy" object (wn_energy_to_json). */
+static cJSON *energy_item(cJSON *summary, const char *key)
+{
+    return cJSON_GetObjectItem(cJSON_GetObjectItem(summary, "energy"), key);
+}
+
 static void test_power_log_gives_measured_energy(void **state)
 {
     (void)state;
@@ -75,12 +81,13 @@ static void test_power_log_gives_measured_energy(void **state)
     cJSON *s = train_summary(args, &code);
     assert_int_equal(code, 0);
     assert_non_null(s);
-    cJSON *e = cJSON_GetObjectItem(s, "energy_j");
+    cJSON *en = cJSON_GetObjectItem(s, "energy");
+    cJSON *e = cJSON_GetObjectItem(en, "energy_j");
     assert_true(cJSON_IsNumber(e));
-    assert_string_equal(cJSON_GetObjectItem(s, "energy_source")->valuestring, "log");
-    assert_true(cJSON_IsFalse(cJSON_GetObjectItem(s, "energy_estimate")));
+    assert_string_equal(cJSON_GetObjectItem(en, "source")->valuestring, "log");
+    assert_true(cJSON_IsFalse(cJSON_GetObjectItem(en, "estimate")));
     /* Constant 200 W over the run's window. */
-    double watts = cJSON_GetObjectItem(s, "avg_power_w")->valuedouble;
+    double watts = cJSON_GetObjectItem(en, "avg_power_w")->valuedouble;
     assert_true(watts > 199.0 && watts < 201.0);
     cJSON *jpd = cJSON_GetObjectItem(s, "joules_per_datum");
     assert_true(cJSON_IsNumber(jpd));
@@ -101,8 +108,8 @@ static void test_zero_watt_log_is_never_zero_joules(void **state)
     cJSON *s = train_summary(args, &code);
     assert_int_equal(code, 0);
     assert_non_null(s);
-    assert_true(cJSON_IsNull(cJSON_GetObjectItem(s, "energy_j")));
-    assert_true(cJSON_IsString(cJSON_GetObjectItem(s, "energy_flag")));
+    assert_true(cJSON_IsNull(energy_item(s, "energy_j")));
+    assert_true(cJSON_IsString(energy_item(s, "flag")));
     assert_true(cJSON_IsNull(cJSON_GetObjectItem(s, "joules_per_datum")));
     cJSON_Delete(s);
 
@@ -110,7 +117,7 @@ static void test_zero_watt_log_is_never_zero_joules(void **state)
     snprintf(args, sizeof args, "--power-log %s --node other", log);
     s = train_summary(args, &code);
     assert_int_equal(code, 0);
-    assert_true(cJSON_IsNull(cJSON_GetObjectItem(s, "energy_j")));
+    assert_true(cJSON_IsNull(energy_item(s, "energy_j")));
     cJSON_Delete(s);
 }
 
@@ -120,14 +127,18 @@ static void test_meter_none_and_estimate(void **state)
     int code = -1;
     cJSON *s = train_summary("--meter none", &code);
     assert_int_equal(code, 0);
-    assert_true(cJSON_IsNull(cJSON_GetObjectItem(s, "energy_j")));
+    assert_true(cJSON_IsNull(energy_item(s, "energy_j")));
     cJSON_Delete(s);
 
     s = train_summary("--meter estimate --cpu-watts 7", &code);
     assert_int_equal(code, 0);
     assert_non_null(s);
-    assert_string_equal(cJSON_GetObjectItem(s, "energy_source")->valuestring, "estimate");
-    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(s, "energy_estimate")));
+    assert_string_equal(energy_item(s, "source")->valuestring, "estimate");
+    assert_true(cJSON_IsTrue(energy_item(s, "estimate")));
+    /* an estimate is never a measurement: no energy_j, only estimated_j */
+    assert_true(cJSON_IsFalse(energy_item(s, "measured")));
+    assert_true(cJSON_IsNull(energy_item(s, "energy_j")));
+    assert_true(cJSON_IsNumber(energy_item(s, "estimated_j")));
     assert_true(cJSON_IsNull(cJSON_GetObjectItem(s, "joules_per_datum")));
     cJSON_Delete(s);
 }

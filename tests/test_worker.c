@@ -61,7 +61,7 @@ static int fake_exec(void *user, wn_store *s, const wn_job *job)
     wn_run_record r;
     fx_record(&r, (int)(job->job_id % 5), 1);
     r.job_id = job->job_id;
-    r.spec.size = job->spec.size;
+    r.spec.train.size = job->spec.train.size;
     int rc = wn_store_put_run(s, &r);
     fx_record_free(&r);
     return rc;
@@ -87,13 +87,13 @@ static void enqueue(const char *url, size_t n)
     assert_non_null(jobs);
     for (size_t i = 0; i < n; i++) {
         snprintf(jobs[i].spec.dataset, sizeof jobs[i].spec.dataset, "synthetic:banana");
-        snprintf(jobs[i].spec.shape, sizeof jobs[i].spec.shape, "rectangle");
-        jobs[i].spec.depth = 2;
-        jobs[i].spec.size = 100 + i;
-        jobs[i].spec.epochs = 1;
-        jobs[i].spec.batch = 256;
-        jobs[i].spec.learning_rate = 1e-4;
-        jobs[i].spec.seed = 1;
+        snprintf(jobs[i].spec.train.shape, sizeof jobs[i].spec.train.shape, "rectangle");
+        jobs[i].spec.train.depth = 2;
+        jobs[i].spec.train.size = 100 + i;
+        jobs[i].spec.train.epochs = 1;
+        jobs[i].spec.train.batch = 256;
+        jobs[i].spec.train.learning_rate = 1e-4;
+        jobs[i].spec.train.seed = 1;
     }
     assert_int_equal(wn_store_sweep_add(s, "test", "{}", 1, jobs, n, NULL), WN_OK);
     wn_free(jobs);

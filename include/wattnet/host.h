@@ -8,6 +8,7 @@
 #define WATTNET_HOST_H
 
 #include <stdint.h>
+#include <wattnet/core.h>
 
 #ifdef __cplusplus
 extern "C" {

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <wattnet/core.h>
 #include <wattnet/data.h>
 #include <wattnet/energy.h>
 #include <wattnet/meter.h>
@@ -17,16 +18,13 @@
 extern "C" {
 #endif
 
+/* A job: the dataset and the trainer's configuration.  In wn_run_execute
+ * an empty train.shape means "rectangle" and train.train_fraction 0 the
+ * default 0.8, so a zeroed spec with its fields set is a valid one. */
 typedef struct wn_run_spec {
     char dataset[128];        /* dataset spec: NAME, synthetic:NAME or path */
-    char shape[32];
-    size_t depth;
-    uint64_t size;
-    size_t epochs;
-    size_t batch;
-    double learning_rate;
-    uint64_t seed;
-    int threads;
+    wn_train_config train;    /* shape, depth, size, epochs, batch, lr,
+                                 seed, threads (and train_fraction) */
 } wn_run_spec;
 
 typedef struct wn_epoch_record {
@@ -65,7 +63,11 @@ int wn_run_execute(const wn_run_spec *spec, const wn_data_opts *dopts,
                    wn_meter *meter, const wn_run_observer *obs,
                    wn_run_record *out);
 
+/* Fill *s with wn_train_config_default's configuration and no dataset. */
 void wn_run_spec_default(wn_run_spec *s);
+/* Set the run's energy to *e and its joules per datum from it (set only
+ * when e is usable: wn_energy_per_datum over batches * epochs * batch). */
+void wn_run_set_energy(wn_run_record *r, const wn_energy *e);
 void wn_run_record_clear(wn_run_record *r);
 
 #ifdef __cplusplus

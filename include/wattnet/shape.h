@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <wattnet/core.h>
 
 #ifdef __cplusplus
 extern "C" {

@@ -17,6 +17,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <wattnet/core.h>
 #include <wattnet/host.h>
 #include <wattnet/store.h>
 
@@ -73,6 +74,11 @@ typedef struct wn_sweep_opts {
 
 void wn_sweep_opts_default(wn_sweep_opts *o);
 
+/* The most jobs (combinations x repetitions) one sweep may hold: checked
+ * before anything is allocated (docs/store.md).  BUTTER-E's full grid is
+ * about 26,000 jobs per repetition. */
+#define WN_SWEEP_MAX_JOBS 2000000
+
 typedef struct wn_sweep_plan {
     wn_job *jobs;             /* n_jobs entries, claim order */
     size_t n_jobs;
@@ -97,6 +103,13 @@ typedef struct wn_sweep_result {
 /* Expand and store as sweep NAME (one transaction). */
 int wn_sweep_enqueue(wn_store *s, const char *name, const wn_sweep_spec *sp,
                      const wn_sweep_opts *o, wn_sweep_result *out);
+
+/* Enqueue preset NAME (wn_sweep_preset with HOST) as sweep NAME with the
+ * default options, unless S already has a sweep of that name: then only
+ * out->sweep_id is set.  *created is 1 when it was enqueued.  WN_ENOENT
+ * for an unknown preset; `wattnet run` resumes through this. */
+int wn_sweep_preset_ensure(wn_store *s, const char *name, const wn_host *host,
+                           wn_sweep_result *out, int *created);
 
 /* ---- Workers ---------------------------------------------------------------
  * An executor does one job and stores its run with wn_store_put_run (the

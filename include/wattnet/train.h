@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <wattnet/core.h>
 #include <wattnet/data.h>
 #include <wattnet/shape.h>
 
@@ -21,8 +22,12 @@
 extern "C" {
 #endif
 
+/* The configuration of one training run; wn_run_spec (run.h) nests it
+ * beside the dataset, so a run's spec and the trainer share one struct. */
+#define WN_SHAPE_NAME_MAX 32
+
 typedef struct wn_train_config {
-    const char *shape;        /* e.g. "rectangle" */
+    char shape[WN_SHAPE_NAME_MAX];  /* e.g. "rectangle" */
     size_t depth;             /* dense layers, output layer included */
     uint64_t size;            /* target parameter count */
     size_t epochs;            /* default 10 */
@@ -30,7 +35,8 @@ typedef struct wn_train_config {
     double learning_rate;     /* default 1e-4 */
     uint64_t seed;            /* split, init and shuffles; default 1 */
     int threads;              /* 0: all cores */
-    double train_fraction;    /* default 0.8 */
+    double train_fraction;    /* default 0.8 (SPEC's 80/20 split); not
+                                 stored with a run: 0 in a loaded record */
 } wn_train_config;
 
 /* Fill *c with the defaults above (shape "rectangle", depth 3, size 1024). */
@@ -61,6 +67,8 @@ typedef struct wn_train_summary {
     uint64_t params;
     size_t epochs;
     size_t train_rows, test_rows, batches_per_epoch;
+    size_t batch;             /* the batch actually used: the requested one,
+                                 clamped to the training rows */
     int threads;              /* threads actually used */
     double seconds_total;
     double seconds_per_epoch_median;

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <wattnet/wattnet.h>
+#include <wattnet/core.h>
 
 static wn_allocator current = { malloc, realloc, free };
 

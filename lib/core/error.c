@@ -7,8 +7,9 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
-#include <wattnet/wattnet.h>
+#include <wattnet/core.h>
 
 static _Thread_local char errmsg[1024];
 
@@ -43,12 +44,18 @@ const char *wn_errmsg(void)
     return errmsg;
 }
 
+/* Formats into a scratch buffer first: a caller may pass wn_errmsg() (or a
+ * pointer into it) as an argument, e.g. wn_seterr(rc, "rapl: %s",
+ * wn_errmsg()), and formatting into the buffer being read is undefined
+ * behaviour (it cut paths short and doubled prefixes). */
 int wn_seterr(int status, const char *fmt, ...)
 {
+    char scratch[sizeof errmsg];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(errmsg, sizeof errmsg, fmt, ap);
+    vsnprintf(scratch, sizeof scratch, fmt, ap);
     va_end(ap);
+    memcpy(errmsg, scratch, sizeof errmsg);
     return status;
 }
 

@@ -18,7 +18,8 @@
 #include <hwloc.h>
 #include <oneapi/dnnl/dnnl.h>
 
-#include <wattnet/wattnet.h>
+#include <wattnet/core.h>
+#include <wattnet/host.h>
 
 #include "core/util.h"
 

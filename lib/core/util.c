@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <wattnet/wattnet.h>
+#include <wattnet/core.h>
 
 #include "core/util.h"
 

@@ -11,7 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <wattnet/wattnet.h>
+#include <wattnet/core.h>
+#include <wattnet/data.h>
 
 struct wn_dataset {
     char *name;               /* "adult", "synthetic:adult", file stem */
@@ -29,10 +30,15 @@ int wn__dataset_alloc(const char *name, wn_task task, wn_data_source source,
                       wn_dataset **out);
 
 /* Load one PMLB-style file (.tsv, .tsv.gz, .csv; plain or gzip) with a
- * header row and apply BUTTER's column rules.  target: the label column
- * (NULL: "target").  name: the dataset's name ("mnist" switches on the
- * mnist rule).  Errors name the file, line and column. */
-int wn__data_load_file(const char *path, const char *name, const char *target,
+ * header row and apply BUTTER's column rules.  opts->target: the label
+ * column (NULL: "target").  name: the dataset's name.  study_rules: apply
+ * the study dataset's own rule (mnist: features / 255) when NAME is that
+ * dataset; 0 uses the generic rules whatever the name.  A column that
+ * becomes one-hot only because some of its cells are not numbers is told
+ * through opts->notice (its name, the values, the inputs it became).
+ * Errors name the file, line and column. */
+int wn__data_load_file(const char *path, const char *name,
+                       const wn_data_opts *opts, int study_rules,
                        wn_dataset **out);
 
 /* The stand-in for a study dataset: same rows, inputs, outputs and task,
@@ -52,11 +58,12 @@ struct wn__table {
     size_t nrows;
     size_t *row_off;          /* nrows offsets of the first field */
     size_t *row_line;         /* nrows 1-based line numbers in the file */
+    char delim;               /* the separator used: '\t' or ',' */
 };
 
 /* Read PATH (plain or gzip) as a table with a header row.  The delimiter is
  * ',' for a .csv or .csv.gz name (or a header with commas but no tab), else
- * TAB.  Blank lines are skipped.  Errors (one line, naming the file and the
+ * TAB.  A UTF-8 byte-order mark before the header is skipped.  Blank lines are skipped.  Errors (one line, naming the file and the
  * line): WN_ENOENT, WN_EPERM, WN_EIO (including a gzip cut short),
  * WN_EFORMAT (empty, header only, ragged row), WN_ENOMEM.  Release with
  * wn__table_clear (also safe on a zeroed or half-filled table). */

@@ -10,7 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <wattnet/wattnet.h>
+#include <wattnet/core.h>
+#include <wattnet/data.h>
 
 #include "data/data_internal.h"
 
@@ -65,6 +66,45 @@ static int find_in(const char *dir, const char *name, char **found)
     return WN_OK;
 }
 
+/* Does D look like the study's dataset SD (SPEC section 2)? */
+static int matches_study(const wn_dataset *d, const wn_study_dataset *sd)
+{
+    return wn_dataset_rows(d) == sd->rows &&
+           wn_dataset_inputs(d) == sd->inputs &&
+           wn_dataset_outputs(d) == sd->outputs &&
+           wn_dataset_task(d) == sd->task;
+}
+
+static void notice_mismatch(const wn_data_opts *opts, const char *path,
+                            const wn_dataset *d, const wn_study_dataset *sd)
+{
+    char line[1024];
+    snprintf(line, sizeof line, "%s: found under the study name '%s' but it "
+             "is not the study's %s (%zu rows, %zu inputs, %zu outputs, %s): "
+             "it has %zu rows, %zu inputs, %zu outputs (%s); using the "
+             "generic column rules", path, sd->name, sd->name, sd->rows,
+             sd->inputs, sd->outputs, wn_task_name(sd->task),
+             wn_dataset_rows(d), wn_dataset_inputs(d), wn_dataset_outputs(d),
+             wn_task_name(wn_dataset_task(d)));
+    opts->notice(opts->user, line);
+}
+
+/* A file found under NAME: when NAME is a study dataset, the file must
+ * match the study's table, or it is loaded with the generic rules (no
+ * study-specific rule such as mnist's /255) and the user is told. */
+static int load_named_file(const char *path, const char *name,
+                           const wn_data_opts *opts, wn_dataset **out)
+{
+    const wn_study_dataset *sd = wn_study_dataset_find(name);
+    int rc = wn__data_load_file(path, name, opts, 1, out);
+    if (rc != WN_OK || sd == NULL || matches_study(*out, sd))
+        return rc;
+    if (opts->notice)
+        notice_mismatch(opts, path, *out, sd);
+    wn_dataset_free(out);
+    return wn__data_load_file(path, name, opts, 0, out);
+}
+
 int wn_dataset_load(const char *spec, const wn_data_opts *opts,
                     wn_dataset **out)
 {
@@ -94,7 +134,7 @@ int wn_dataset_load(const char *spec, const wn_data_opts *opts,
         name = stem_of(spec);
         if (!name)
             return wn_seterr(WN_ENOMEM, "%s: out of memory", spec);
-        rc = wn__data_load_file(spec, name, opts->target, out);
+        rc = wn__data_load_file(spec, name, opts, 1, out);
         goto out;
     }
 
@@ -105,7 +145,7 @@ int wn_dataset_load(const char *spec, const wn_data_opts *opts,
     if (rc)
         goto out;
     if (path) {
-        rc = wn__data_load_file(path, spec, opts->target, out);
+        rc = load_named_file(path, spec, opts, out);
         goto out;
     }
     sd = wn_study_dataset_find(spec);

@@ -22,10 +22,12 @@
  * distinct strings (pass 1b).  Pass 2 parses again and writes the floats.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <wattnet/wattnet.h>
+#include <wattnet/core.h>
+#include <wattnet/data.h>
 
 #include "data/data_internal.h"
 
@@ -306,7 +308,142 @@ static void encode_cell(const struct column *col, const char *f, float *out)
 
 /* ---- the loader ----------------------------------------------------------- */
 
-int wn__data_load_file(const char *path, const char *name, const char *target,
+/* Pick each column's rule and place the inputs; the number of inputs. */
+static size_t choose_rules(const struct wn__table *t, struct column *cols,
+                           size_t label, int mnist)
+{
+    size_t inputs = 0;
+    for (size_t c = 0; c < t->ncols; c++) {
+        struct column *col = &cols[c];
+        choose_rule(col, c == label, mnist);
+        if (col->rule == RULE_BINARY && col->nonnum) {
+            for (size_t i = 0; i < col->strs.cap; i++)
+                if (col->strs.key[i] && col->strs.rank[i] == 1)
+                    col->bin_one = col->strs.key[i];
+        }
+        if (c != label) {
+            col->first = inputs;
+            inputs += col->width;
+        }
+    }
+    return inputs;
+}
+
+/* The task the label column's rule implies; WN_EFORMAT for a constant
+ * label. */
+static int label_task(const char *path, const char *target,
+                      const struct column *label, wn_task *task)
+{
+    switch (label->rule) {
+    case RULE_BINARY:
+        *task = WN_TASK_BINARY;
+        return WN_OK;
+    case RULE_ONEHOT:
+        *task = WN_TASK_MULTICLASS;
+        return WN_OK;
+    case RULE_MINMAX:
+        *task = WN_TASK_REGRESSION;
+        return WN_OK;
+    default:
+        return wn_seterr(WN_EFORMAT, "%s: label column '%s' has a single "
+                         "value: nothing to learn", path, target);
+    }
+}
+
+/* Pass 2: write x and y. */
+static void encode_rows(const struct wn__table *t, const struct column *cols,
+                        size_t label, wn_dataset *d)
+{
+    size_t inputs = d->inputs;
+    for (size_t r = 0; r < t->nrows; r++) {
+        const char *f = t->buf + t->row_off[r];
+        float *xr = d->x + r * inputs;
+        float *yr = d->y + r * d->outputs;
+        for (size_t c = 0; c < t->ncols; c++) {
+            encode_cell(&cols[c], f, c == label ? yr : xr + cols[c].first);
+            f += strlen(f) + 1;
+        }
+    }
+}
+
+
+/* "no label column" naming the header fields as parsed and the separator,
+ * so a stray BOM, quote or separator shows. */
+static int no_label_error(const char *path, const struct wn__table *t,
+                          const char *target)
+{
+    char fields[512];
+    size_t used = 0;
+    fields[0] = '\0';
+    for (size_t c = 0; c < t->ncols && used + 8 < sizeof fields; c++) {
+        int n = snprintf(fields + used, sizeof fields - used, "%s'%s'",
+                         c ? ", " : "", t->names[c]);
+        if (n < 0 || (size_t)n >= sizeof fields - used) {
+            snprintf(fields + used, sizeof fields - used, ", ...");
+            break;
+        }
+        used += (size_t)n;
+    }
+    return wn_seterr(WN_EFORMAT, "%s:1: no label column named '%s' in the "
+                     "header; the header has %zu fields separated by %s: %s",
+                     path, target, t->ncols,
+                     t->delim == ',' ? "commas" : "tabs", fields);
+}
+
+/* Non-numeric cells of a numeric-looking column C. */
+static size_t count_nonnumbers(const struct wn__table *t, size_t c)
+{
+    size_t n = 0;
+    for (size_t r = 0; r < t->nrows; r++) {
+        const char *f = t->buf + t->row_off[r];
+        for (size_t k = 0; k < c; k++)
+            f += strlen(f) + 1;
+        double v;
+        n += !wn__data_parse_number(f, &v);
+    }
+    return n;
+}
+
+/* SPEC section 2 makes a column with any value that is not a number
+ * categorical.  When that turns a numeric column (more than 20 distinct
+ * numbers) into one-hot, it changes the network and its energy: say so,
+ * naming the column, its non-numeric values and the inputs it became. */
+static void notice_onehot(const char *path, const struct wn__table *t,
+                          size_t c, const struct column *col,
+                          const wn_data_opts *opts)
+{
+    if (!opts || !opts->notice || col->rule != RULE_ONEHOT || !col->nonnum)
+        return;
+    char values[160] = "";
+    size_t used = 0, shown = 0, numbers = 0;
+    for (size_t i = 0; i < col->strs.cap; i++) {
+        const char *k = col->strs.key[i];
+        double v;
+        if (!k)
+            continue;
+        if (wn__data_parse_number(k, &v)) {
+            numbers++;
+            continue;
+        }
+        if (shown++ < 4 && used + 1 < sizeof values) {
+            int n = snprintf(values + used, sizeof values - used, "%s'%s'",
+                             used ? ", " : "", k);
+            used = n > 0 ? used + (size_t)n : used;
+            used = used < sizeof values ? used : sizeof values - 1;
+        }
+    }
+    if (numbers <= MAX_CATEGORIES)
+        return;   /* it would be one-hot anyway: nothing surprising */
+    char line[512];
+    snprintf(line, sizeof line, "%s: column '%s' has %zu non-numeric cells "
+             "(%s%s), so it is categorical and became %zu one-hot inputs "
+             "(SPEC section 2)", path, t->names[c], count_nonnumbers(t, c),
+             values, shown > 4 ? ", ..." : "", col->width);
+    opts->notice(opts->user, line);
+}
+
+int wn__data_load_file(const char *path, const char *name,
+                       const wn_data_opts *opts, int study_rules,
                        wn_dataset **out)
 {
     int rc;
@@ -314,8 +451,9 @@ int wn__data_load_file(const char *path, const char *name, const char *target,
     struct column *cols = NULL;
     wn_dataset *d = NULL;
     size_t label = SIZE_MAX, inputs = 0;
-    int mnist = name && strcmp(name, "mnist") == 0;
-    wn_task task;
+    int mnist = study_rules && name && strcmp(name, "mnist") == 0;
+    const char *target = opts ? opts->target : NULL;
+    wn_task task = WN_TASK_BINARY;
 
     *out = NULL;
     if (!target || !*target)
@@ -327,8 +465,7 @@ int wn__data_load_file(const char *path, const char *name, const char *target,
         if (strcmp(t.names[c], target) == 0)
             label = c;
     if (label == SIZE_MAX) {
-        rc = wn_seterr(WN_EFORMAT, "%s:1: no label column named '%s' in the "
-                       "header", path, target);
+        rc = no_label_error(path, &t, target);
         goto out;
     }
     cols = wn_calloc(t.ncols, sizeof(*cols));
@@ -344,34 +481,13 @@ int wn__data_load_file(const char *path, const char *name, const char *target,
     if (rc)
         goto out;
 
-    for (size_t c = 0; c < t.ncols; c++) {
-        struct column *col = &cols[c];
-        choose_rule(col, c == label, mnist);
-        if (col->rule == RULE_BINARY && col->nonnum) {
-            for (size_t i = 0; i < col->strs.cap; i++)
-                if (col->strs.key[i] && col->strs.rank[i] == 1)
-                    col->bin_one = col->strs.key[i];
-        }
-        if (c != label) {
-            col->first = inputs;
-            inputs += col->width;
-        }
-    }
-    switch (cols[label].rule) {
-    case RULE_BINARY:
-        task = WN_TASK_BINARY;
-        break;
-    case RULE_ONEHOT:
-        task = WN_TASK_MULTICLASS;
-        break;
-    case RULE_MINMAX:
-        task = WN_TASK_REGRESSION;
-        break;
-    default:
-        rc = wn_seterr(WN_EFORMAT, "%s: label column '%s' has a single "
-                       "value: nothing to learn", path, target);
+    inputs = choose_rules(&t, cols, label, mnist);
+    for (size_t c = 0; c < t.ncols; c++)
+        if (c != label)
+            notice_onehot(path, &t, c, &cols[c], opts);
+    rc = label_task(path, target, &cols[label], &task);
+    if (rc)
         goto out;
-    }
     if (inputs == 0) {
         rc = wn_seterr(WN_EFORMAT, "%s: no input columns left after "
                        "preprocessing (every feature is constant)", path);
@@ -382,16 +498,7 @@ int wn__data_load_file(const char *path, const char *name, const char *target,
     if (rc)
         goto out;
 
-    /* Pass 2: write x and y. */
-    for (size_t r = 0; r < t.nrows; r++) {
-        const char *f = t.buf + t.row_off[r];
-        float *xr = d->x + r * inputs;
-        float *yr = d->y + r * d->outputs;
-        for (size_t c = 0; c < t.ncols; c++) {
-            encode_cell(&cols[c], f, c == label ? yr : xr + cols[c].first);
-            f += strlen(f) + 1;
-        }
-    }
+    encode_rows(&t, cols, label, d);
     *out = d;
     d = NULL;
 out:

@@ -12,7 +12,8 @@
 #include <string.h>
 #include <zlib.h>
 
-#include <wattnet/wattnet.h>
+#include <wattnet/core.h>
+#include <wattnet/data.h>
 
 #include "data/data_internal.h"
 
@@ -170,7 +171,10 @@ int wn__table_read(const char *path, struct wn__table *t)
         delim = ',';
 
     end = t->buf + t->len;
-    for (p = t->buf; p < end; p = line_end + 1) {
+    p = t->buf;
+    if (t->len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+        p += 3;   /* a UTF-8 byte-order mark (spreadsheet exports) */
+    for (; p < end; p = line_end + 1) {
         line++;
         line_end = memchr(p, '\n', (size_t)(end - p));
         if (!line_end)
@@ -216,6 +220,7 @@ int wn__table_read(const char *path, struct wn__table *t)
         rc = wn_seterr(WN_EFORMAT, "%s: header only, no data rows", path);
         goto out;
     }
+    t->delim = delim;
 out:
     if (rc)
         wn__table_clear(t);

@@ -7,7 +7,8 @@
 #include <math.h>
 #include <string.h>
 
-#include <wattnet/wattnet.h>
+#include <wattnet/core.h>
+#include <wattnet/data.h>
 
 #include "core/rng.h"
 

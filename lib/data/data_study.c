@@ -6,7 +6,8 @@
  */
 #include <string.h>
 
-#include <wattnet/wattnet.h>
+#include <wattnet/core.h>
+#include <wattnet/data.h>
 
 static const wn_study_dataset study[] = {
     {"201_pol", 15000, 48, 26, 11, WN_TASK_MULTICLASS},

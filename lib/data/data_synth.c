@@ -19,7 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <wattnet/wattnet.h>
+#include <wattnet/core.h>
+#include <wattnet/data.h>
 
 #include "core/rng.h"
 #include "data/data_internal.h"
@@ -115,6 +116,55 @@ static int label_rows(const wn_study_dataset *sd, const float *o, float *y)
     return WN_OK;
 }
 
+/* For each of the H hidden units, FAN distinct inputs of IN: a partial
+ * Fisher-Yates shuffle of PERM (scratch, IN entries) into PICK (H, fan). */
+static void draw_picks(wn_rng *rng, size_t *pick, size_t *perm, size_t in,
+                       size_t fan, size_t H)
+{
+    for (size_t j = 0; j < H; j++) {
+        for (size_t i = 0; i < in; i++)
+            perm[i] = i;
+        for (size_t t = 0; t < fan; t++) {
+            size_t u = t + (size_t)wn__rng_below(rng, in - t);
+            size_t swap = perm[t];
+            perm[t] = perm[u];
+            perm[u] = swap;
+            pick[j * fan + t] = perm[t];
+        }
+    }
+}
+
+/* The teacher network: TEACHER_HIDDEN tanh units, k linear outputs. */
+struct teacher {
+    const size_t *pick;       /* (H, fan) */
+    const float *w1;          /* (H, fan) */
+    const float *b1;          /* (H) */
+    const float *w2;          /* (H, k) */
+    const float *b2;          /* (k) */
+    size_t fan, k;
+};
+
+/* h_j = tanh(b1_j + sum_t w1[j,t] (x[pick[j,t]] - 0.5)), o = h W2 + b2 */
+static void teacher_forward(const struct teacher *te, const float *xr, float *o)
+{
+    float h[TEACHER_HIDDEN];
+    size_t H = TEACHER_HIDDEN, fan = te->fan, k = te->k;
+    for (size_t j = 0; j < H; j++) {
+        const size_t *pj = te->pick + j * fan;
+        const float *wj = te->w1 + j * fan;
+        float acc = te->b1[j];
+        for (size_t t = 0; t < fan; t++)
+            acc += wj[t] * (xr[pj[t]] - 0.5f);
+        h[j] = tanhf(acc);
+    }
+    for (size_t c = 0; c < k; c++) {
+        float acc = te->b2[c];
+        for (size_t j = 0; j < H; j++)
+            acc += h[j] * te->w2[j * k + c];
+        o[c] = acc;
+    }
+}
+
 int wn__data_synthetic(const wn_study_dataset *sd, uint64_t seed,
                        wn_dataset **out)
 {
@@ -152,18 +202,7 @@ int wn__data_synthetic(const wn_study_dataset *sd, uint64_t seed,
 
     /* the teacher, then the inputs, all from one seeded stream */
     wn__rng_seed(&rng, hash_name(sd->name) ^ (seed * 0x9e3779b97f4a7c15ULL));
-    for (size_t j = 0; j < H; j++) {
-        /* fan distinct inputs: a partial Fisher-Yates shuffle */
-        for (size_t i = 0; i < in; i++)
-            perm[i] = i;
-        for (size_t t = 0; t < fan; t++) {
-            size_t u = t + (size_t)wn__rng_below(&rng, in - t);
-            size_t swap = perm[t];
-            perm[t] = perm[u];
-            perm[u] = swap;
-            pick[j * fan + t] = perm[t];
-        }
-    }
+    draw_picks(&rng, pick, perm, in, fan, H);
     double scale = TEACHER_GAIN / sqrt((double)fan);
     for (size_t i = 0; i < H * fan; i++)
         w1[i] = (float)(wn__rng_normal(&rng) * scale);
@@ -174,27 +213,9 @@ int wn__data_synthetic(const wn_study_dataset *sd, uint64_t seed,
     for (size_t j = 0; j < k; j++)
         b2[j] = 0.0f;
     fill_uniform(&rng, d->x, sd->rows * in);
-
-    /* forward: h_j = tanh(b1_j + sum_t w1[j,t] (x[pick[j,t]] - 0.5)),
-     * o = h W2 + b2 */
-    for (size_t r = 0; r < sd->rows; r++) {
-        const float *xr = d->x + r * in;
-        float h[TEACHER_HIDDEN];
-        for (size_t j = 0; j < H; j++) {
-            const size_t *pj = pick + j * fan;
-            const float *wj = w1 + j * fan;
-            float acc = b1[j];
-            for (size_t t = 0; t < fan; t++)
-                acc += wj[t] * (xr[pj[t]] - 0.5f);
-            h[j] = tanhf(acc);
-        }
-        for (size_t c = 0; c < k; c++) {
-            float acc = b2[c];
-            for (size_t j = 0; j < H; j++)
-                acc += h[j] * w2[j * k + c];
-            o[r * k + c] = acc;
-        }
-    }
+    struct teacher te = { pick, w1, b1, w2, b2, fan, k };
+    for (size_t r = 0; r < sd->rows; r++)
+        teacher_forward(&te, d->x + r * in, o + r * k);
     rc = label_rows(sd, o, d->y);
     if (rc)
         goto out;

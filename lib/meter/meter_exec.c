@@ -12,7 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <wattnet/wattnet.h>
+#include <wattnet/core.h>
+#include <wattnet/meter.h>
 
 #include "meter/meter_internal.h"
 

@@ -12,7 +12,8 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include <wattnet/wattnet.h>
+#include <wattnet/core.h>
+#include <wattnet/meter.h>
 
 #include "meter/meter_internal.h"
 

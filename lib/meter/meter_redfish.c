@@ -22,7 +22,8 @@
 #include <curl/curl.h>
 #endif
 
-#include <wattnet/wattnet.h>
+#include <wattnet/core.h>
+#include <wattnet/meter.h>
 
 #include "meter/meter_internal.h"
 

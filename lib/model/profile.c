@@ -10,7 +10,7 @@
 
 #include <cjson/cJSON.h>
 
-#include <wattnet/wattnet.h>
+#include <wattnet/core.h>
 #include <wattnet/model.h>
 
 #include "model/model_util.h"

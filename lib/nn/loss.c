@@ -55,14 +55,6 @@ static inline float exp_fast(float x)
     return p * scale;
 }
 
-static inline float sigmoid_fast(float z)
-{
-    if (z >= 0.0f)
-        return 1.0f / (1.0f + exp_fast(-z));
-    float e = exp_fast(z);
-    return e / (1.0f + e);
-}
-
 /* A running sum of logs kept as a product (see the top comment). */
 struct logsum {
     double prod, sum;

@@ -12,7 +12,10 @@
 #include <math.h>
 #include <string.h>
 
-#include <wattnet/wattnet.h>
+#include <wattnet/core.h>
+#include <wattnet/data.h>
+#include <wattnet/shape.h>
+#include <wattnet/train.h>
 
 #include "core/rng.h"
 #include "nn/net.h"

@@ -32,7 +32,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <wattnet/wattnet.h>
+#include <wattnet/core.h>
+#include <wattnet/data.h>
+#include <wattnet/shape.h>
+#include <wattnet/train.h>
 
 enum wn__nn_backend { WN__NN_DNNL = 0, WN__NN_NAIVE };
 

@@ -22,7 +22,10 @@
 #include <omp.h>
 #include <oneapi/dnnl/dnnl.h>
 
-#include <wattnet/wattnet.h>
+#include <wattnet/core.h>
+#include <wattnet/data.h>
+#include <wattnet/shape.h>
+#include <wattnet/train.h>
 
 #include "nn/net.h"
 

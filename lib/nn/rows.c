@@ -31,7 +31,10 @@
  */
 #include <string.h>
 
-#include <wattnet/wattnet.h>
+#include <wattnet/core.h>
+#include <wattnet/data.h>
+#include <wattnet/shape.h>
+#include <wattnet/train.h>
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>

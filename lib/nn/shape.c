@@ -18,7 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <wattnet/wattnet.h>
+#include <wattnet/core.h>
+#include <wattnet/data.h>
+#include <wattnet/shape.h>
+#include <wattnet/train.h>
 
 /* ---- The shape names ---------------------------------------------------- */
 

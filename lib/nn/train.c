@@ -26,11 +26,16 @@
  */
 #include <math.h>
 #include <omp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include <wattnet/wattnet.h>
+#include <wattnet/core.h>
+#include <wattnet/data.h>
+#include <wattnet/shape.h>
+#include <wattnet/cpus.h>
+#include <wattnet/train.h>
 
 #include "core/rng.h"
 #include "nn/net.h"
@@ -40,7 +45,7 @@
 void wn_train_config_default(wn_train_config *c)
 {
     memset(c, 0, sizeof *c);
-    c->shape = "rectangle";
+    snprintf(c->shape, sizeof c->shape, "rectangle");
     c->depth = 3;
     c->size = 1024;
     c->epochs = 10;
@@ -80,7 +85,7 @@ static int check_config(const wn_train_config *cfg)
         return wn_seterr(WN_EINVAL, "train: no configuration");
     if (!wn_shape_valid(cfg->shape))
         return wn_seterr(WN_EINVAL, "train: shape '%s': unknown",
-                         cfg->shape ? cfg->shape : "(null)");
+                         cfg->shape);
     if (cfg->depth < 2 || cfg->depth > WN_MAX_DEPTH)
         return wn_seterr(WN_EINVAL, "train: depth %zu: must be 2..%d", cfg->depth,
                          WN_MAX_DEPTH);
@@ -222,10 +227,12 @@ int wn_train(const wn_dataset *d, const wn_train_config *cfg,
         goto out;
     }
 
-    int threads = cfg->threads > 0 ? cfg->threads : omp_get_num_procs();
+    int threads = cfg->threads > 0 ? cfg->threads : wn_cpus_usable();
     omp_set_num_threads(threads);
 
-    size_t B = cfg->batch;
+    /* A batch larger than the data is the whole training set: count (and
+     * record) what was trained, not what was asked (issue 9 item 19). */
+    size_t B = cfg->batch < n_train ? cfg->batch : n_train;
     size_t most = n_train > n_test ? n_train : n_test;
     size_t net_rows = B < most ? B : most;
     rc = wn__net_create(inputs, widths, cfg->depth, wn_shape_is_residual(cfg->shape),
@@ -285,6 +292,7 @@ int wn_train(const wn_dataset *d, const wn_train_config *cfg,
     out->train_rows = n_train;
     out->test_rows = n_test;
     out->batches_per_epoch = (n_train + B - 1) / B;
+    out->batch = B;
     out->threads = threads;
     out->flops_per_epoch = wn_flops_epoch(B, inputs, widths, cfg->depth, n_train, n_test);
 

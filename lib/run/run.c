@@ -37,14 +37,21 @@ void wn_run_spec_default(wn_run_spec *s)
     if (!s)
         return;
     memset(s, 0, sizeof *s);
-    snprintf(s->shape, sizeof s->shape, "rectangle");
-    s->depth = 3;
-    s->size = 1024;
-    s->epochs = 10;
-    s->batch = 256;
-    s->learning_rate = 1e-4;
-    s->seed = 1;
-    s->threads = 0;
+    wn_train_config_default(&s->train);
+}
+
+/* The trainer's configuration for SPEC: an empty shape is "rectangle" and a
+ * zero train fraction the default (SPEC's 80/20), so that a zeroed spec, or
+ * one loaded from the store (which keeps no fraction), is a valid one. */
+static void effective_config(const wn_run_spec *spec, wn_train_config *cfg)
+{
+    wn_train_config dflt;
+    wn_train_config_default(&dflt);
+    *cfg = spec->train;
+    if (!cfg->shape[0])
+        memcpy(cfg->shape, dflt.shape, sizeof cfg->shape);
+    if (cfg->train_fraction == 0.0)
+        cfg->train_fraction = dflt.train_fraction;
 }
 
 void wn_run_record_clear(wn_run_record *r)
@@ -53,6 +60,15 @@ void wn_run_record_clear(wn_run_record *r)
         return;
     wn_free(r->epochs);
     memset(r, 0, sizeof *r);
+}
+
+void wn_run_set_energy(wn_run_record *r, const wn_energy *e)
+{
+    wn_energy copy = *e;      /* E may be &r->energy */
+    double data = (double)r->summary.batches_per_epoch *
+                  (double)r->summary.epochs * (double)r->spec.train.batch;
+    r->energy = copy;
+    r->has_jpd = wn_energy_per_datum(&copy, data, &r->joules_per_datum);
 }
 
 /* ---- Trainer hooks ------------------------------------------------------ */
@@ -91,6 +107,39 @@ static int on_epoch_end(void *user, const wn_epoch_stats *s)
 
 /* ---- The run ------------------------------------------------------------ */
 
+/* The dataset's name, source, task and sizes into the record. */
+static void describe_dataset(const wn_dataset *d, wn_run_record *out)
+{
+    snprintf(out->dataset_name, sizeof out->dataset_name, "%s",
+             wn_dataset_name(d));
+    snprintf(out->data_source, sizeof out->data_source, "%s",
+             wn_dataset_source(d) == WN_SOURCE_SYNTHETIC ? "synthetic"
+                                                         : "file");
+    snprintf(out->task, sizeof out->task, "%s",
+             wn_task_name(wn_dataset_task(d)));
+    out->inputs = wn_dataset_inputs(d);
+    out->outputs = wn_dataset_outputs(d);
+}
+
+/* Check the spec and set up the record (its spec is the effective one). */
+static int run_begin(const wn_run_spec *spec, wn_run_record *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!spec || !spec->dataset[0])
+        return wn_seterr(WN_EINVAL, "run: no dataset in the spec");
+    if (spec->train.epochs < 1 || spec->train.batch < 1)
+        return wn_seterr(WN_EINVAL, "run: epochs and batch must be >= 1");
+    out->spec = *spec;
+    effective_config(spec, &out->spec.train);
+    if (gethostname(out->host, sizeof out->host - 1) != 0)
+        snprintf(out->host, sizeof out->host, "unknown");
+    out->epochs = wn_calloc(spec->train.epochs, sizeof *out->epochs);
+    if (!out->epochs)
+        return wn_seterr(WN_ENOMEM, "run: out of memory for %zu epochs",
+                         spec->train.epochs);
+    return WN_OK;
+}
+
 int wn_run_execute(const wn_run_spec *spec, const wn_data_opts *dopts,
                    wn_meter *meter, const wn_run_observer *obs,
                    wn_run_record *out)
@@ -103,29 +152,18 @@ int wn_run_execute(const wn_run_spec *spec, const wn_data_opts *dopts,
     ctx.win = -1;
     if (!out)
         return wn_seterr(WN_EINVAL, "run: no record to fill");
-    memset(out, 0, sizeof *out);
-    if (!spec || !spec->dataset[0])
-        return wn_seterr(WN_EINVAL, "run: no dataset in the spec");
-    if (spec->epochs < 1 || spec->batch < 1)
-        return wn_seterr(WN_EINVAL, "run: epochs and batch must be >= 1");
+    rc = run_begin(spec, out);
+    if (rc)
+        goto out;
     if (!dopts) {
         memset(&dflt, 0, sizeof dflt);
-        dflt.seed = spec->seed;
+        dflt.seed = spec->train.seed;
         dopts = &dflt;
-    }
-    out->spec = *spec;
-    if (gethostname(out->host, sizeof out->host - 1) != 0)
-        snprintf(out->host, sizeof out->host, "unknown");
-    out->epochs = wn_calloc(spec->epochs, sizeof *out->epochs);
-    if (!out->epochs) {
-        rc = wn_seterr(WN_ENOMEM, "run: out of memory for %zu epochs",
-                       spec->epochs);
-        goto out;
     }
     ctx.meter = meter;
     ctx.rec = out;
     ctx.obs = obs;
-    ctx.cap = spec->epochs;
+    ctx.cap = spec->train.epochs;
 
     out->start_time = unix_now();
     if (meter) {
@@ -136,30 +174,12 @@ int wn_run_execute(const wn_run_spec *spec, const wn_data_opts *dopts,
     rc = wn_dataset_load(spec->dataset, dopts, &d);
     if (rc)
         goto out;
-    snprintf(out->dataset_name, sizeof out->dataset_name, "%s",
-             wn_dataset_name(d));
-    snprintf(out->data_source, sizeof out->data_source, "%s",
-             wn_dataset_source(d) == WN_SOURCE_SYNTHETIC ? "synthetic"
-                                                         : "file");
-    snprintf(out->task, sizeof out->task, "%s",
-             wn_task_name(wn_dataset_task(d)));
-    out->inputs = wn_dataset_inputs(d);
-    out->outputs = wn_dataset_outputs(d);
-
-    wn_train_config cfg;
-    wn_train_config_default(&cfg);
-    cfg.shape = spec->shape[0] ? spec->shape : "rectangle";
-    cfg.depth = spec->depth;
-    cfg.size = spec->size;
-    cfg.epochs = spec->epochs;
-    cfg.batch = spec->batch;
-    cfg.learning_rate = spec->learning_rate;
-    cfg.seed = spec->seed;
-    cfg.threads = spec->threads;
+    describe_dataset(d, out);
     wn_train_hooks hooks = { on_epoch_begin, on_epoch_end, &ctx };
-    rc = wn_train(d, &cfg, &hooks, &out->summary);
+    rc = wn_train(d, &out->spec.train, &hooks, &out->summary);
     if (rc)
         goto out;
+    out->spec.train.batch = out->summary.batch;   /* the effective batch */
 
     if (meter) {
         int w = run_win;
@@ -169,12 +189,7 @@ int wn_run_execute(const wn_run_spec *spec, const wn_data_opts *dopts,
             goto out;
     }
     out->end_time = unix_now();
-    double data = (double)out->summary.batches_per_epoch *
-                  (double)out->summary.epochs * (double)spec->batch;
-    if (out->energy.measured && !out->energy.is_estimate && data > 0) {
-        out->has_jpd = 1;
-        out->joules_per_datum = out->energy.energy_j / data;
-    }
+    wn_run_set_energy(out, &out->energy);
 out:
     if (rc) {
         wn_energy scrap;

@@ -21,12 +21,6 @@
 
 /* ---- sweeps ------------------------------------------------------------------ */
 
-static int read_id(void *user, wn_store *s, const struct wn__sql_row *r)
-{
-    *(int64_t *)user = wn__col_int(s, r, 0);
-    return WN_OK;
-}
-
 #define JOB_COLS 12
 #define JOB_BATCH 100
 /* Per row: 12 "$NNNN, " (at most 8 bytes each) plus the literals. */
@@ -50,7 +44,7 @@ int wn_store_sweep_add(wn_store *s, const char *name, const char *spec_json,
     rc = wn__store_query(s,
                          "INSERT INTO sweeps (name, spec_json, seed, n_jobs, created)"
                          " VALUES ($1, $2, $3, $4, {NOW}) RETURNING id",
-                         sv, 4, read_id, &id, NULL);
+                         sv, 4, wn__row_int, &id, NULL);
     if (rc != WN_OK)
         goto out;
     /* Multi-row INSERTs of up to JOB_BATCH jobs: few round trips to a
@@ -69,11 +63,11 @@ int wn_store_sweep_add(wn_store *s, const char *name, const char *spec_json,
                                     " threads, repetition, status, attempts, created)"
                                     " VALUES ");
         for (size_t r = 0; r < k; r++) {
-            const wn_run_spec *sp = &jobs[first + r].spec;
+            const wn_train_config *sp = &jobs[first + r].spec.train;
             struct wn__sql_val *v = vals + r * JOB_COLS;
             v[0] = wn__v_int(id);
             v[1] = wn__v_int((int64_t)(first + r));
-            v[2] = wn__v_text(sp->dataset);
+            v[2] = wn__v_text(jobs[first + r].spec.dataset);
             v[3] = wn__v_text(sp->shape);
             v[4] = wn__v_int((int64_t)sp->depth);
             v[5] = wn__v_int((int64_t)sp->size);
@@ -111,7 +105,7 @@ int wn_store_sweep_find(wn_store *s, const char *name, int64_t *sweep_id)
         return wn_seterr(WN_EINVAL, "store: sweep_find: NULL argument");
     struct wn__sql_val v = wn__v_text(name);
     int rc = wn__store_query(s, "SELECT max(id) FROM sweeps WHERE name = $1", &v, 1,
-                             read_id, &id, NULL);
+                             wn__row_int, &id, NULL);
     if (rc != WN_OK)
         return rc;
     if (id == 0)
@@ -137,14 +131,14 @@ static int read_job(void *user, wn_store *s, const struct wn__sql_row *r)
     j->job_id = wn__col_int(s, r, k++);
     j->sweep_id = wn__col_int(s, r, k++);
     wn__copy_str(j->spec.dataset, sizeof j->spec.dataset, wn__col_text(s, r, k++));
-    wn__copy_str(j->spec.shape, sizeof j->spec.shape, wn__col_text(s, r, k++));
-    j->spec.depth = (size_t)wn__col_int(s, r, k++);
-    j->spec.size = (uint64_t)wn__col_int(s, r, k++);
-    j->spec.epochs = (size_t)wn__col_int(s, r, k++);
-    j->spec.batch = (size_t)wn__col_int(s, r, k++);
-    j->spec.learning_rate = wn__col_real(s, r, k++);
-    j->spec.seed = (uint64_t)wn__col_int(s, r, k++);
-    j->spec.threads = (int)wn__col_int(s, r, k++);
+    wn__copy_str(j->spec.train.shape, sizeof j->spec.train.shape, wn__col_text(s, r, k++));
+    j->spec.train.depth = (size_t)wn__col_int(s, r, k++);
+    j->spec.train.size = (uint64_t)wn__col_int(s, r, k++);
+    j->spec.train.epochs = (size_t)wn__col_int(s, r, k++);
+    j->spec.train.batch = (size_t)wn__col_int(s, r, k++);
+    j->spec.train.learning_rate = wn__col_real(s, r, k++);
+    j->spec.train.seed = (uint64_t)wn__col_int(s, r, k++);
+    j->spec.train.threads = (int)wn__col_int(s, r, k++);
     j->repetition = (int)wn__col_int(s, r, k++);
     j->attempts = (int)wn__col_int(s, r, k++);
     c->found = 1;

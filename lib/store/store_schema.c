@@ -105,7 +105,23 @@ static const char migration_2[] =
     " run_id BIGINT REFERENCES runs(id) ON DELETE CASCADE,"
     " t {REAL} NOT NULL, domain TEXT NOT NULL, value {REAL});";
 
-static const char *const migrations[] = { migration_1, migration_2 };
+/* Version 3: raw readings of a run's window (edges, unit, range per
+ * domain); meter_samples holds its readings (domain "source:domain",
+ * value = raw ticks). */
+static const char migration_3[] =
+    "CREATE TABLE meter_windows ("
+    " run_id BIGINT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+    " domain_index INTEGER NOT NULL,"
+    " source TEXT NOT NULL, domain TEXT NOT NULL,"
+    " is_counter INTEGER NOT NULL, unit {REAL} NOT NULL,"
+    " range_ticks BIGINT, width_bits INTEGER, in_total INTEGER,"
+    " ticks_begin BIGINT, ticks_end BIGINT, wraps BIGINT, ticks BIGINT,"
+    " tick_s {REAL}, n_samples BIGINT, dropped BIGINT, seconds {REAL},"
+    " PRIMARY KEY (run_id, domain_index));"
+    "CREATE INDEX meter_samples_run ON meter_samples(run_id, domain, t);";
+
+static const char *const migrations[] = { migration_1, migration_2,
+                                          migration_3 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
 /* ---- version -------------------------------------------------------------------- */

@@ -43,6 +43,107 @@ static int dataset_dims(const char *spec, size_t *inputs, size_t *outputs)
     return 1;
 }
 
+/* The grid's size, checked before anything is allocated: every product
+ * in overflow-safe arithmetic, against WN_SWEEP_MAX_JOBS (a 10^8-job spec
+ * once grew past 9.7 GB before failing; four axes of ~10^5 values
+ * overflowed size_t and crashed).  *combos: datasets x shapes x depths x
+ * sizes.  WN_EINVAL naming the product when over the cap or an axis is
+ * empty. */
+static int count_combinations(const wn_sweep_spec *sp, size_t reps,
+                              size_t *combos)
+{
+    const size_t axes[] = { sp->n_datasets, sp->n_shapes, sp->n_depths,
+                            sp->n_sizes, reps };
+    size_t n = 1;
+    int over = 0;
+    for (size_t i = 0; i < sizeof axes / sizeof axes[0]; i++) {
+        if (axes[i] == 0)
+            return wn_seterr(WN_EINVAL, "sweep: the spec has an empty axis");
+        size_t next;
+        if (over || __builtin_mul_overflow(n, axes[i], &next) ||
+            next > WN_SWEEP_MAX_JOBS)
+            over = 1;
+        else
+            n = next;
+    }
+    if (over)
+        return wn_seterr(WN_EINVAL, "sweep: %zu datasets x %zu shapes x %zu "
+                         "depths x %zu sizes x %zu repetitions is more than "
+                         "the %d jobs one sweep may hold; split the sweep",
+                         sp->n_datasets, sp->n_shapes, sp->n_depths,
+                         sp->n_sizes, reps, WN_SWEEP_MAX_JOBS);
+    *combos = n / reps;
+    return WN_OK;
+}
+
+/* Mark in OK (one byte a combination, axis order) the combinations some
+ * network of the shape reaches; the number marked. */
+static size_t mark_reachable(const wn_sweep_spec *sp, uint8_t *ok)
+{
+    size_t good = 0, c = 0;
+    for (size_t d = 0; d < sp->n_datasets; d++) {
+        size_t in = 0, outs = 0;
+        int known = dataset_dims(sp->datasets[d], &in, &outs);
+        for (size_t s = 0; s < sp->n_shapes; s++)
+            for (size_t k = 0; k < sp->n_depths; k++)
+                for (size_t z = 0; z < sp->n_sizes; z++, c++) {
+                    size_t widths[WN_MAX_DEPTH];
+                    ok[c] = !known ||
+                            wn_shape_widths(in, outs, sp->shapes[s], sp->depths[k],
+                                            sp->sizes[z], widths, NULL) == WN_OK;
+                    good += ok[c];
+                }
+    }
+    wn_clearerr();
+    return good;
+}
+
+/* One job of the grid: combination (d, s, k, z), repetition r. */
+static void fill_job(wn_job *job, const wn_sweep_spec *sp, const wn_sweep_opts *o,
+                     size_t d, size_t s, size_t k, size_t z, size_t r)
+{
+    wn_run_spec *rs = &job->spec;
+    snprintf(rs->dataset, sizeof rs->dataset, "%s", sp->datasets[d]);
+    snprintf(rs->train.shape, sizeof rs->train.shape, "%s", sp->shapes[s]);
+    rs->train.depth = sp->depths[k];
+    rs->train.size = sp->sizes[z];
+    rs->train.epochs = sp->epochs;
+    rs->train.batch = sp->batch;
+    rs->train.learning_rate = sp->learning_rate;
+    rs->train.seed = o->seed + r;
+    rs->train.threads = 0;
+    job->repetition = (int)r;
+}
+
+/* Every reachable combination (OK) times REPS repetitions into out->jobs. */
+static void fill_jobs(const wn_sweep_spec *sp, const wn_sweep_opts *o, size_t reps,
+                      const uint8_t *ok, wn_sweep_plan *out)
+{
+    size_t j = 0;
+    for (size_t r = 0; r < reps; r++) {
+        size_t c = 0;
+        for (size_t d = 0; d < sp->n_datasets; d++)
+            for (size_t s = 0; s < sp->n_shapes; s++)
+                for (size_t k = 0; k < sp->n_depths; k++)
+                    for (size_t z = 0; z < sp->n_sizes; z++, c++)
+                        if (ok[c])
+                            fill_job(&out->jobs[j++], sp, o, d, s, k, z, r);
+    }
+}
+
+/* Fisher-Yates with a seed of its own, so the claim order is reproducible. */
+static void shuffle_jobs(wn_sweep_plan *p, uint64_t seed)
+{
+    wn_rng rng;
+    wn__rng_seed(&rng, seed ^ 0x5eed5eedULL);
+    for (size_t i = p->n_jobs; i > 1; i--) {
+        size_t x = (size_t)wn__rng_below(&rng, i);
+        wn_job t = p->jobs[i - 1];
+        p->jobs[i - 1] = p->jobs[x];
+        p->jobs[x] = t;
+    }
+}
+
 int wn_sweep_expand(const wn_sweep_spec *sp, const wn_sweep_opts *o,
                     wn_sweep_plan *out)
 {
@@ -59,36 +160,19 @@ int wn_sweep_expand(const wn_sweep_spec *sp, const wn_sweep_opts *o,
     size_t reps = o->repeat ? o->repeat : sp->repetitions;
     if (reps == 0)
         reps = 1;
-    size_t combos = sp->n_datasets * sp->n_shapes * sp->n_depths * sp->n_sizes;
-    if (combos == 0)
-        return wn_seterr(WN_EINVAL, "sweep: the spec has an empty axis");
+    size_t combos = 0;
+    rc = count_combinations(sp, reps, &combos);
+    if (rc != WN_OK)
+        return rc;
     ok = wn_calloc(combos, 1);
     if (!ok) {
         rc = wn_seterr(WN_ENOMEM, "sweep: out of memory");
         goto out;
     }
-    size_t good = 0, c = 0;
-    for (size_t d = 0; d < sp->n_datasets; d++) {
-        size_t in = 0, outs = 0;
-        int known = dataset_dims(sp->datasets[d], &in, &outs);
-        for (size_t s = 0; s < sp->n_shapes; s++)
-            for (size_t k = 0; k < sp->n_depths; k++)
-                for (size_t z = 0; z < sp->n_sizes; z++, c++) {
-                    size_t widths[WN_MAX_DEPTH];
-                    ok[c] = !known ||
-                            wn_shape_widths(in, outs, sp->shapes[s], sp->depths[k],
-                                            sp->sizes[z], widths, NULL) == WN_OK;
-                    good += ok[c];
-                }
-    }
-    wn_clearerr();
+    size_t good = mark_reachable(sp, ok);
     out->combos = combos;
     out->skipped = combos - good;
-    if (good && reps > SIZE_MAX / good / sizeof(wn_job)) {
-        rc = wn_seterr(WN_EINVAL, "sweep: too many jobs");
-        goto out;
-    }
-    out->n_jobs = good * reps;
+    out->n_jobs = good * reps;   /* <= combos * reps <= WN_SWEEP_MAX_JOBS */
     if (out->n_jobs == 0)
         goto out;
     out->jobs = wn_calloc(out->n_jobs, sizeof *out->jobs);
@@ -96,39 +180,9 @@ int wn_sweep_expand(const wn_sweep_spec *sp, const wn_sweep_opts *o,
         rc = wn_seterr(WN_ENOMEM, "sweep: out of memory for %zu jobs", out->n_jobs);
         goto out;
     }
-    size_t j = 0;
-    for (size_t r = 0; r < reps; r++) {
-        c = 0;
-        for (size_t d = 0; d < sp->n_datasets; d++)
-            for (size_t s = 0; s < sp->n_shapes; s++)
-                for (size_t k = 0; k < sp->n_depths; k++)
-                    for (size_t z = 0; z < sp->n_sizes; z++, c++) {
-                        if (!ok[c])
-                            continue;
-                        wn_job *job = &out->jobs[j++];
-                        wn_run_spec *rs = &job->spec;
-                        snprintf(rs->dataset, sizeof rs->dataset, "%s", sp->datasets[d]);
-                        snprintf(rs->shape, sizeof rs->shape, "%s", sp->shapes[s]);
-                        rs->depth = sp->depths[k];
-                        rs->size = sp->sizes[z];
-                        rs->epochs = sp->epochs;
-                        rs->batch = sp->batch;
-                        rs->learning_rate = sp->learning_rate;
-                        rs->seed = o->seed + r;
-                        rs->threads = 0;
-                        job->repetition = (int)r;
-                    }
-    }
-    if (o->shuffle && out->n_jobs > 1) {
-        wn_rng rng;
-        wn__rng_seed(&rng, o->seed ^ 0x5eed5eedULL);
-        for (size_t i = out->n_jobs; i > 1; i--) {
-            size_t x = (size_t)wn__rng_below(&rng, i);
-            wn_job t = out->jobs[i - 1];
-            out->jobs[i - 1] = out->jobs[x];
-            out->jobs[x] = t;
-        }
-    }
+    fill_jobs(sp, o, reps, ok, out);
+    if (o->shuffle && out->n_jobs > 1)
+        shuffle_jobs(out, o->seed);
 out:
     wn_free(ok);
     if (rc != WN_OK)
@@ -168,5 +222,31 @@ int wn_sweep_enqueue(wn_store *s, const char *name, const wn_sweep_spec *sp,
 out:
     wn_free(json);
     wn_sweep_plan_clear(&plan);
+    return rc;
+}
+
+int wn_sweep_preset_ensure(wn_store *s, const char *name, const wn_host *host,
+                           wn_sweep_result *out, int *created)
+{
+    wn_sweep_spec *sp = NULL;
+    wn_sweep_opts so;
+    int64_t id = 0;
+    memset(out, 0, sizeof *out);
+    *created = 0;
+    int rc = wn_store_sweep_find(s, name, &id);
+    if (rc == WN_OK) {
+        out->sweep_id = id;
+        return WN_OK;
+    }
+    if (rc != WN_ENOENT)
+        return rc;
+    wn_clearerr();
+    wn_sweep_opts_default(&so);
+    rc = wn_sweep_preset(name, host, &sp);
+    if (rc == WN_OK)
+        rc = wn_sweep_enqueue(s, name, sp, &so, out);
+    wn_sweep_spec_free(&sp);
+    if (rc == WN_OK)
+        *created = 1;
     return rc;
 }

@@ -21,6 +21,8 @@
 
 #include <wattnet/wattnet.h>
 
+#include "core/json_keys.h"
+
 #define MAX_AXIS 100000
 
 /* ---- free --------------------------------------------------------------------- */
@@ -229,49 +231,120 @@ static const char *const known_keys[] = {
     "repetitions", "name", "comment",
 };
 
+/* The JSON text as an object: WN_EFORMAT with line and column for bad
+ * JSON, WN_EINVAL for another type or an unknown field. */
+static int parse_object(const char *json, const char *origin, cJSON **root)
+{
+    const char *end = NULL;
+    *root = cJSON_ParseWithOpts(json, &end, 1);
+    if (!*root) {
+        int line, col;
+        const char *at = end ? end : cJSON_GetErrorPtr();
+        size_t off = (at && at >= json) ? (size_t)(at - json) : 0;
+        position(json, off, &line, &col);
+        return wn_seterr(WN_EFORMAT, "%s:%d:%d: invalid JSON near '%.20s'", origin,
+                         line, col, json + off);
+    }
+    if (!cJSON_IsObject(*root))
+        return wn_seterr(WN_EINVAL, "%s: a sweep spec must be a JSON object, not %s",
+                         origin, json_type(*root));
+    const char *dup = wn__json_duplicate_key(*root);
+    if (dup)
+        return wn_seterr(WN_EINVAL, "%s: field \"%s\" is given twice; give each "
+                         "field once", origin, dup);
+    const cJSON *item;
+    cJSON_ArrayForEach(item, *root)
+    {
+        int ok = 0;
+        for (size_t k = 0; k < sizeof known_keys / sizeof known_keys[0]; k++)
+            if (item->string && !strcmp(item->string, known_keys[k]))
+                ok = 1;
+        if (!ok)
+            return wn_seterr(WN_EINVAL,
+                             "%s: unknown field \"%s\" (known: datasets, shapes, "
+                             "depths, sizes, epochs, batch, learning_rate, "
+                             "repetitions)",
+                             origin, item->string ? item->string : "?");
+    }
+    return WN_OK;
+}
+
+/* The axes: datasets, shapes, depths, sizes (each checked). */
+static int parse_axes(const cJSON *root, const char *origin, wn_sweep_spec *sp)
+{
+    uint64_t *depths = NULL;
+    int rc = get_strings(root, origin, "datasets", &sp->datasets, &sp->n_datasets);
+    for (size_t i = 0; rc == WN_OK && i < sp->n_datasets; i++)
+        if (!dataset_known(sp->datasets[i]))
+            rc = wn_seterr(WN_EINVAL,
+                           "%s: field \"datasets\"[%zu]: unknown dataset '%s' (a "
+                           "study dataset NAME, synthetic:NAME or a file path)",
+                           origin, i, sp->datasets[i]);
+    if (rc == WN_OK)
+        rc = get_strings(root, origin, "shapes", &sp->shapes, &sp->n_shapes);
+    for (size_t i = 0; rc == WN_OK && i < sp->n_shapes; i++)
+        if (!wn_shape_valid(sp->shapes[i]))
+            rc = wn_seterr(WN_EINVAL, "%s: field \"shapes\"[%zu]: unknown shape '%s'",
+                           origin, i, sp->shapes[i]);
+    if (rc == WN_OK)
+        rc = get_uints(root, origin, "depths", 2, WN_MAX_DEPTH, &depths, &sp->n_depths);
+    if (rc == WN_OK) {
+        sp->depths = wn_calloc(sp->n_depths, sizeof *sp->depths);
+        if (!sp->depths)
+            rc = wn_seterr(WN_ENOMEM, "%s: out of memory", origin);
+        for (size_t i = 0; sp->depths && i < sp->n_depths; i++)
+            sp->depths[i] = (size_t)depths[i];
+    }
+    if (rc == WN_OK)
+        rc = get_uints(root, origin, "sizes", 1, 1099511627776.0, &sp->sizes,
+                       &sp->n_sizes);
+    wn_free(depths);
+    return rc;
+}
+
+/* The scalars: epochs (required), batch, repetitions, learning_rate. */
+static int parse_scalars(const cJSON *root, const char *origin, wn_sweep_spec *sp)
+{
+    uint64_t u = 0;
+    int rc = get_uint(root, origin, "epochs", 1, 1e9, &u);
+    if (rc != WN_OK)
+        return rc;
+    sp->epochs = (size_t)u;
+    u = sp->batch;
+    rc = get_uint(root, origin, "batch", 0, 1e9, &u);
+    if (rc != WN_OK)
+        return rc;
+    sp->batch = (size_t)u;
+    u = sp->repetitions;
+    rc = get_uint(root, origin, "repetitions", 0, 1e6, &u);
+    if (rc != WN_OK)
+        return rc;
+    sp->repetitions = (size_t)u;
+    const cJSON *lr = cJSON_GetObjectItemCaseSensitive(root, "learning_rate");
+    if (!lr)
+        return WN_OK;
+    if (!cJSON_IsNumber(lr) || !(lr->valuedouble > 0) || !isfinite(lr->valuedouble))
+        return wn_seterr(WN_EINVAL,
+                         "%s: field \"learning_rate\" must be a positive number%s%s",
+                         origin, cJSON_IsNumber(lr) ? "" : ", not ",
+                         cJSON_IsNumber(lr) ? "" : json_type(lr));
+    sp->learning_rate = lr->valuedouble;
+    return WN_OK;
+}
+
 int wn_sweep_spec_parse(const char *json, const char *origin, wn_sweep_spec **out)
 {
     cJSON *root = NULL;
     wn_sweep_spec *sp = NULL;
-    uint64_t *depths = NULL;
     int rc = WN_OK;
     if (!json || !out)
         return wn_seterr(WN_EINVAL, "sweep spec: NULL argument");
     *out = NULL;
     if (!origin)
         origin = "sweep spec";
-    const char *end = NULL;
-    root = cJSON_ParseWithOpts(json, &end, 1);
-    if (!root) {
-        int line, col;
-        const char *at = end ? end : cJSON_GetErrorPtr();
-        size_t off = (at && at >= json) ? (size_t)(at - json) : 0;
-        position(json, off, &line, &col);
-        rc = wn_seterr(WN_EFORMAT, "%s:%d:%d: invalid JSON near '%.20s'", origin,
-                       line, col, json + off);
+    rc = parse_object(json, origin, &root);
+    if (rc != WN_OK)
         goto out;
-    }
-    if (!cJSON_IsObject(root)) {
-        rc = wn_seterr(WN_EINVAL, "%s: a sweep spec must be a JSON object, not %s",
-                       origin, json_type(root));
-        goto out;
-    }
-    const cJSON *item;
-    cJSON_ArrayForEach(item, root)
-    {
-        int ok = 0;
-        for (size_t k = 0; k < sizeof known_keys / sizeof known_keys[0]; k++)
-            if (item->string && !strcmp(item->string, known_keys[k]))
-                ok = 1;
-        if (!ok) {
-            rc = wn_seterr(WN_EINVAL,
-                           "%s: unknown field \"%s\" (known: datasets, shapes, "
-                           "depths, sizes, epochs, batch, learning_rate, "
-                           "repetitions)",
-                           origin, item->string ? item->string : "?");
-            goto out;
-        }
-    }
     sp = wn_calloc(1, sizeof *sp);
     if (!sp) {
         rc = wn_seterr(WN_ENOMEM, "%s: out of memory", origin);
@@ -280,69 +353,14 @@ int wn_sweep_spec_parse(const char *json, const char *origin, wn_sweep_spec **ou
     sp->batch = 256;
     sp->learning_rate = 1e-4;
     sp->repetitions = 1;
-    rc = get_strings(root, origin, "datasets", &sp->datasets, &sp->n_datasets);
-    if (rc != WN_OK)
-        goto out;
-    for (size_t i = 0; i < sp->n_datasets; i++)
-        if (!dataset_known(sp->datasets[i])) {
-            rc = wn_seterr(WN_EINVAL,
-                           "%s: field \"datasets\"[%zu]: unknown dataset '%s' (a "
-                           "study dataset NAME, synthetic:NAME or a file path)",
-                           origin, i, sp->datasets[i]);
-            goto out;
-        }
-    rc = get_strings(root, origin, "shapes", &sp->shapes, &sp->n_shapes);
-    if (rc != WN_OK)
-        goto out;
-    for (size_t i = 0; i < sp->n_shapes; i++)
-        if (!wn_shape_valid(sp->shapes[i])) {
-            rc = wn_seterr(WN_EINVAL, "%s: field \"shapes\"[%zu]: unknown shape '%s'",
-                           origin, i, sp->shapes[i]);
-            goto out;
-        }
-    rc = get_uints(root, origin, "depths", 2, WN_MAX_DEPTH, &depths, &sp->n_depths);
-    if (rc != WN_OK)
-        goto out;
-    sp->depths = wn_calloc(sp->n_depths, sizeof *sp->depths);
-    if (!sp->depths) {
-        rc = wn_seterr(WN_ENOMEM, "%s: out of memory", origin);
-        goto out;
+    rc = parse_axes(root, origin, sp);
+    if (rc == WN_OK)
+        rc = parse_scalars(root, origin, sp);
+    if (rc == WN_OK) {
+        *out = sp;
+        sp = NULL;
     }
-    for (size_t i = 0; i < sp->n_depths; i++)
-        sp->depths[i] = (size_t)depths[i];
-    rc = get_uints(root, origin, "sizes", 1, 1099511627776.0, &sp->sizes, &sp->n_sizes);
-    if (rc != WN_OK)
-        goto out;
-    uint64_t u = 0;
-    rc = get_uint(root, origin, "epochs", 1, 1e9, &u);
-    if (rc != WN_OK)
-        goto out;
-    sp->epochs = (size_t)u;
-    u = sp->batch;
-    rc = get_uint(root, origin, "batch", 0, 1e9, &u);
-    if (rc != WN_OK)
-        goto out;
-    sp->batch = (size_t)u;
-    u = sp->repetitions;
-    rc = get_uint(root, origin, "repetitions", 0, 1e6, &u);
-    if (rc != WN_OK)
-        goto out;
-    sp->repetitions = (size_t)u;
-    const cJSON *lr = cJSON_GetObjectItemCaseSensitive(root, "learning_rate");
-    if (lr) {
-        if (!cJSON_IsNumber(lr) || !(lr->valuedouble > 0) || !isfinite(lr->valuedouble)) {
-            rc = wn_seterr(WN_EINVAL,
-                           "%s: field \"learning_rate\" must be a positive number%s%s",
-                           origin, cJSON_IsNumber(lr) ? "" : ", not ",
-                           cJSON_IsNumber(lr) ? "" : json_type(lr));
-            goto out;
-        }
-        sp->learning_rate = lr->valuedouble;
-    }
-    *out = sp;
-    sp = NULL;
 out:
-    wn_free(depths);
     wn_sweep_spec_free(&sp);
     cJSON_Delete(root);
     return rc;

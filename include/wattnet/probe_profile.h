@@ -1,0 +1,39 @@
+/*
+ * probe_profile.h - hardware profiles from the cache probe: whether what
+ * hwloc reports is plausible, and the measured profile used instead when it
+ * is not (lib/run/probe_profile.c; the probe itself is probe.h).
+ */
+#ifndef WATTNET_PROBE_PROFILE_H
+#define WATTNET_PROBE_PROFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <wattnet/model.h>
+#include <wattnet/probe.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* 1 when P's caches could be real: every level larger than the one before,
+ * no level above 64 MiB per sharing core, all caches together at most an
+ * eighth of the memory.  Else 0, and WHY (may be NULL) says which rule
+ * failed in one line. */
+int wn_hw_profile_plausible(const wn_hw_profile *p, char *why, size_t why_n);
+
+/* The measured profile: REPORTED's cores, sharing, instances and memory,
+ * with the probe's capacities for the levels it found (smallest first);
+ * levels it did not find are dropped, never guessed.  The name gets
+ * " (measured)". */
+void wn_hw_profile_from_probe(const wn_hw_profile *reported,
+                              const wn_probe_result *r, wn_hw_profile *out);
+
+/* The probe's largest working set for this machine: 4x the reported last
+ * level when that is plausible (at least 8 MiB), else 256 MiB. */
+uint64_t wn_probe_default_max_bytes(const wn_hw_profile *reported);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* WATTNET_PROBE_PROFILE_H */

@@ -1,0 +1,171 @@
+/*
+ * probe.c - the working-set sweep of wn_probe_caches (probe.h): for each
+ * size, the best of a few timed trials of a read kernel (a sum over the
+ * buffer with eight accumulators, so the loads, not the adds, set the
+ * pace) and of a read-modify-write kernel (x[i] += 1).  The buffer is
+ * allocated once at the largest size, faulted in, and asked for huge pages
+ * so that TLB misses do not add knees of their own.  Knee finding is in
+ * probe_knees.c.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include <wattnet/core.h>
+#include <wattnet/probe.h>
+
+#define HUGE_PAGE (2u << 20)
+
+void wn_probe_opts_default(wn_probe_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->min_bytes = 4096;
+    o->max_bytes = 256ull << 20;
+    o->points_per_octave = 4;
+    o->trial_seconds = 0.002;
+    o->trials = 3;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* ---- kernels -------------------------------------------------------------- */
+
+static volatile double sink;
+
+static void read_pass(const double *x, size_t n)
+{
+    double a[8] = { 0 };
+    for (size_t i = 0; i + 8 <= n; i += 8)
+        for (int k = 0; k < 8; k++)
+            a[k] += x[i + k];
+    sink = a[0] + a[1] + a[2] + a[3] + a[4] + a[5] + a[6] + a[7];
+}
+
+static void rmw_pass(double *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        x[i] += 1.0;
+    sink = x[n / 2];
+}
+
+static double thread_cpu_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void run_passes(double *x, size_t n, int rmw, size_t passes)
+{
+    for (size_t p = 0; p < passes; p++) {
+        if (rmw)
+            rmw_pass(x, n);
+        else
+            read_pass(x, n);
+    }
+}
+
+/* GB/s of the best clean trial: each trial repeats passes until it lasts
+ * at least trial_seconds.  A trial during which this thread was off its
+ * CPU for more than 5% of the wall time (another process took the core:
+ * thread CPU time against wall time) does not count; up to MAX_TRIES are
+ * run to get o->trials clean ones, and *clean says how many were. */
+#define MAX_TRIES 40
+static double time_kernel(double *x, size_t n, int rmw, const wn_probe_opts *o,
+                          int *clean)
+{
+    double best = 0.0, any = 0.0;
+    size_t passes = 1;
+    *clean = 0;
+    for (int t = 0; t < MAX_TRIES && *clean < o->trials; t++) {
+        double t0, c0, dt;
+        for (;;) {
+            t0 = now_s();
+            c0 = thread_cpu_s();
+            run_passes(x, n, rmw, passes);
+            dt = now_s() - t0;
+            if (dt >= o->trial_seconds || passes > (1u << 24))
+                break;
+            passes *= 2;
+        }
+        double cpu = thread_cpu_s() - c0;
+        double bytes = (double)passes * (double)n * sizeof(double) * (rmw ? 2 : 1);
+        double gbs = dt > 0 ? bytes / dt / 1e9 : 0.0;
+        any = gbs > any ? gbs : any;
+        if (cpu < 0.95 * dt)
+            continue;   /* descheduled: not this level's bandwidth */
+        (*clean)++;
+        best = gbs > best ? gbs : best;
+    }
+    return *clean ? best : any;
+}
+
+/* ---- the sweep ------------------------------------------------------------ */
+
+static int check_opts(const wn_probe_opts *o)
+{
+    if (o->min_bytes < 1024 || o->max_bytes < 2 * o->min_bytes ||
+        o->points_per_octave < 1 || o->points_per_octave > 16 ||
+        !(o->trial_seconds > 0) || o->trials < 1)
+        return wn_seterr(WN_EINVAL, "probe: want 1 KiB <= min < max/2, 1..16 "
+                         "points per octave, trial time > 0, trials >= 1");
+    double octaves = log2((double)o->max_bytes / (double)o->min_bytes);
+    if (octaves * o->points_per_octave + 1 > WN_PROBE_MAX_POINTS)
+        return wn_seterr(WN_EINVAL, "probe: %.0f octaves x %d points is more "
+                         "than %d sizes", octaves, o->points_per_octave,
+                         WN_PROBE_MAX_POINTS);
+    return WN_OK;
+}
+
+static double *alloc_buffer(uint64_t bytes)
+{
+    size_t len = ((size_t)bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
+    double *x = wn_malloc_aligned(len);
+    if (x == NULL)
+        return NULL;
+    (void)madvise(x, len, MADV_HUGEPAGE);
+    memset(x, 0, len);   /* fault every page in before timing */
+    return x;
+}
+
+int wn_probe_caches(const wn_probe_opts *o, wn_probe_result *out)
+{
+    wn_probe_opts def;
+    if (o == NULL) {
+        wn_probe_opts_default(&def);
+        o = &def;
+    }
+    if (out == NULL)
+        return wn_seterr(WN_EINVAL, "probe: no result");
+    int rc = check_opts(o);
+    if (rc != WN_OK)
+        return rc;
+    memset(out, 0, sizeof *out);
+    double t0 = now_s();
+    double *x = alloc_buffer(o->max_bytes);
+    if (x == NULL)
+        return wn_seterr(WN_ENOMEM, "probe: cannot allocate %llu bytes",
+                         (unsigned long long)o->max_bytes);
+    double step = pow(2.0, 1.0 / o->points_per_octave);
+    for (double b = (double)o->min_bytes; b <= (double)o->max_bytes * 1.0001;
+         b *= step) {
+        size_t n = ((size_t)b / sizeof(double)) & ~(size_t)7;
+        wn_probe_point *p = &out->points[out->n_points++];
+        p->bytes = (uint64_t)(n * sizeof(double));
+        int clean_read, clean_rmw;
+        p->read_gbs = time_kernel(x, n, 0, o, &clean_read);
+        p->rmw_gbs = time_kernel(x, n, 1, o, &clean_rmw);
+        out->contended_points += clean_read < o->trials || clean_rmw < o->trials;
+    }
+    wn_free_aligned(x);
+    wn_probe_find_knees(out);
+    out->seconds = now_s() - t0;
+    return WN_OK;
+}

@@ -1,0 +1,82 @@
+/*
+ * worker_exec.c - the default executor of a worker: the first job stores
+ * this host (best effort) and opens this process's meter (with the stored
+ * idle baseline when there is one); each job runs wn_run_execute and
+ * stores the record with wn_store_put_run, which marks the job done in the
+ * same transaction.  A store failure that is not the job's fault (disk
+ * full, database gone) sets w->fatal so the worker stops instead of
+ * burning every remaining job's attempts.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <wattnet/slurm.h>
+
+#include "sweep/worker_internal.h"
+
+static void store_host_once(struct worker *w, wn_store *s)
+{
+    if (w->host_stored)
+        return;
+    wn_host h;
+    memset(&h, 0, sizeof h);
+    if (wn_host_detect(&h) == WN_OK)
+        wn_store_put_host(s, &h, NULL);   /* best effort */
+    w->host_stored = 1;
+    wn_clearerr();
+}
+
+static void open_meter_once(struct worker *w, wn_store *s)
+{
+    if (w->meter_tried)
+        return;
+    wn_meter_opts mo;
+    wn_meter_opts_default(&mo);
+    if (w->o->meter_source)
+        mo.source = w->o->meter_source;
+    if (mo.source && !strcmp(mo.source, "none"))
+        w->meter = NULL;   /* asked for no meter */
+    else if (wn_meter_open(&mo, &w->meter) != WN_OK)
+        w->meter = NULL;   /* no meter: runs are stored unmetered */
+    else if (wn_store_apply_idle(s, w->meter, NULL) != WN_OK)
+        wn_clearerr();     /* no stored baseline: total energy only */
+    w->meter_tried = 1;
+    wn_clearerr();
+}
+
+int wn__worker_default_exec(void *user, wn_store *s, const wn_job *job)
+{
+    struct worker *w = user;
+    wn_run_record rec;
+    int rc = WN_OK;
+    memset(&rec, 0, sizeof rec);
+    store_host_once(w, s);
+    open_meter_once(w, s);
+    rc = wn_run_execute(&job->spec, &w->dopts, w->meter, NULL, &rec);
+    if (rc != WN_OK)
+        goto out;
+    rec.job_id = job->job_id;
+    rc = wn_store_put_run(s, &rec);
+    /* the run's raw readings, for re-integration later (docs/store.md);
+     * losing them never loses the run */
+    if (rc == WN_OK && w->meter && wn_run_samples_store(s, w->meter, &rec, 0))
+        wn_clearerr();
+    /* the Slurm job and step it ran in: runs join on slurm_job_id */
+    wn_slurm_ids sid;
+    if (rc == WN_OK && wn_slurm_ids_from_env(&sid) &&
+        wn_store_put_slurm(s, rec.run_id, &sid) != WN_OK)
+        wn_clearerr();
+    if (rc != WN_OK && rc != WN_ESTATE) {
+        w->fatal = rc;
+        snprintf(w->fatal_msg, sizeof w->fatal_msg, "%s", wn_errmsg());
+    }
+out:
+    wn_run_record_clear(&rec);
+    return rc;
+}
+
+void wn__worker_exec_close(struct worker *w)
+{
+    if (w->meter)
+        wn_meter_close(&w->meter);
+}
