@@ -202,13 +202,13 @@ static void enqueue(const char *db)
     memset(jobs, 0, sizeof jobs);
     for (size_t i = 0; i < 3; i++) {
         snprintf(jobs[i].spec.dataset, sizeof jobs[i].spec.dataset, "synthetic:banana");
-        snprintf(jobs[i].spec.shape, sizeof jobs[i].spec.shape, "rectangle");
-        jobs[i].spec.depth = 2;
-        jobs[i].spec.size = 64;
-        jobs[i].spec.epochs = 1;
-        jobs[i].spec.batch = 256;
-        jobs[i].spec.learning_rate = 1e-4;
-        jobs[i].spec.seed = 7;
+        snprintf(jobs[i].spec.train.shape, sizeof jobs[i].spec.train.shape, "rectangle");
+        jobs[i].spec.train.depth = 2;
+        jobs[i].spec.train.size = 64;
+        jobs[i].spec.train.epochs = 1;
+        jobs[i].spec.train.batch = 256;
+        jobs[i].spec.train.learning_rate = 1e-4;
+        jobs[i].spec.train.seed = 7;
     }
     assert_int_equal(wn_store_open(db, &s), WN_OK);
     assert_int_equal(wn_store_sweep_add(s, "t", "{}", 7, jobs, 3, NULL), WN_OK);

@@ -1,13 +1,13 @@
 /*
  * store_slurm.c - the run_slurm table: the Slurm job and step each stored
- * run ran in (include/wattnet/slurm.h).  The table is created on first use
+ * run ran in (store.h).  The table is created on first use
  * under a PostgreSQL advisory lock, so concurrent workers on many nodes
  * never race to create it; it stays outside the numbered migrations until
  * the store's owner folds it into one.
  */
 #include <string.h>
 
-#include <wattnet/slurm.h>
+#include <wattnet/store.h>
 
 #include "store_impl.h"
 

@@ -1,5 +1,5 @@
 /*
- * exporter.c - the Prometheus exporter's glue: one meter whose window rolls
+ * exporter.c - the Prometheus exporter's glue (lib/run: meter + store): one meter whose window rolls
  * every refresh period into per-domain cumulative joules, an optional store
  * for queue figures, and the snapshot that scrapes format (openmetrics.c)
  * and the HTTP server (exporter_http.c) serves.
@@ -20,7 +20,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "exporter_internal.h"
+#include <wattnet/meter.h>
+#include <wattnet/store.h>
+
+#include "run/exporter_internal.h"
 
 #define MIN_WINDOW_S 0.05
 

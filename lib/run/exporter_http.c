@@ -14,7 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "exporter_internal.h"
+#include "run/exporter_internal.h"
 
 #ifdef WN_HAVE_MHD
 #include <microhttpd.h>

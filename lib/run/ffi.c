@@ -6,8 +6,10 @@
  */
 #include <string.h>
 
-#include <wattnet/wattnet.h>
+#include <wattnet/core.h>
+#include <wattnet/energy.h>
 #include <wattnet/ffi.h>
+#include <wattnet/meter.h>
 
 size_t wn_ffi_sizeof(const char *type)
 {

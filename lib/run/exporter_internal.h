@@ -8,7 +8,7 @@
 #include <pthread.h>
 #include <stdint.h>
 
-#include <wattnet/wattnet.h>
+#include <wattnet/core.h>
 #include <wattnet/exporter.h>
 
 struct wn__http;   /* exporter_http.c */
