@@ -110,13 +110,14 @@ class Window:
 
     @property
     def is_estimate(self):
-        return bool(self._done().is_estimate)
+        return bool(_lib.lib().wn_energy_is_estimate(ctypes.byref(
+            self._done())))
 
     @property
     def measured(self):
-        """True only for a real measurement (never for an estimate)."""
-        e = self._done()
-        return bool(e.measured) and not e.is_estimate
+        """True only for a usable measurement: the library's one rule,
+        wn_energy_usable (never an estimate, no flag, finite and > 0 J)."""
+        return bool(_lib.lib().wn_energy_usable(ctypes.byref(self._done())))
 
     @property
     def flag(self):
@@ -127,11 +128,11 @@ class Window:
     def energy_j(self):
         """Measured joules (non-overlapping domains)."""
         e = self._done()
-        if e.is_estimate:
+        if self.is_estimate:
             raise NotMeasuredError(
                 8, f"window '{self.name}': source estimate is not a "
                 "measurement; its joules are w.estimated_j", "not available")
-        if not e.measured:
+        if not self.measured:
             raise NotMeasuredError(
                 13, f"window '{self.name}': {_lib.text(e.source)} did not "
                 f"measure ({_lib.text(e.flag) or 'no reading'})",
@@ -142,10 +143,10 @@ class Window:
     def estimated_j(self):
         """The joules of an estimate; NotMeasuredError for anything else."""
         e = self._done()
-        if not e.is_estimate:
+        if not self.is_estimate:
             raise NotMeasuredError(
                 2, f"window '{self.name}' is not an estimate"
-                + (": read w.energy_j" if e.measured else ""),
+                + (": read w.energy_j" if self.measured else ""),
                 "invalid argument")
         return e.energy_j
 
@@ -154,7 +155,7 @@ class Window:
         """{domain: joules} of a measurement; {} for an estimate or a window
         that did not measure (those joules are not measurements)."""
         e = self._done()
-        if e.is_estimate or not e.measured:
+        if not self.measured:
             return {}
         return {_lib.text(d.name): d.energy_j
                 for d in e.domains[:e.n_domains]}
@@ -182,7 +183,7 @@ class Window:
         if self.measured:
             d["energy_j"] = e.energy_j
             d["domains"] = self.domains
-        elif e.is_estimate:
+        elif self.is_estimate:
             d["estimated_j"] = e.energy_j
         else:
             d["flag"] = self.flag

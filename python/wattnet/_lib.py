@@ -99,6 +99,8 @@ def _declare(lib):
         "wn_meter_source_count": (ctypes.c_size_t, []),
         "wn_meter_source_name": (s, [ctypes.c_size_t]),
         "wn_meter_probe": (i, [s, p, ctypes.POINTER(MeterInfo)]),
+        "wn_energy_usable": (i, [ctypes.POINTER(Energy)]),
+        "wn_energy_is_estimate": (i, [ctypes.POINTER(Energy)]),
     }
     for name, (res, args) in sigs.items():
         fn = getattr(lib, name)
