@@ -48,7 +48,7 @@ class Binding(unittest.TestCase):
         self.assertTrue(w.measured)
         self.assertEqual(w.source, "rapl")
         self.assertGreaterEqual(w.seconds, 1.0)
-        self.assertLess(w.seconds, 1.5)
+        self.assertLess(w.seconds, 3.0)    # a loaded machine may deschedule us
         self.assertWithin(w.domains["package-0"], 50.0 * w.seconds, 0.02)
         self.assertWithin(w.domains["dram-0"], 5.0 * w.seconds, 0.02, sim, 5)
         self.assertWithin(w.energy_j, 55.0 * w.seconds, 0.02)
@@ -177,7 +177,7 @@ class Example(unittest.TestCase):
         simtree.isolate(d)
         here = os.path.dirname(os.path.abspath(__file__))
         ex = os.path.join(here, "..", "..", "examples", "pytorch_mlp.py")
-        with simtree.Sim("big", 50.0):
+        with simtree.Sim("big", 50.0) as sim:
             out = subprocess.run([sys.executable, ex, "--epochs", "2",
                                   "--rows", "2000"], check=True,
                                  capture_output=True, text=True).stdout
@@ -188,7 +188,8 @@ class Example(unittest.TestCase):
             self.assertTrue(x["measured"])
             self.assertEqual(x["source"], "rapl")
             self.assertLess(abs(x["energy_j"] - 55.0 * x["seconds"]),
-                            0.05 * 55.0 * x["seconds"] + 0.5)
+                            0.02 * 55.0 * x["seconds"] + 0.5 +
+                            2.0 * 55.0 * sim.max_step_s)
 
 
 if __name__ == "__main__":
