@@ -4,6 +4,9 @@
 #   make test   install missing packages, build and run the tests, then the
 #               same tests under ASan+UBSan (build-asan/)
 #   make bench  benchmarks against PyTorch (bench/)
+#   make install  build, then install the CLI, libwattnet.so, the headers
+#               and wattnet.pc under PREFIX (default /usr/local), DESTDIR
+#               honoured
 #   make fuzz   libFuzzer harnesses, FUZZ_SECONDS each (default 60; clang)
 #   make bench-gpu  the GPU engine against PyTorch eager / CUDA graph and JAX
 #               (a GPU host with torch and jax; bench/gpu_peer.py)
@@ -11,8 +14,9 @@
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD ?= build
 ASAN_BUILD ?= build-asan
+PREFIX ?= /usr/local
 
-.PHONY: all deps run test test-plain test-asan bench bench-gpu gpu-pack fuzz clean
+.PHONY: all deps run test test-plain test-asan bench bench-gpu gpu-pack fuzz clean install
 
 all: $(BUILD)/Makefile
 	cmake --build $(BUILD) -j $(JOBS)
@@ -45,6 +49,9 @@ test-asan: $(ASAN_BUILD)/Makefile
 bench: deps all
 	bash scripts/deps.sh bench
 	bash bench/run.sh $(BUILD)/wattnet
+
+install: all
+	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"
 
 fuzz:
 	bash scripts/deps.sh fuzz

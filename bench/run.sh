@@ -47,6 +47,11 @@ case "$blas" in
   *openblas*|*blis*|*mkl*) ;;
   *) [ -e /usr/lib/x86_64-linux-gnu/openblas-openmp/libblas.so.3 ] || echo "bench: WARNING: PyTorch's BLAS is $blas (not OpenBLAS): the peer runs a reference sgemm and the comparison is unfair; install libopenblas0-openmp" >&2 ;;
 esac
+# The Python binding's PyTorch example: one wattnet window per epoch, JSON Lines.
+mkdir -p "$here/out"
+WATTNET_LIB="$(dirname "$cli")/libwattnet.so" PYTHONPATH="$here/../python" \
+  /usr/bin/python3 "$here/../examples/pytorch_mlp.py" --epochs 2 \
+  --out "$here/out/pytorch_mlp.jsonl" || echo "bench: WARNING: examples/pytorch_mlp.py failed" >&2
 [ "${WN_BENCH_QUICK:-}" = 1 ] && quick=(--quick)
 if [ "$peers" != only ]; then
   /usr/bin/python3 "$here/bench.py" "${quick[@]}" "$cli"

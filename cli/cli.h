@@ -40,6 +40,7 @@ int cmd_advise(int argc, char **argv);
  * or the stand-in notice (cli_data.c). */
 void cli_print_data_origins(const char *cmd, char *const *datasets, size_t n,
                             const char *data_dir);
+int cmd_exporter(int argc, char **argv);
 
 /* Print "wattnet CMD: <message or strerror> (<strerror>)" on stderr and
  * return the exit code for a library status (1; 2 for bad usage). */

@@ -37,6 +37,7 @@ static const struct command commands[] = {
     { "analyze", cmd_analyze, "the study's pipeline and its numbers" },
     { "gpu", cmd_gpu, "the CUDA device --device cuda trains on" },
     { "advise", cmd_advise, "which network reaches a test loss cheapest" },
+    { "exporter", cmd_exporter, "serve energy metrics to Prometheus" },
 };
 
 static void usage(FILE *f)

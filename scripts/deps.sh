@@ -7,7 +7,8 @@
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libdnnl-dev libsqlite3-dev zlib1g-dev
       libgsl-dev libhwloc-dev libcjson-dev libcurl4-openssl-dev libpq-dev
-      libcmocka-dev postgresql python3 chromium)
+      libcmocka-dev postgresql python3 chromium libmicrohttpd-dev prometheus wrk
+      slurm-wlm munge)
 if [ "${1:-}" = fuzz ]; then
   pkgs+=(clang libclang-rt-dev)   # libFuzzer (make fuzz)
 fi

@@ -211,6 +211,23 @@ int wn_store_imported_meta(wn_store *s, const char *source,
                            const char *external_id, int64_t *run_id,
                            char **meta_json);
 
+/* ---- Slurm ids of runs (store_slurm.c) -------------------------------------
+ * The Slurm job and step a stored run ran in, in table run_slurm (created on
+ * first use), so runs join on slurm_job_id.  Filled by the worker from the
+ * environment (wn_slurm_ids_from_env, slurm.h). */
+typedef struct wn_slurm_ids {
+    char job_id[32];          /* $SLURM_JOB_ID */
+    char step_id[32];         /* $SLURM_STEP_ID ("" outside a step) */
+    char node[64];            /* $SLURMD_NODENAME */
+    char array_job_id[32];    /* $SLURM_ARRAY_JOB_ID ("" unless an array) */
+    char array_task_id[32];   /* $SLURM_ARRAY_TASK_ID */
+} wn_slurm_ids;
+
+/* Keep ids with stored run RUN_ID (replaces an earlier row of the run).
+ * WN_OK; WN_EINVAL without a job id; else the store's status. */
+int wn_store_put_slurm(wn_store *s, int64_t run_id, const wn_slurm_ids *ids);
+/* The ids kept with RUN_ID: WN_OK, WN_ENOENT when none. */
+int wn_store_get_slurm(wn_store *s, int64_t run_id, wn_slurm_ids *out);
 
 #ifdef __cplusplus
 }

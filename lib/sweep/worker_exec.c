@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <wattnet/slurm.h>
+
 #include "sweep/worker_internal.h"
 
 static void store_host_once(struct worker *w, wn_store *s)
@@ -58,6 +60,11 @@ int wn__worker_default_exec(void *user, wn_store *s, const wn_job *job)
     /* the run's raw readings, for re-integration later (docs/store.md);
      * losing them never loses the run */
     if (rc == WN_OK && w->meter && wn_run_samples_store(s, w->meter, &rec, 0))
+        wn_clearerr();
+    /* the Slurm job and step it ran in: runs join on slurm_job_id */
+    wn_slurm_ids sid;
+    if (rc == WN_OK && wn_slurm_ids_from_env(&sid) &&
+        wn_store_put_slurm(s, rec.run_id, &sid) != WN_OK)
         wn_clearerr();
     if (rc != WN_OK && rc != WN_ESTATE) {
         w->fatal = rc;
