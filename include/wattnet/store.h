@@ -52,7 +52,7 @@ void wn_run_records_free(wn_run_record **runs, size_t n);
 
 /* ---- What the store is ----------------------------------------------------
  * Schema versions and migrations: docs/store.md. */
-#define WN_STORE_SCHEMA_VERSION 4
+#define WN_STORE_SCHEMA_VERSION 5
 
 /* "sqlite" or "postgresql". */
 const char *wn_store_backend(const wn_store *s);
@@ -74,6 +74,14 @@ int wn_store_get_idle(wn_store *s, const char *hostname, const char *domain,
  * GPUs are not restored).  *n_hosts (may be NULL) counts the distinct
  * hosts; WN_ENOENT unless there is exactly one. */
 int wn_store_runs_host(wn_store *s, wn_host *out, size_t *n_hosts);
+/* Keep (replace) HOSTNAME's hardware profile of KIND ("measured": the
+ * cache probe's), as the JSON text of wn_hw_profile_to_json. */
+int wn_store_put_profile(wn_store *s, const char *hostname, const char *kind,
+                         const char *profile_json);
+/* The profile kept for HOSTNAME and KIND (*profile_json: wn_free it);
+ * WN_ENOENT when none. */
+int wn_store_get_profile(wn_store *s, const char *hostname, const char *kind,
+                         char **profile_json);
 /* One stored idle baseline of a host (plain values). */
 typedef struct wn_store_idle {
     char domain[72];          /* the key given to wn_store_put_idle */

@@ -126,8 +126,16 @@ static const char migration_4[] =
     "ALTER TABLE runs ADD COLUMN data_path TEXT;"
     "ALTER TABLE runs ADD COLUMN data_sha256 TEXT;";
 
+/* Version 5: hardware profiles kept with a host ("measured": the cache
+ * probe's, as wn_hw_profile JSON). */
+static const char migration_5[] =
+    "CREATE TABLE host_profiles ("
+    " hostname TEXT NOT NULL, kind TEXT NOT NULL, profile TEXT NOT NULL,"
+    " measured_at {REAL}, PRIMARY KEY (hostname, kind));";
+
 static const char *const migrations[] = { migration_1, migration_2,
-                                          migration_3, migration_4 };
+                                          migration_3, migration_4,
+                                          migration_5 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
 /* ---- version -------------------------------------------------------------------- */
