@@ -83,6 +83,8 @@ struct mf_zone {
     uint64_t range_uj;
     uint64_t offset_uj;       /* start value, so counters wrap early */
     double joules;            /* integrated truth (sim thread only) */
+    atomic_int reset;         /* set: the counter restarts from 0 (a module
+                                 reload or resume), as the sim thread sees */
 };
 
 struct mf_rapl {
@@ -146,6 +148,10 @@ static inline void *mf_rapl_main(void *arg)
         if (now - prev > atomic_load(&r->max_step_s))
             atomic_store(&r->max_step_s, now - prev);
         for (size_t i = 0; i < r->n; i++) {
+            if (atomic_exchange(&r->z[i].reset, 0)) {
+                r->z[i].joules = 0.0;
+                r->z[i].offset_uj = 0;
+            }
             r->z[i].joules += atomic_load(&r->z[i].watts) * (now - prev);
             mf_rapl_write(&r->z[i]);
         }

@@ -165,7 +165,7 @@ static void test_counter_reset_is_flagged(void **state)
     atomic_store(&reset, 0);
     wn_meter_close(&m);
     assert_false(e.measured);
-    assert_string_equal(e.flag, "read-error");
+    assert_string_equal(e.flag, "counter-reset");
 }
 
 static void test_denied_and_missing(void **state)

@@ -46,6 +46,9 @@ struct wn__meter_domain {
     uint64_t n_gap;           /* gaps long enough to hide a whole wrap */
     uint64_t n_zero;          /* power readings of 0: not measurements */
     uint64_t n_err;           /* failed reads */
+    uint64_t n_reset;         /* counter resets (wn_raw_is_reset) */
+    uint64_t missed;          /* power: failed polls since prev_ticks, to be
+                                 bridged by the next reading (meter_bridge.c) */
 };
 
 struct wn__meter_src;
@@ -159,6 +162,9 @@ struct wn__meter_window {
     uint64_t *gap;
     uint64_t *wraps;
     uint64_t *ticks0;         /* the raw reading at t0 */
+    uint64_t *reset;
+    uint64_t *pend;           /* power: the poll at t0 failed, so the next
+                                 reading's segment straddles t0 (bridge) */
 };
 
 /* One raw reading of a domain, in the ring. */
@@ -211,6 +217,22 @@ int wn__meter_idle_load(wn_meter *m, const wn_meter_opts *o);
 /* meter_idle_file.c: one baseline from the state file (WN_ENOENT: none). */
 int wn__idle_lookup(const char *path, const char *host, const char *source,
                     const char *domain, double *watts);
+
+/* meter_bridge.c: missed polls of a power source.  The period a source is
+ * polled at; resolve the windows whose first poll failed, once reading cur
+ * of domain k arrives at t (before d's prev is replaced); a window's
+ * tick-seconds for power domain k (with the last reading held to t1 when
+ * the closing poll failed); 1 when a run of missed polls is a real gap
+ * (longer than WN__METER_GAP_POLLS periods). */
+#define WN__METER_GAP_POLLS 3
+double wn__meter_period_s(const wn_meter *m, const struct wn__meter_src *s);
+void wn__meter_bridge(wn_meter *m, size_t k,
+                      const struct wn__meter_domain *d, uint64_t cur,
+                      double t);
+double wn__meter_window_tick_s(const struct wn__meter_window *w, size_t k,
+                               const struct wn__meter_domain *d, double t1);
+int wn__meter_missed_gap(const wn_meter *m, const struct wn__meter_src *s,
+                         const struct wn__meter_domain *d, double t);
 
 /* meter_raw.c: keep raw readings and hand a window's out. */
 void wn__meter_ring_push(wn_meter *m, size_t k, double t, uint64_t ticks);
