@@ -146,7 +146,7 @@ static int probe_status(char *reason, size_t n)
 static void test_failures(void **state)
 {
     (void)state;
-    char reason[256], cmd[600];
+    char reason[512], cmd[600];
     set_watts("0");
     assert_int_equal(probe_status(reason, sizeof reason), WN_ESTUCK);
     assert_non_null(strstr(reason, "0 W"));
