@@ -31,6 +31,8 @@ struct wn__meter_domain {
     double unit;              /* J per tick (counter) or W per tick (power) */
     uint64_t range;           /* counter wraps modulo range; 0: never */
     int in_total;
+    int part_only;            /* a part of contained_in whose total is not
+                                 read here: never added, never the whole */
     int slot;                 /* the backend's own index for this domain
                                  (stable when other domains are dropped) */
     /* Running state, under the meter's lock: */
@@ -84,6 +86,18 @@ extern const struct wn_meter_ops wn__meter_ipmi_ops;
 extern const struct wn_meter_ops wn__meter_redfish_ops;
 extern const struct wn_meter_ops wn__meter_estimate_ops;
 extern const struct wn_meter_ops wn__meter_sim_ops;
+
+/* One Redfish PowerControl[] entry, as the BMC numbered it. */
+struct wn__redfish_entry {
+    char id[32];              /* MemberId (printable, no blanks), else the
+                                 index */
+    int has_watts;            /* PowerConsumedWatts is a number >= 0 */
+    double watts;
+};
+/* Every PowerControl entry of a Power resource, in order (at most max);
+ * WN_EFORMAT when none has a numeric PowerConsumedWatts. */
+int wn__redfish_parse(const char *json, struct wn__redfish_entry *e,
+                      size_t max, size_t *n);
 
 /* Add a domain to src; returns it or NULL when the table is full. */
 struct wn__meter_domain *wn__meter_add_domain(struct wn__meter_src *src,

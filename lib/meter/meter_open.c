@@ -107,7 +107,10 @@ static int open_auto(wn_meter *m, const wn_meter_opts *o, char *why,
             return rc;
         }
         have_cpu |= is_cpu;
-        have_node |= ops->node_level;
+        /* A node source without the node's total (only its parts) does
+         * not contain the others. */
+        for (size_t j = 0; j < s->n_dom && ops->node_level; j++)
+            have_node |= s->dom[j].in_total;
     }
     if (have_node) {
         for (size_t i = 0; i < m->n_src; i++) {
