@@ -64,6 +64,33 @@ static void test_rapl_reset_is_not_a_wrap(void **state)
     mf_rapl_free(&r);
 }
 
+/* The same through `wattnet measure --json`, as the issue saw it. */
+static void test_measure_cli_reset(void **state)
+{
+    (void)state;
+    static struct mf_rapl r;
+    mf_rapl_init(&r);
+    struct mf_zone *z = mf_rapl_zone(&r, "intel-rapl:0", "package-0", 50.0,
+                                     262143328850ull);
+    z->offset_uj = 123000000000ull;
+    mf_rapl_start(&r);
+    char cmd[1024], out[4096];
+    snprintf(cmd, sizeof cmd, "WATTNET_IDLE_FILE=/nonexistent/idle.json "
+             "%s measure --json --source rapl -- sleep 3", WN_CLI_PATH);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    mf_sleep(1.5);   /* the meter opens (stuck check), then one second */
+    atomic_store(&z->reset, 1);
+    size_t len = fread(out, 1, sizeof out - 1, p);
+    out[len] = '\0';
+    pclose(p);
+    fprintf(stderr, "%s", out);
+    assert_non_null(strstr(out, "\"measured\":false"));
+    assert_non_null(strstr(out, "\"flag\":\"counter-reset\""));
+    assert_null(strstr(out, "\"measured\":true"));
+    mf_rapl_free(&r);
+}
+
 /* A real wrap near the top of the range stays a wrap. */
 static void test_rapl_wrap_still_counts(void **state)
 {
@@ -195,6 +222,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rapl_reset_is_not_a_wrap),
+        cmocka_unit_test(test_measure_cli_reset),
         cmocka_unit_test(test_rapl_wrap_still_counts),
         cmocka_unit_test(test_nvml_energy_reset),
         cmocka_unit_test(test_readings_reset_rule),
