@@ -32,12 +32,7 @@ static int meters_unprivileged(const char *root, const char *args, char *out,
              "WATTNET_NVML_LIB=/nonexistent/libnvidia-ml.so.1 "
              "WATTNET_IPMI_CMD=/nonexistent/ipmitool %s meters %s 2>&1",
              drop, root, WN_CLI_PATH, args);
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    size_t len = fread(out, 1, n - 1, p);
-    out[len] = '\0';
-    int st = pclose(p);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return mf_pclose_read(popen(cmd, "r"), out, n);
 }
 
 static void test_root_only_energy_uj(void **state)

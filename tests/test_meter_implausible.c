@@ -15,18 +15,18 @@
 #include <wattnet/wattnet.h>
 #include "meter_fixture.h"
 
-static wn_meter *open_source(const char *src)
+static struct mf_rapl r;
+
+/* One package-0 at 50 W with the kernel's 262 kJ range, starting at
+ * start_uj, its writer running. */
+static struct mf_zone *one_package(uint64_t start_uj)
 {
-    wn_meter_opts o;
-    wn_meter_opts_default(&o);
-    o.source = src;
-    o.idle_state = "/nonexistent/wattnet-idle.json";
-    wn_meter *m = NULL;
-    int rc = wn_meter_open(&o, &m);
-    if (rc)
-        fprintf(stderr, "open %s: %s\n", src, wn_errmsg());
-    assert_int_equal(rc, WN_OK);
-    return m;
+    mf_rapl_init(&r);
+    struct mf_zone *z = mf_rapl_zone(&r, "intel-rapl:0", "package-0", 50.0,
+                                     262143328850ull);
+    z->offset_uj = start_uj;
+    mf_rapl_start(&r);
+    return z;
 }
 
 /* The issue's case: package-0 at 123 kJ of a 262 kJ range drops to about
@@ -34,13 +34,8 @@ static wn_meter *open_source(const char *src)
 static void test_rapl_reset_is_not_a_wrap(void **state)
 {
     (void)state;
-    static struct mf_rapl r;
-    mf_rapl_init(&r);
-    struct mf_zone *z = mf_rapl_zone(&r, "intel-rapl:0", "package-0", 50.0,
-                                     262143328850ull);
-    z->offset_uj = 123000000000ull;
-    mf_rapl_start(&r);
-    wn_meter *m = open_source("rapl");
+    struct mf_zone *z = one_package(123000000000ull);
+    wn_meter *m = mf_open("rapl");
     int w;
     wn_energy e;
     assert_int_equal(wn_meter_window_begin(m, &w), WN_OK);
@@ -54,9 +49,7 @@ static void test_rapl_reset_is_not_a_wrap(void **state)
     /* Whatever it reports, never the wrap's 139 kJ. */
     assert_true(e.energy_j < 50.0 * 5);
     /* Later windows measure again, from the new counter. */
-    assert_int_equal(wn_meter_window_begin(m, &w), WN_OK);
-    mf_sleep(0.5);
-    assert_int_equal(wn_meter_window_end(m, w, &e), WN_OK);
+    mf_window(m, 0.5, &e);
     assert_true(e.measured);
     assert_true(fabs(e.energy_j - 50.0 * e.seconds) <
                 mf_tol(&r, 50.0, e.seconds, 0.02));
@@ -68,12 +61,7 @@ static void test_rapl_reset_is_not_a_wrap(void **state)
 static void test_measure_cli_reset(void **state)
 {
     (void)state;
-    static struct mf_rapl r;
-    mf_rapl_init(&r);
-    struct mf_zone *z = mf_rapl_zone(&r, "intel-rapl:0", "package-0", 50.0,
-                                     262143328850ull);
-    z->offset_uj = 123000000000ull;
-    mf_rapl_start(&r);
+    struct mf_zone *z = one_package(123000000000ull);
     char cmd[1024], out[4096];
     snprintf(cmd, sizeof cmd, "WATTNET_IDLE_FILE=/nonexistent/idle.json "
              "%s measure --json --source rapl -- sleep 3", WN_CLI_PATH);
@@ -81,9 +69,7 @@ static void test_measure_cli_reset(void **state)
     assert_non_null(p);
     mf_sleep(1.5);   /* the meter opens (stuck check), then one second */
     atomic_store(&z->reset, 1);
-    size_t len = fread(out, 1, sizeof out - 1, p);
-    out[len] = '\0';
-    pclose(p);
+    mf_pclose_read(p, out, sizeof out);
     fprintf(stderr, "%s", out);
     assert_non_null(strstr(out, "\"measured\":false"));
     assert_non_null(strstr(out, "\"flag\":\"counter-reset\""));
@@ -95,18 +81,10 @@ static void test_measure_cli_reset(void **state)
 static void test_rapl_wrap_still_counts(void **state)
 {
     (void)state;
-    static struct mf_rapl r;
-    mf_rapl_init(&r);
-    struct mf_zone *z = mf_rapl_zone(&r, "intel-rapl:0", "package-0", 50.0,
-                                     262143328850ull);
-    z->offset_uj = 262143328850ull - 20000000ull;   /* wraps in 0.4 s */
-    mf_rapl_start(&r);
-    wn_meter *m = open_source("rapl");
-    int w;
+    one_package(262143328850ull - 20000000ull);   /* wraps in 0.4 s */
+    wn_meter *m = mf_open("rapl");
     wn_energy e;
-    assert_int_equal(wn_meter_window_begin(m, &w), WN_OK);
-    mf_sleep(1.0);
-    assert_int_equal(wn_meter_window_end(m, w, &e), WN_OK);
+    mf_window(m, 1.0, &e);
     assert_true(e.measured);
     assert_true(fabs(e.energy_j - 50.0 * e.seconds) <
                 mf_tol(&r, 50.0, e.seconds, 0.02));
@@ -118,20 +96,24 @@ static void test_rapl_wrap_still_counts(void **state)
     mf_rapl_free(&r);
 }
 
+/* One window of the fake NVML library LIB with its variable KEY=VALUE. */
+static void nvml_window(const char *lib, const char *key, const char *value,
+                        double seconds, wn_energy *e)
+{
+    setenv("WATTNET_NVML_LIB", lib, 1);
+    setenv(key, value, 1);
+    wn_meter *m = mf_open("nvml");
+    mf_window(m, seconds, e);
+    wn_meter_close(&m);
+    unsetenv(key);
+}
+
 /* The NVML total-energy counter (64-bit mJ) restarting from 0. */
 static void test_nvml_energy_reset(void **state)
 {
     (void)state;
-    setenv("WATTNET_NVML_LIB", WN_FAKE_NVML_ENERGY, 1);
-    setenv("FAKE_NVML_RESET_AT", "0.6", 1);
-    wn_meter *m = open_source("nvml");
-    int w;
     wn_energy e;
-    assert_int_equal(wn_meter_window_begin(m, &w), WN_OK);
-    mf_sleep(0.8);
-    assert_int_equal(wn_meter_window_end(m, w, &e), WN_OK);
-    wn_meter_close(&m);
-    unsetenv("FAKE_NVML_RESET_AT");
+    nvml_window(WN_FAKE_NVML_ENERGY, "FAKE_NVML_RESET_AT", "0.6", 0.8, &e);
     assert_false(e.measured);
     assert_string_equal(e.flag, "counter-reset");
 }
@@ -183,16 +165,8 @@ static void test_readings_reset_rule(void **state)
 static void test_nvml_power_missed_polls(void **state)
 {
     (void)state;
-    setenv("WATTNET_NVML_LIB", WN_FAKE_NVML_POWER, 1);
-    setenv("FAKE_NVML_POWER_FAIL", "4", 1);
-    wn_meter *m = open_source("nvml");
-    int w;
     wn_energy e;
-    assert_int_equal(wn_meter_window_begin(m, &w), WN_OK);
-    mf_sleep(1.0);
-    assert_int_equal(wn_meter_window_end(m, w, &e), WN_OK);
-    wn_meter_close(&m);
-    unsetenv("FAKE_NVML_POWER_FAIL");
+    nvml_window(WN_FAKE_NVML_POWER, "FAKE_NVML_POWER_FAIL", "4", 1.0, &e);
     if (!e.measured)
         fprintf(stderr, "flag %s\n", e.flag);
     assert_true(e.measured);
@@ -205,7 +179,7 @@ static void test_nvml_power_real_gap(void **state)
 {
     (void)state;
     setenv("WATTNET_NVML_LIB", WN_FAKE_NVML_POWER, 1);
-    wn_meter *m = open_source("nvml");
+    wn_meter *m = mf_open("nvml");
     int w;
     wn_energy e;
     assert_int_equal(wn_meter_window_begin(m, &w), WN_OK);

@@ -192,20 +192,6 @@ static void fail_calls(const char *list)
     mf_write(fail_file, list);
 }
 
-static wn_meter *open_ipmi(void)
-{
-    wn_meter_opts o;
-    wn_meter_opts_default(&o);
-    o.source = "ipmi";
-    o.idle_state = "/nonexistent/idle.json";
-    wn_meter *m = NULL;
-    int rc = wn_meter_open(&o, &m);
-    if (rc)
-        fprintf(stderr, "%s\n", wn_errmsg());
-    assert_int_equal(rc, WN_OK);
-    return m;
-}
-
 static void check_energy(const wn_energy *e, double watts)
 {
     if (!e->measured)
@@ -224,7 +210,7 @@ static void test_one_failed_poll_in_twelve(void **state)
     (void)state;
     fail_calls("7\n19\n31\n");
     mf_write(count_file, "0\n");
-    wn_meter *m = open_ipmi();
+    wn_meter *m = mf_open("ipmi");
     int w;
     wn_energy e;
     assert_int_equal(wn_meter_window_begin(m, &w), WN_OK);
@@ -245,7 +231,7 @@ static void test_failed_first_and_last_poll(void **state)
     (void)state;
     mf_write(count_file, "0\n");
     fail_calls("");
-    wn_meter *m = open_ipmi();
+    wn_meter *m = mf_open("ipmi");
     mf_sleep(0.8);
     char list[64];
     snprintf(list, sizeof list, "%lu\n", calls() + 1);
@@ -279,7 +265,7 @@ static void test_real_gap(void **state)
 {
     (void)state;
     fail_calls("");
-    wn_meter *m = open_ipmi();
+    wn_meter *m = mf_open("ipmi");
     int w;
     wn_energy e;
     assert_int_equal(wn_meter_window_begin(m, &w), WN_OK);
