@@ -90,7 +90,7 @@ typedef struct wn_meter_domain_info {
 typedef struct wn_meter_info {
     char source[16];
     int status;               /* WN_OK: usable; else why not */
-    char reason[256];         /* "" when usable; else what to do */
+    char reason[512];         /* "" when usable; else what to do */
     char notes[256];          /* e.g. dropped domains, shortened interval */
     int is_estimate;
     int node_level;           /* 1: whole-node power (ipmi, redfish, log) */
