@@ -245,12 +245,15 @@ static struct wn__mrun *find_run(struct wn__imp *im, const char *id)
 {
     struct wn__mrun key;
     copy(key.id, sizeof key.id, id);
+    if (im->n == 0)
+        return NULL;   /* bsearch(.., NULL, 0, ..) is undefined behaviour */
     return bsearch(&key, im->runs, im->n, sizeof *im->runs, cmp_id);
 }
 
 int wn__import_check_unique(struct wn__imp *im)
 {
-    qsort(im->runs, im->n, sizeof *im->runs, cmp_id);
+    if (im->n > 1)   /* qsort(NULL, 0, ...) is undefined behaviour */
+        qsort(im->runs, im->n, sizeof *im->runs, cmp_id);
     for (size_t i = 1; i < im->n; i++)
         if (!strcmp(im->runs[i].id, im->runs[i - 1].id))
             return wn_seterr(WN_EFORMAT, "%s: run_id %s appears twice",
