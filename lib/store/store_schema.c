@@ -126,8 +126,18 @@ static const char migration_4[] =
     "ALTER TABLE runs ADD COLUMN data_path TEXT;"
     "ALTER TABLE runs ADD COLUMN data_sha256 TEXT;";
 
+/* Version 5: per-epoch contention evidence (CPU time, involuntary context
+ * switches, host steal fraction) and each run's count of contended epochs
+ * (issue 10).  NULL = not measured (runs stored before, GPU epochs). */
+static const char migration_5[] =
+    "ALTER TABLE epochs ADD COLUMN cpu_seconds {REAL};"
+    "ALTER TABLE epochs ADD COLUMN invol_switches BIGINT;"
+    "ALTER TABLE epochs ADD COLUMN steal_fraction {REAL};"
+    "ALTER TABLE runs ADD COLUMN epochs_contended BIGINT;";
+
 static const char *const migrations[] = { migration_1, migration_2,
-                                          migration_3, migration_4 };
+                                          migration_3, migration_4,
+                                          migration_5 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
 /* ---- version -------------------------------------------------------------------- */
