@@ -269,6 +269,17 @@ int wn_run_no_clean_epoch(const wn_run_record *r);
 int wn_run_clean_epoch_seconds(const wn_run_record *r, double *seconds,
                                int *all_contended);
 
+/* Contention over a set of runs, for `status` and the report. */
+typedef struct wn_runs_contention {
+    size_t runs_judged;       /* runs with at least one judged epoch */
+    size_t runs_contended;    /* of those, runs with a contended epoch */
+    size_t runs_no_clean;     /* of those, runs with no clean epoch */
+    size_t epochs_judged, epochs_contended;
+} wn_runs_contention;
+
+void wn_runs_count_contention(const wn_run_record *runs, size_t n,
+                              wn_runs_contention *out);
+
 /* A run's energy is a real, unflagged measurement: asks wn_energy_usable
  * (lib/energy), the one rule; kept here as the run-record form. */
 int wn_run_energy_usable(const wn_run_record *r);

@@ -60,3 +60,27 @@ int wn_run_clean_epoch_seconds(const wn_run_record *r, double *seconds,
     *seconds = isfinite(clean) ? clean : any;
     return 1;
 }
+
+void wn_runs_count_contention(const wn_run_record *runs, size_t n,
+                              wn_runs_contention *out)
+{
+    memset(out, 0, sizeof *out);
+    for (size_t i = 0; runs != NULL && i < n; i++) {
+        const wn_run_record *r = &runs[i];
+        wn_run_contention c;
+        wn_run_contention_count(r, &c);
+        if (c.clean + c.contended == 0 && r->n_epochs == 0 &&
+            r->summary.has_contention) {   /* no epoch records: the count */
+            c.contended = r->summary.epochs_contended;
+            c.clean = r->summary.epochs > c.contended
+                          ? r->summary.epochs - c.contended : 0;
+        }
+        if (c.clean + c.contended == 0)
+            continue;
+        out->runs_judged++;
+        out->runs_contended += c.contended > 0;
+        out->runs_no_clean += wn_run_no_clean_epoch(r);
+        out->epochs_judged += c.clean + c.contended;
+        out->epochs_contended += c.contended;
+    }
+}
