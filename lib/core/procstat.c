@@ -61,15 +61,19 @@ static int read_host(double *steal, double *total)
     return wn__procstat_parse(buf, steal, total);
 }
 
+/* /proc/stat first, getrusage last: around an epoch the file's read cost
+ * then falls outside the process's CPU interval as well as the wall time
+ * (it is tens of microseconds, against epochs of a fraction of a
+ * millisecond), and the host's coarse ticks do not mind. */
 void wn__proc_sample_take(struct wn__proc_sample *out)
 {
     struct rusage ru;
     memset(out, 0, sizeof *out);
+    out->has_host = read_host(&out->steal_ticks, &out->total_ticks);
     if (getrusage(RUSAGE_SELF, &ru) == 0) {
         out->has_self = 1;
         out->cpu_s = (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec +
                      (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec;
         out->nivcsw = (int64_t)ru.ru_nivcsw;
     }
-    out->has_host = read_host(&out->steal_ticks, &out->total_ticks);
 }
