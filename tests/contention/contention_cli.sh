@@ -4,7 +4,8 @@
 # count of contended epochs (so `status` judges every run), `train --json`
 # prints the evidence per epoch, `fit --json` carries the counts of runs it
 # left out or kept, `status` prints the contention line and the report has
-# its row.  Which epochs are contended depends on the machine's load, so
+# its row; evidence planted in the database (three runs contended in every
+# epoch) is left out by fit and counted by status and the report.  Which epochs are contended depends on the machine's load, so
 # only that they were judged is checked here; the verdicts themselves are
 # tested on planted values (test_contention.c).
 set -euo pipefail
@@ -51,6 +52,35 @@ PY
     || fail "report failed"
 grep -q '<th>contention</th><td>[0-9]* of [0-9]* runs had contended epochs' \
     "$dir/r.html" || fail "report: no contention row"
+
+# Plant the evidence (every epoch clean, then three runs contended in every
+# epoch: CPU/wall 0.1): fit leaves those three out and says so, status and
+# the report count them.
+python3 - "$db" <<'PY' || fail "could not plant the evidence"
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.execute("UPDATE epochs SET cpu_seconds = seconds, invol_switches = 0,"
+          " steal_fraction = NULL")
+c.execute("UPDATE epochs SET cpu_seconds = 0.1 * seconds WHERE run_id IN"
+          " (SELECT id FROM runs ORDER BY id LIMIT 3)")
+c.commit()
+PY
+"$cli" fit --db "$db" --out "$dir/m3.json" --target time > "$dir/fit3.txt" \
+    || fail "fit (planted) failed"
+grep -q '3 contended runs left out (no clean epoch' "$dir/fit3.txt" \
+    || { cat "$dir/fit3.txt" >&2; fail "fit: no line for the runs left out"; }
+python3 - "$dir/m3.json" "$("$cli" status --db "$db" --json)" <<'PY' \
+    || fail "planted contention not counted"
+import json, sys
+m = json.load(open(sys.argv[1]))
+assert m["n_contended_left_out"] == 3, m["n_contended_left_out"]
+c = json.loads(sys.argv[2])["contention"]
+assert c["runs_no_clean_epoch"] == 3 and c["runs_contended"] == 3, c
+PY
+"$cli" report --db "$db" --model "$dir/m3.json" --out "$dir/r3.html" >/dev/null 2>&1 \
+    || fail "report (planted) failed"
+grep -q '3 runs had no clean epoch' "$dir/r3.html" || fail "report: planted runs not shown"
+grep -q 'the model left out 3 and kept 0' "$dir/r3.html" || fail "report: model's count missing"
 
 out=$("$cli" train --data synthetic:banana --shape rectangle --depth 2 --size 64 \
       --epochs 2 --threads 1 --meter none --json)
