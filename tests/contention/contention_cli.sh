@@ -4,10 +4,11 @@
 # count of contended epochs (so `status` judges every run), `train --json`
 # prints the evidence per epoch, `fit --json` carries the counts of runs it
 # left out or kept, `status` prints the contention line and the report has
-# its row; evidence planted in the database (three runs contended in every
-# epoch) is left out by fit and counted by status and the report.  Which epochs are contended depends on the machine's load, so
-# only that they were judged is checked here; the verdicts themselves are
-# tested on planted values (test_contention.c).
+# its row.  Which epochs contend depends on the machine's load, so for the
+# real runs only that they were judged is checked; then evidence planted in
+# the database (three runs contended in every epoch) must be left out by
+# fit and counted by status and the report.  The verdicts themselves are
+# tested on planted values in test_contention.c.
 set -euo pipefail
 cli=${WN_CLI:?WN_CLI: the wattnet binary}
 dir=$(mktemp -d)
