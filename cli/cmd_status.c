@@ -20,7 +20,8 @@ static void usage(FILE *f)
         "the last hour); ETA in seconds; joules measured so far (null when\n"
         "nothing was measured; estimates are reported apart); per dataset,\n"
         "whether the runs trained the real file (path, SHA-256) or the\n"
-        "synthetic stand-in.\n");
+        "synthetic stand-in; contention: runs whose epochs other work slowed\n"
+        "(docs/training.md), and runs with no clean epoch at all.\n");
 }
 
 static void add_opt(cJSON *o, const char *k, int has, double v)
@@ -56,6 +57,7 @@ int cmd_status(int argc, char **argv)
     wn_run_record *runs = NULL;
     size_t n_runs = 0, n_uses = 0;
     wn_data_use *uses = NULL;
+    wn_runs_contention con;
     int st = wn_store_open(db, &s);
     if (st == WN_OK)
         st = wn_store_queue_status(s, &q);
@@ -63,6 +65,7 @@ int cmd_status(int argc, char **argv)
         st = wn_store_load_runs(s, &runs, &n_runs);
     if (st == WN_OK)
         st = wn_data_uses(runs, n_runs, &uses, &n_uses);
+    wn_runs_count_contention(runs, n_runs, &con);
     wn_run_records_free(&runs, n_runs);
     wn_store_close(&s);
     if (st != WN_OK)
@@ -79,6 +82,12 @@ int cmd_status(int argc, char **argv)
         add_opt(o, "joules", q.has_joules, q.joules);
         cJSON_AddNumberToObject(o, "measured_runs", (double)q.measured_runs);
         add_opt(o, "estimated_joules", q.has_estimated, q.estimated_joules);
+        cJSON *ct = cJSON_AddObjectToObject(o, "contention");
+        cJSON_AddNumberToObject(ct, "runs_judged", (double)con.runs_judged);
+        cJSON_AddNumberToObject(ct, "runs_contended", (double)con.runs_contended);
+        cJSON_AddNumberToObject(ct, "runs_no_clean_epoch", (double)con.runs_no_clean);
+        cJSON_AddNumberToObject(ct, "epochs_judged", (double)con.epochs_judged);
+        cJSON_AddNumberToObject(ct, "epochs_contended", (double)con.epochs_contended);
         cJSON *ds = cJSON_AddArrayToObject(o, "datasets");
         for (size_t i = 0; i < n_uses; i++) {
             cJSON *d = cJSON_CreateObject();
@@ -117,6 +126,14 @@ int cmd_status(int argc, char **argv)
         printf("energy measured: none\n");
     if (q.has_estimated)
         printf("energy estimated (not measured): %.1f J\n", q.estimated_joules);
+    if (con.runs_judged)
+        printf("contention: %zu of %zu judged runs had contended epochs "
+               "(%zu of %zu epochs); %zu runs had no clean epoch%s\n",
+               con.runs_contended, con.runs_judged, con.epochs_contended,
+               con.epochs_judged, con.runs_no_clean,
+               con.runs_no_clean ? " (their times are slowed by other work)" : "");
+    else
+        printf("contention: unknown (no run carries the evidence)\n");
     for (size_t i = 0; i < n_uses; i++) {
         const wn_data_use *u = &uses[i];
         if (!strcmp(u->source, "synthetic"))

@@ -75,6 +75,11 @@ char *wn_model_to_json(const wn_model *m)
              add_num(root, "n_time_only", (double)m->n_time_only) &&
              add_num(root, "n_noisy_left_out", (double)m->n_noisy) &&
              add_num(root, "max_epoch_spread", m->max_epoch_spread) &&
+             add_num(root, "n_contended_left_out",
+                     (double)m->n_contended_left_out) &&
+             add_num(root, "n_contended_kept", (double)m->n_contended_kept) &&
+             add_num(root, "n_partly_contended",
+                     (double)m->n_partly_contended) &&
              (models = cJSON_AddArrayToObject(root, "models")) != NULL;
     for (size_t k = 0; ok && k < m->n_models; k++) {
         const wn_model_fit *mf = &m->models[k];
@@ -205,6 +210,9 @@ static int parse_head(const cJSON *root, const char *origin, wn_model *m)
     m->n_noisy = get_count(root, "n_noisy_left_out");
     double v = get_num(root, "max_epoch_spread");
     m->max_epoch_spread = isfinite(v) && v > 0 ? v : 0.0;
+    m->n_contended_left_out = get_count(root, "n_contended_left_out");
+    m->n_contended_kept = get_count(root, "n_contended_kept");
+    m->n_partly_contended = get_count(root, "n_partly_contended");
     return WN_OK;
 }
 

@@ -82,6 +82,7 @@ static const struct xcol run_cols[] = {
     { "avg_power_w", MEASURED("avg_power_w"), K_REAL },
     { "energy_domains", MEASURED("energy_domains"), K_JSON },
     { "joules_per_datum", "CASE WHEN has_jpd = 1 THEN joules_per_datum END", K_REAL },
+    { "epochs_contended", "epochs_contended", K_INT },
 };
 
 static const struct xcol epoch_cols[] = {
@@ -107,6 +108,9 @@ static const struct xcol epoch_cols[] = {
     { "avg_power_w", "CASE WHEN e.energy_measured = 1 THEN e.avg_power_w END", K_REAL },
     { "energy_domains", "CASE WHEN e.energy_measured = 1 THEN e.energy_domains END",
       K_JSON },
+    { "cpu_seconds", "e.cpu_seconds", K_REAL },
+    { "invol_switches", "e.invol_switches", K_INT },
+    { "steal_fraction", "e.steal_fraction", K_REAL },
 };
 
 /* BUTTER-E: metadata columns, then the standardised-energy columns

@@ -29,13 +29,14 @@ static const char *const run_cols[] = {
     "threads_used", "seconds_total", "seconds_per_epoch_median", "train_loss",
     "test_loss", "has_accuracy", "test_accuracy", "test_mse", "test_mae",
     "flops_per_epoch", "has_jpd", "joules_per_datum", "data_path",
-    "data_sha256",
+    "data_sha256", "epochs_contended",
 };
 #define N_RUN_COLS (sizeof run_cols / sizeof run_cols[0])
 
 static const char *const epoch_cols[] = {
     "run_id", "epoch", "train_loss", "test_loss", "has_accuracy",
-    "test_accuracy", "test_mse", "test_mae", "seconds",
+    "test_accuracy", "test_mse", "test_mae", "seconds", "cpu_seconds",
+    "invol_switches", "steal_fraction",
 };
 #define N_EPOCH_COLS (sizeof epoch_cols / sizeof epoch_cols[0])
 
@@ -112,6 +113,9 @@ static int put_epoch(wn_store *s, int64_t run_id, const wn_epoch_record *ep)
     v[k++] = wn__v_real(st->test_mse);
     v[k++] = wn__v_real(st->test_mae);
     v[k++] = wn__v_real(st->seconds);
+    v[k++] = st->has_cpu ? wn__v_real(st->cpu_seconds) : wn__v_null();
+    v[k++] = st->has_cpu ? wn__v_int(st->invol_switches) : wn__v_null();
+    v[k++] = st->has_steal ? wn__v_real(st->steal_fraction) : wn__v_null();
     int rc = wn__store_bind_energy(&ep->energy, v + k, &domains);
     if (rc != WN_OK)
         return rc;
@@ -174,6 +178,8 @@ static int bind_run(const wn_run_record *run, struct wn__sql_val *v,
     v[k++] = wn__v_real(run->joules_per_datum);
     v[k++] = run->data_path[0] ? wn__v_text(run->data_path) : wn__v_null();
     v[k++] = run->data_sha256[0] ? wn__v_text(run->data_sha256) : wn__v_null();
+    v[k++] = sm->has_contention ? wn__v_int((int64_t)sm->epochs_contended)
+                                : wn__v_null();
     return WN_OK;
 }
 
@@ -320,6 +326,9 @@ static int read_run(void *user, wn_store *s, const struct wn__sql_row *r)
     run->joules_per_datum = wn__col_real(s, r, c++);
     wn__copy_str(run->data_path, sizeof run->data_path, wn__col_text(s, r, c++));
     wn__copy_str(run->data_sha256, sizeof run->data_sha256, wn__col_text(s, r, c++));
+    sm->has_contention = !wn__col_null(s, r, c);
+    sm->epochs_contended = sm->has_contention ? (size_t)wn__col_int(s, r, c) : 0;
+    c++;
     wn__store_read_energy(s, r, c, &run->energy);
     return WN_OK;
 }
@@ -351,6 +360,13 @@ static int read_epoch(void *user, wn_store *s, const struct wn__sql_row *r)
     st->test_mse = wn__col_real(s, r, c++);
     st->test_mae = wn__col_real(s, r, c++);
     st->seconds = wn__col_real(s, r, c++);
+    st->has_cpu = !wn__col_null(s, r, c) && !wn__col_null(s, r, c + 1);
+    st->cpu_seconds = st->has_cpu ? wn__col_real(s, r, c) : 0.0;
+    st->invol_switches = st->has_cpu ? wn__col_int(s, r, c + 1) : 0;
+    c += 2;
+    st->has_steal = !wn__col_null(s, r, c);
+    st->steal_fraction = st->has_steal ? wn__col_real(s, r, c) : 0.0;
+    c++;
     wn__store_read_energy(s, r, c, &ep->energy);
     return WN_OK;
 }

@@ -133,9 +133,18 @@ static const char migration_5[] =
     " hostname TEXT NOT NULL, kind TEXT NOT NULL, profile TEXT NOT NULL,"
     " measured_at {REAL}, PRIMARY KEY (hostname, kind));";
 
+/* Version 6: per-epoch contention evidence (CPU time, involuntary context
+ * switches, host steal fraction) and each run's count of contended epochs
+ * (issue 10).  NULL = not measured (runs stored before, GPU epochs). */
+static const char migration_6[] =
+    "ALTER TABLE epochs ADD COLUMN cpu_seconds {REAL};"
+    "ALTER TABLE epochs ADD COLUMN invol_switches BIGINT;"
+    "ALTER TABLE epochs ADD COLUMN steal_fraction {REAL};"
+    "ALTER TABLE runs ADD COLUMN epochs_contended BIGINT;";
+
 static const char *const migrations[] = { migration_1, migration_2,
                                           migration_3, migration_4,
-                                          migration_5 };
+                                          migration_5, migration_6 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
 /* ---- version -------------------------------------------------------------------- */
