@@ -103,7 +103,16 @@ int cmd_report(int argc, char **argv)
         fprintf(stderr, "wattnet report: no model: %s\n", fit_note);
     wn_report_opts o = {.model = have_model ? shown : NULL, .hw = &hw,
                         .host = &host, .source = a.db};
-    if ((st = wn_report_write(runs, n, &o, a.outp)) != WN_OK)
+    /* the power trace from the stored raw readings, when any run has them */
+    wn_power_trace kept;
+    wn_report_trace trace;
+    if (wn_report_trace_load(a.db, runs, n, &kept, &trace) == WN_OK &&
+        trace.n > 0)
+        o.trace = &trace;
+    wn_clearerr();
+    st = wn_report_write(runs, n, &o, a.outp);
+    wn_power_trace_clear(&kept);
+    if (st != WN_OK)
         goto fail;
     printf("wrote %s (%zu runs)\n", a.outp, n);
     goto out;
