@@ -136,6 +136,7 @@ static int parse(int argc, char **argv, wn_probe_opts *o, const char **out,
     unsigned long long v;
     int c;
     optind = 1;
+    opterr = 0;   /* one line, ours, instead of getopt's too */
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case 'm':
@@ -154,7 +155,8 @@ static int parse(int argc, char **argv, wn_probe_opts *o, const char **out,
         case 'j': *json = 1; break;
         case 'h': usage(stdout); return -1;
         default:
-            return cli_usage_error("probe", "unknown option '%s'", argv[optind - 1]);
+            return cli_usage_error("probe", "unknown or incomplete option '%s'",
+                                   argv[optind - 1]);
         }
     }
     if (optind < argc)
