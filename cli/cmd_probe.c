@@ -147,6 +147,7 @@ static int parse(int argc, char **argv, wn_probe_opts *o, struct probe_cli *a)
     unsigned long long v;
     int c;
     optind = 1;
+    opterr = 0;   /* one line, ours, instead of getopt's too */
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case 'm':
@@ -167,7 +168,8 @@ static int parse(int argc, char **argv, wn_probe_opts *o, struct probe_cli *a)
         case 'j': a->json = 1; break;
         case 'h': usage(stdout); return -1;
         default:
-            return cli_usage_error("probe", "unknown option '%s'", argv[optind - 1]);
+            return cli_usage_error("probe", "unknown or incomplete option '%s'",
+                                   argv[optind - 1]);
         }
     }
     if (optind < argc)
