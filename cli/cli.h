@@ -64,7 +64,7 @@ enum {
     CLI_OPT_DB = 256, CLI_OPT_SHAPE, CLI_OPT_DEPTH, CLI_OPT_SIZE,
     CLI_OPT_EPOCHS, CLI_OPT_BATCH, CLI_OPT_LR, CLI_OPT_SEED, CLI_OPT_THREADS,
     CLI_OPT_WORKERS, CLI_OPT_PIN, CLI_OPT_LEASE, CLI_OPT_ATTEMPTS,
-    CLI_OPT_DATA_DIR, CLI_OPT_METER
+    CLI_OPT_DATA_DIR, CLI_OPT_METER, CLI_OPT_DEVICES
 };
 #define CLI_LONGOPTS_COMMON \
     {"help", no_argument, NULL, CLI_OPT_HELP}, \
@@ -86,7 +86,8 @@ enum {
     {"lease-seconds", required_argument, NULL, CLI_OPT_LEASE}, \
     {"max-attempts", required_argument, NULL, CLI_OPT_ATTEMPTS}, \
     {"data-dir", required_argument, NULL, CLI_OPT_DATA_DIR}, \
-    {"meter", required_argument, NULL, CLI_OPT_METER}
+    {"meter", required_argument, NULL, CLI_OPT_METER}, \
+    {"devices", required_argument, NULL, CLI_OPT_DEVICES}
 
 #define CLI_NO_MAX ULLONG_MAX        /* cli_opt_uint: no upper bound */
 #define CLI_NO_MAX_REAL HUGE_VAL     /* cli_opt_real: "> lo", no bound */

@@ -29,7 +29,7 @@ static const char *const run_cols[] = {
     "threads_used", "seconds_total", "seconds_per_epoch_median", "train_loss",
     "test_loss", "has_accuracy", "test_accuracy", "test_mse", "test_mae",
     "flops_per_epoch", "has_jpd", "joules_per_datum", "data_path",
-    "data_sha256",
+    "data_sha256", "device", "device_name", "device_driver",
 };
 #define N_RUN_COLS (sizeof run_cols / sizeof run_cols[0])
 
@@ -174,6 +174,9 @@ static int bind_run(const wn_run_record *run, struct wn__sql_val *v,
     v[k++] = wn__v_real(run->joules_per_datum);
     v[k++] = run->data_path[0] ? wn__v_text(run->data_path) : wn__v_null();
     v[k++] = run->data_sha256[0] ? wn__v_text(run->data_sha256) : wn__v_null();
+    v[k++] = wn__v_text(sm->device[0] ? sm->device : "cpu");
+    v[k++] = sm->device_name[0] ? wn__v_text(sm->device_name) : wn__v_null();
+    v[k++] = sm->device_driver[0] ? wn__v_text(sm->device_driver) : wn__v_null();
     return WN_OK;
 }
 
@@ -320,6 +323,12 @@ static int read_run(void *user, wn_store *s, const struct wn__sql_row *r)
     run->joules_per_datum = wn__col_real(s, r, c++);
     wn__copy_str(run->data_path, sizeof run->data_path, wn__col_text(s, r, c++));
     wn__copy_str(run->data_sha256, sizeof run->data_sha256, wn__col_text(s, r, c++));
+    /* Runs stored before schema 7 have no device: they ran on the CPU. */
+    const char *dev = wn__col_null(s, r, c) ? "cpu" : wn__col_text(s, r, c);
+    c++;
+    wn__copy_str(sm->device, sizeof sm->device, dev);
+    wn__copy_str(sm->device_name, sizeof sm->device_name, wn__col_text(s, r, c++));
+    wn__copy_str(sm->device_driver, sizeof sm->device_driver, wn__col_text(s, r, c++));
     wn__store_read_energy(s, r, c, &run->energy);
     return WN_OK;
 }

@@ -126,8 +126,18 @@ static const char migration_4[] =
     "ALTER TABLE runs ADD COLUMN data_path TEXT;"
     "ALTER TABLE runs ADD COLUMN data_sha256 TEXT;";
 
+/* Version 7 (issue 11): the device a run trained on ("cpu", "cuda:N"),
+ * the GPU's name and driver, and the device a queued job asks for (NULL
+ * in databases from before: the CPU). */
+static const char migration_7[] =
+    "ALTER TABLE runs ADD COLUMN device TEXT;"
+    "ALTER TABLE runs ADD COLUMN device_name TEXT;"
+    "ALTER TABLE runs ADD COLUMN device_driver TEXT;"
+    "ALTER TABLE jobs ADD COLUMN device TEXT;";
+
 static const char *const migrations[] = { migration_1, migration_2,
-                                          migration_3, migration_4 };
+                                          migration_3, migration_4,
+                                          migration_7 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
 /* ---- version -------------------------------------------------------------------- */
