@@ -124,4 +124,9 @@ int cli_worker_opt(const char *cmd, int ch, const char *arg,
  * counts (JSON on stdout with JSON); the exit code.  worker and run. */
 int cli_worker_go(const char *cmd, wn_worker_opts *o, int json);
 
+/* `status`: runs per device (cli_devices.c), printed, or added to JSON as
+ * "devices" when JSON is not NULL (a cJSON object). */
+struct cJSON;
+void cli_device_counts(const wn_run_record *runs, size_t n, struct cJSON *json);
+
 #endif /* WATTNET_CLI_H */

@@ -63,12 +63,15 @@ int cmd_status(int argc, char **argv)
         st = wn_store_load_runs(s, &runs, &n_runs);
     if (st == WN_OK)
         st = wn_data_uses(runs, n_runs, &uses, &n_uses);
-    wn_run_records_free(&runs, n_runs);
     wn_store_close(&s);
-    if (st != WN_OK)
+    if (st != WN_OK) {
+        wn_run_records_free(&runs, n_runs);
         return cli_fail("status", st);
+    }
     if (json) {
         cJSON *o = cJSON_CreateObject();
+        cli_device_counts(runs, n_runs, o);
+        wn_run_records_free(&runs, n_runs);
         cJSON_AddNumberToObject(o, "queued", (double)q.queued);
         cJSON_AddNumberToObject(o, "running", (double)q.running);
         cJSON_AddNumberToObject(o, "done", (double)q.done);
@@ -117,6 +120,8 @@ int cmd_status(int argc, char **argv)
         printf("energy measured: none\n");
     if (q.has_estimated)
         printf("energy estimated (not measured): %.1f J\n", q.estimated_joules);
+    cli_device_counts(runs, n_runs, NULL);
+    wn_run_records_free(&runs, n_runs);
     for (size_t i = 0; i < n_uses; i++) {
         const wn_data_use *u = &uses[i];
         if (!strcmp(u->source, "synthetic"))
