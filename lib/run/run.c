@@ -71,6 +71,12 @@ void wn_run_set_energy(wn_run_record *r, const wn_energy *e)
                   (double)r->summary.epochs * (double)r->spec.train.batch;
     r->energy = copy;
     r->has_jpd = wn_energy_per_datum(&copy, data, &r->joules_per_datum);
+    /* A GPU run's joules per datum come from NVML only (device_meter.c):
+     * another source (an attribution from a node's watt-meter log) would
+     * count the host too. */
+    if (r->has_jpd && wn_run_device_is_gpu(r->summary.device) &&
+        strcmp(copy.source, "nvml"))
+        r->has_jpd = 0;
 }
 
 /* ---- Trainer hooks ------------------------------------------------------ */
