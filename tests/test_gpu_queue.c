@@ -199,6 +199,26 @@ static void test_spec_devices(void **state)
     assert_true(wn_worker_devices_detect() & WN_JOB_DEVICE_CPU);
 }
 
+/* The GPU preset: CUDA jobs only, the same grid on any host. */
+static void test_gpu_preset(void **state)
+{
+    (void)state;
+    wn_sweep_spec *sp = NULL;
+    assert_int_equal(wn_sweep_preset("cache-scan-gpu", NULL, &sp), WN_OK);
+    assert_int_equal(sp->n_devices, 1);
+    assert_string_equal(sp->devices[0], "cuda");
+    assert_string_equal(sp->datasets[0], "connect_4");
+    assert_int_equal(sp->sizes[0], 1024);
+    assert_int_equal(sp->sizes[sp->n_sizes - 1], 1u << 24);
+    wn_sweep_plan plan;
+    assert_int_equal(wn_sweep_expand(sp, NULL, &plan), WN_OK);
+    assert_true(plan.n_jobs >= 40 && plan.n_jobs <= 60);
+    for (size_t i = 0; i < plan.n_jobs; i++)
+        assert_string_equal(plan.jobs[i].spec.train.device, "cuda");
+    wn_sweep_plan_clear(&plan);
+    wn_sweep_spec_free(&sp);
+}
+
 /* ---- the queue -------------------------------------------------------------- */
 
 static int fake_exec(void *user, wn_store *s, const wn_job *job)
@@ -307,6 +327,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_spec_devices),
+        cmocka_unit_test(test_gpu_preset),
         cmocka_unit_test(test_sqlite),
         cmocka_unit_test(test_pg),
     };

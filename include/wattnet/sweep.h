@@ -61,7 +61,8 @@ int wn_sweep_spec_load(const char *path, wn_sweep_spec **out);
 int wn_sweep_spec_to_json(const wn_sweep_spec *sp, char **json);
 void wn_sweep_spec_free(wn_sweep_spec **sp);
 
-/* Presets: "quick", "butter-e", "cache-scan".  HOST gives the cache sizes
+/* Presets: "quick", "butter-e", "cache-scan", "advise", "cache-scan-gpu"
+ * (devices ["cuda"]; sweep_preset.c says what each holds).  HOST gives the cache sizes
  * that quick and cache-scan aim at (NULL: wn_host_detect, with default
  * sizes when detection fails).  WN_ENOENT for an unknown name. */
 int wn_sweep_preset(const char *name, const wn_host *host,
