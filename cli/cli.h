@@ -128,5 +128,8 @@ int cli_worker_go(const char *cmd, wn_worker_opts *o, int json);
  * "devices" when JSON is not NULL (a cJSON object). */
 struct cJSON;
 void cli_device_counts(const wn_run_record *runs, size_t n, struct cJSON *json);
+/* `fit`: one line naming the sources of the runs' measured energy (nvml
+ * for GPU runs) and how many runs each measured; nothing when none. */
+void cli_energy_sources(const wn_run_record *runs, size_t n);
 
 #endif /* WATTNET_CLI_H */

@@ -75,3 +75,30 @@ void cli_device_counts(const wn_run_record *runs, size_t n, cJSON *json)
         }
     }
 }
+
+void cli_energy_sources(const wn_run_record *runs, size_t n)
+{
+    char names[8][16];
+    size_t cnt[8] = {0}, gpu[8] = {0}, k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!wn_energy_usable(&runs[i].energy))
+            continue;
+        size_t j = 0;
+        while (j < k && strcmp(names[j], runs[i].energy.source))
+            j++;
+        if (j == k) {
+            if (k == 8)
+                continue;
+            snprintf(names[k++], sizeof names[0], "%s", runs[i].energy.source);
+        }
+        cnt[j]++;
+        gpu[j] += !strncmp(runs[i].summary.device, "cuda", 4);
+    }
+    if (k == 0)
+        return;
+    printf("energy: measured by");
+    for (size_t j = 0; j < k; j++)
+        printf("%s %s on %zu runs (%zu on a GPU)", j ? "," : "", names[j], cnt[j],
+               gpu[j]);
+    printf("\n");
+}
