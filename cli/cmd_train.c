@@ -325,9 +325,15 @@ static int open_meter(const struct train_cli *c, wn_meter **m)
         mo.interval_ms = c->interval_ms;
     if (c->cpu_watts > 0)
         mo.cpu_watts = c->cpu_watts;
+    /* No usable GPU: no meter either, so that training's one line says
+     * why (no driver, no device, built without CUDA). */
+    wn_gpu_props gp;
+    if (mo.nvml_gpu && wn_gpu_query(c->spec.train.device, &gp) != WN_OK) {
+        wn_clearerr();
+        return WN_OK;
+    }
     rc = wn_meter_open(&mo, m);
-    /* A GPU run with --meter auto and no NVML: unmetered (training then
-     * says whether the GPU itself is there). */
+    /* A GPU run with --meter auto and no NVML: unmetered. */
     if (rc != WN_OK && mo.nvml_gpu && (!c->meter_source ||
                                        !strcmp(c->meter_source, "auto"))) {
         fprintf(stderr, "wattnet train: %s; the run is not metered\n", wn_errmsg());
