@@ -201,6 +201,8 @@ int cmd_fit(int argc, char **argv)
         goto fail;
     if (!a.json) {
         print_table(m, n, &hw, hw_note, a.outp);
+        if (strcmp(m->target, WN_TARGET_TIME))
+            cli_energy_sources(runs, n);
         goto out;
     }
     char *s = wn_model_to_json(m);

@@ -20,7 +20,8 @@ static void usage(FILE *f)
     fprintf(f,
         "usage: wattnet run [--preset NAME] [--db URL] [--workers N] [--pin]\n"
         "                   [--threads T] [--lease-seconds S] [--max-attempts K]\n"
-        "                   [--data-dir D] [--meter SOURCE] [--json]\n\n"
+        "                   [--data-dir D] [--meter SOURCE]\n"
+        "                   [--devices cpu,cuda] [--json]\n\n"
         "Enqueue preset NAME (default quick) unless the database already has a\n"
         "sweep of that name, then run workers until every job is done or\n"
         "failed.  Running it again finishes what an interrupted run left.\n\n"

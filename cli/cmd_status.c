@@ -66,12 +66,15 @@ int cmd_status(int argc, char **argv)
     if (st == WN_OK)
         st = wn_data_uses(runs, n_runs, &uses, &n_uses);
     wn_runs_count_contention(runs, n_runs, &con);
-    wn_run_records_free(&runs, n_runs);
     wn_store_close(&s);
-    if (st != WN_OK)
+    if (st != WN_OK) {
+        wn_run_records_free(&runs, n_runs);
         return cli_fail("status", st);
+    }
     if (json) {
         cJSON *o = cJSON_CreateObject();
+        cli_device_counts(runs, n_runs, o);
+        wn_run_records_free(&runs, n_runs);
         cJSON_AddNumberToObject(o, "queued", (double)q.queued);
         cJSON_AddNumberToObject(o, "running", (double)q.running);
         cJSON_AddNumberToObject(o, "done", (double)q.done);
@@ -134,6 +137,8 @@ int cmd_status(int argc, char **argv)
                con.runs_no_clean ? " (their times are slowed by other work)" : "");
     else
         printf("contention: unknown (no run carries the evidence)\n");
+    cli_device_counts(runs, n_runs, NULL);
+    wn_run_records_free(&runs, n_runs);
     for (size_t i = 0; i < n_uses; i++) {
         const wn_data_use *u = &uses[i];
         if (!strcmp(u->source, "synthetic"))

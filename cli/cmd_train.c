@@ -354,13 +354,33 @@ static int open_meter(const struct train_cli *c, wn_meter **m)
     if (c->power_log || (c->meter_source && !strcmp(c->meter_source, "none")))
         return WN_OK;
     wn_meter_opts mo;
+    char gpu[64];
     wn_meter_opts_default(&mo);
     mo.source = c->meter_source;
+    /* A GPU run: NVML on its GPU alone (device_meter.c). */
+    int rc = wn_run_meter_opts(c->spec.train.device, &mo, gpu, sizeof gpu);
+    if (rc != WN_OK)
+        return rc;
     if (c->interval_ms)
         mo.interval_ms = c->interval_ms;
     if (c->cpu_watts > 0)
         mo.cpu_watts = c->cpu_watts;
-    return wn_meter_open(&mo, m);
+    /* No usable GPU: no meter either, so that training's one line says
+     * why (no driver, no device, built without CUDA). */
+    wn_gpu_props gp;
+    if (mo.nvml_gpu && wn_gpu_query(c->spec.train.device, &gp) != WN_OK) {
+        wn_clearerr();
+        return WN_OK;
+    }
+    rc = wn_meter_open(&mo, m);
+    /* A GPU run with --meter auto and no NVML: unmetered. */
+    if (rc != WN_OK && mo.nvml_gpu && (!c->meter_source ||
+                                       !strcmp(c->meter_source, "auto"))) {
+        fprintf(stderr, "wattnet train: %s; the run is not metered\n", wn_errmsg());
+        *m = NULL;
+        rc = WN_OK;
+    }
+    return rc;
 }
 
 /* After a run: say on stderr what the meter noted, and loudly when its

@@ -46,6 +46,9 @@ typedef struct wn_meter_opts {
     unsigned timeout_ms;       /* IPMI/Redfish per-reading timeout; 3000 */
     int skip_stuck_check;      /* 1: do not burn CPU to prove counters
                                   advance (probe only; tests) */
+    const char *nvml_gpu;      /* NULL/"": NVML meters every GPU; else only
+                                  this one: its NVML index ("1") or UUID
+                                  ("GPU-..."); WN_EUNAVAILABLE when absent */
 } wn_meter_opts;
 
 void wn_meter_opts_default(wn_meter_opts *o);

@@ -52,7 +52,7 @@ void wn_run_records_free(wn_run_record **runs, size_t n);
 
 /* ---- What the store is ----------------------------------------------------
  * Schema versions and migrations: docs/store.md. */
-#define WN_STORE_SCHEMA_VERSION 6
+#define WN_STORE_SCHEMA_VERSION 7
 
 /* "sqlite" or "postgresql". */
 const char *wn_store_backend(const wn_store *s);
@@ -123,6 +123,17 @@ int wn_store_sweep_find(wn_store *s, const char *name, int64_t *sweep_id);
  * are reclaimed, or failed when they reached max_attempts. */
 int wn_store_job_claim(wn_store *s, const char *owner, double lease_s,
                        int max_attempts, wn_job *out);
+/* The devices a worker has, for wn_store_job_claim_on. */
+#define WN_JOB_DEVICE_CPU 1u
+#define WN_JOB_DEVICE_CUDA 2u
+/* wn_store_job_claim for a worker that has DEVICES (a mask of
+ * WN_JOB_DEVICE_*): it claims only jobs for those devices (a job's device
+ * is spec.train.device: "" or "cpu" the CPU, "cuda" or "cuda:N" a GPU) and
+ * leaves the others queued; WN_ENOENT / WN_EBUSY count only its devices'
+ * jobs.  wn_store_job_claim is this with both devices.  WN_EINVAL for an
+ * empty mask. */
+int wn_store_job_claim_on(wn_store *s, const char *owner, double lease_s,
+                          int max_attempts, unsigned devices, wn_job *out);
 /* Extend the lease (the heartbeat).  WN_ESTATE when OWNER lost the job. */
 int wn_store_job_renew(wn_store *s, int64_t job_id, const char *owner,
                        double lease_s);

@@ -83,6 +83,10 @@ static const struct xcol run_cols[] = {
     { "energy_domains", MEASURED("energy_domains"), K_JSON },
     { "joules_per_datum", "CASE WHEN has_jpd = 1 THEN joules_per_datum END", K_REAL },
     { "epochs_contended", "epochs_contended", K_INT },
+    /* Runs stored before schema 7 ran on the CPU. */
+    { "device", "COALESCE(device, 'cpu')", K_TEXT },
+    { "device_name", "device_name", K_TEXT },
+    { "device_driver", "device_driver", K_TEXT },
 };
 
 static const struct xcol epoch_cols[] = {
@@ -131,7 +135,8 @@ static const struct xcol butter_cols[] = {
     { "learning_rate", "learning_rate", K_REAL },
     { "batch_size", "batch", K_INT },
     { "optimizer", "'Adam'", K_TEXT },
-    { "is_gpu", "'false'", K_TEXT },
+    { "is_gpu", "CASE WHEN device LIKE 'cuda%' THEN 'true' ELSE 'false' END",
+      K_TEXT },
     { "run_data", "'{\"epochs\": ' || epochs || '}'", K_TEXT },
     { "batch", "(SELECT s.name FROM jobs j JOIN sweeps s ON s.id = j.sweep_id"
                " WHERE j.id = runs.job_id)", K_TEXT },

@@ -29,7 +29,7 @@ static const char *const run_cols[] = {
     "threads_used", "seconds_total", "seconds_per_epoch_median", "train_loss",
     "test_loss", "has_accuracy", "test_accuracy", "test_mse", "test_mae",
     "flops_per_epoch", "has_jpd", "joules_per_datum", "data_path",
-    "data_sha256", "epochs_contended",
+    "data_sha256", "epochs_contended", "device", "device_name", "device_driver",
 };
 #define N_RUN_COLS (sizeof run_cols / sizeof run_cols[0])
 
@@ -180,6 +180,9 @@ static int bind_run(const wn_run_record *run, struct wn__sql_val *v,
     v[k++] = run->data_sha256[0] ? wn__v_text(run->data_sha256) : wn__v_null();
     v[k++] = sm->has_contention ? wn__v_int((int64_t)sm->epochs_contended)
                                 : wn__v_null();
+    v[k++] = wn__v_text(sm->device[0] ? sm->device : "cpu");
+    v[k++] = sm->device_name[0] ? wn__v_text(sm->device_name) : wn__v_null();
+    v[k++] = sm->device_driver[0] ? wn__v_text(sm->device_driver) : wn__v_null();
     return WN_OK;
 }
 
@@ -329,6 +332,12 @@ static int read_run(void *user, wn_store *s, const struct wn__sql_row *r)
     sm->has_contention = !wn__col_null(s, r, c);
     sm->epochs_contended = sm->has_contention ? (size_t)wn__col_int(s, r, c) : 0;
     c++;
+    /* Runs stored before schema 7 have no device: they ran on the CPU. */
+    const char *dev = wn__col_null(s, r, c) ? "cpu" : wn__col_text(s, r, c);
+    c++;
+    wn__copy_str(sm->device, sizeof sm->device, dev);
+    wn__copy_str(sm->device_name, sizeof sm->device_name, wn__col_text(s, r, c++));
+    wn__copy_str(sm->device_driver, sizeof sm->device_driver, wn__col_text(s, r, c++));
     wn__store_read_energy(s, r, c, &run->energy);
     return WN_OK;
 }

@@ -142,9 +142,19 @@ static const char migration_6[] =
     "ALTER TABLE epochs ADD COLUMN steal_fraction {REAL};"
     "ALTER TABLE runs ADD COLUMN epochs_contended BIGINT;";
 
+/* Version 7 (issue 11): the device a run trained on ("cpu", "cuda:N"),
+ * the GPU's name and driver, and the device a queued job asks for (NULL
+ * in databases from before: the CPU). */
+static const char migration_7[] =
+    "ALTER TABLE runs ADD COLUMN device TEXT;"
+    "ALTER TABLE runs ADD COLUMN device_name TEXT;"
+    "ALTER TABLE runs ADD COLUMN device_driver TEXT;"
+    "ALTER TABLE jobs ADD COLUMN device TEXT;";
+
 static const char *const migrations[] = { migration_1, migration_2,
                                           migration_3, migration_4,
-                                          migration_5, migration_6 };
+                                          migration_5, migration_6,
+                                          migration_7 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
 /* ---- version -------------------------------------------------------------------- */
