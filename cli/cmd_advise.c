@@ -328,7 +328,7 @@ int cmd_advise(int argc, char **argv)
     if (u)
         return u < 0 ? 0 : u;
     memset(&r, 0, sizeof r);
-    int st = wn_store_open(a.db, &s);
+    int st = wn_store_open_existing(a.db, &s);
     if (st == WN_OK)
         st = wn_hw_profile_for_runs(s, NULL, &hw, NULL, r.hw_note, sizeof r.hw_note);
     if (st == WN_OK)

@@ -155,7 +155,9 @@ int cmd_fit(int argc, char **argv)
     int rc = parse_args(argc, argv, &a), st;
     if (rc >= 0)
         return rc;
-    rc = 0;
+    const wn_output_input in[] = {{a.db, "--db"}, {a.hwpath, "--hardware"}};
+    if ((rc = cli_check_output("fit", a.outp, "--out", in, 2)) != 0)
+        return rc;
     wn_run_record *runs = NULL;
     size_t n = 0;
     wn_model *m = NULL;

@@ -33,6 +33,10 @@ typedef struct wn_store wn_store;
  * than this code), WN_EINVAL (empty URL, unknown scheme).  One handle per
  * thread; do not carry an SQLite handle across fork(). */
 int wn_store_open(const char *url, wn_store **out);
+/* As wn_store_open, for commands that only read: a SQLite file that does
+ * not exist is WN_ENOENT ("'PATH': no such database") and is not created.
+ * PostgreSQL URLs open as with wn_store_open. */
+int wn_store_open_existing(const char *url, wn_store **out);
 void wn_store_close(wn_store **s);
 
 /* Store one run and its epochs in one transaction; sets run->run_id.
