@@ -109,6 +109,14 @@ typedef struct wn_job {
 int wn_store_sweep_add(wn_store *s, const char *name, const char *spec_json,
                        uint64_t seed, const wn_job *jobs, size_t n,
                        int64_t *sweep_id);
+/* As wn_store_sweep_add, unless a sweep called NAME exists: then nothing
+ * is added, *sweep_id is that sweep's and *created 0.  The check and the
+ * insert are one locked transaction, so processes racing on one name
+ * create one sweep (SQLite and PostgreSQL). */
+int wn_store_sweep_add_once(wn_store *s, const char *name,
+                            const char *spec_json, uint64_t seed,
+                            const wn_job *jobs, size_t n, int64_t *sweep_id,
+                            int *created);
 /* The newest sweep called NAME; WN_ENOENT when there is none. */
 int wn_store_sweep_find(wn_store *s, const char *name, int64_t *sweep_id);
 

@@ -190,8 +190,10 @@ out:
     return rc;
 }
 
-int wn_sweep_enqueue(wn_store *s, const char *name, const wn_sweep_spec *sp,
-                     const wn_sweep_opts *o, wn_sweep_result *out)
+/* Expand SP and store it as sweep NAME; CREATED NULL: always a new sweep,
+ * else only when none called NAME exists (*created says which). */
+static int enqueue(wn_store *s, const char *name, const wn_sweep_spec *sp,
+                   const wn_sweep_opts *o, wn_sweep_result *out, int *created)
 {
     wn_sweep_plan plan;
     wn_sweep_opts defaults;
@@ -211,10 +213,17 @@ int wn_sweep_enqueue(wn_store *s, const char *name, const wn_sweep_spec *sp,
     rc = wn_sweep_spec_to_json(sp, &json);
     if (rc != WN_OK)
         goto out;
-    rc = wn_store_sweep_add(s, name, json, o->seed, plan.jobs, plan.n_jobs, &id);
+    if (created)
+        rc = wn_store_sweep_add_once(s, name, json, o->seed, plan.jobs,
+                                     plan.n_jobs, &id, created);
+    else
+        rc = wn_store_sweep_add(s, name, json, o->seed, plan.jobs,
+                                plan.n_jobs, &id);
     if (rc != WN_OK)
         goto out;
-    if (out) {
+    if (out && created && !*created) {
+        out->sweep_id = id;      /* another process created it first */
+    } else if (out) {
         out->sweep_id = id;
         out->n_jobs = plan.n_jobs;
         out->skipped = plan.skipped;
@@ -223,6 +232,12 @@ out:
     wn_free(json);
     wn_sweep_plan_clear(&plan);
     return rc;
+}
+
+int wn_sweep_enqueue(wn_store *s, const char *name, const wn_sweep_spec *sp,
+                     const wn_sweep_opts *o, wn_sweep_result *out)
+{
+    return enqueue(s, name, sp, o, out, NULL);
 }
 
 int wn_sweep_preset_ensure(wn_store *s, const char *name, const wn_host *host,
@@ -243,10 +258,10 @@ int wn_sweep_preset_ensure(wn_store *s, const char *name, const wn_host *host,
     wn_clearerr();
     wn_sweep_opts_default(&so);
     rc = wn_sweep_preset(name, host, &sp);
-    if (rc == WN_OK)
-        rc = wn_sweep_enqueue(s, name, sp, &so, out);
+    if (rc == WN_OK)   /* checked again under the store's lock */
+        rc = enqueue(s, name, sp, &so, out, created);
     wn_sweep_spec_free(&sp);
-    if (rc == WN_OK)
-        *created = 1;
+    if (rc != WN_OK)
+        *created = 0;
     return rc;
 }
