@@ -38,12 +38,15 @@ static void usage(FILE *f)
         "  --json             print the model JSON instead of the table\n");
 }
 
-static void print_stats_row(const wn_model_fit *mf)
+static void print_stats_row(const wn_model *m, size_t k)
 {
+    const wn_model_fit *mf = &m->models[k];
     const wn_cv_stats *c = &mf->cv[WN_CV_COMBINED];
     if (c->n == 0) {
-        printf("%-9s  (no cross-validation possible: fewer than 2 groups)\n",
-               mf->name);
+        char why[256];
+        printf("%-9s  (%s; in-sample std %.3f, not a validation)\n",
+               mf->name, wn_model_cv_reason(m, k, why, sizeof why),
+               mf->in_sample.std_log_ratio);
         return;
     }
     printf("%-9s %8.3f %7.3f %9.3f %8.1f%% %7.3f  ", mf->name,
@@ -138,7 +141,7 @@ static void print_table(const wn_model *m, size_t n_stored,
            "std", "IQR/1.35", "median", "MAPE", "R2(log)", "size", "shape",
            "dataset", "in-smp");
     for (size_t k = 0; k < m->n_models; k++)
-        print_stats_row(&m->models[k]);
+        print_stats_row(m, k);
     int w = wn_model_find(m, "wattnet");
     if (w >= 0) {
         printf("\nwattnet coefficients (non-negative):\n");

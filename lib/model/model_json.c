@@ -41,6 +41,8 @@ static int add_stats(cJSON *o, const char *prefix, const wn_cv_stats *s)
     ok = ok && add_num(o, k, (double)s->n);
     snprintf(k, sizeof k, "%sn_folds", prefix);
     ok = ok && add_num(o, k, (double)s->n_folds);
+    snprintf(k, sizeof k, "%sn_groups", prefix);
+    ok = ok && add_num(o, k, (double)s->n_groups);
     ADD(r2);
     ADD(r2_linear);
     ADD(mape);
@@ -155,6 +157,9 @@ static void read_stats(const cJSON *o, const char *prefix, wn_cv_stats *s)
     snprintf(k, sizeof k, "%sn_folds", prefix);
     n = get_num(o, k);
     s->n_folds = isfinite(n) && n > 0 ? (size_t)n : 0;
+    snprintf(k, sizeof k, "%sn_groups", prefix);
+    n = get_num(o, k);   /* absent in older model files: 0, reason unknown */
+    s->n_groups = isfinite(n) && n > 0 ? (size_t)n : 0;
     GET(r2);
     GET(r2_linear);
     GET(mape);
