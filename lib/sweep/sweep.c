@@ -160,6 +160,17 @@ int wn_sweep_expand(const wn_sweep_spec *sp, const wn_sweep_opts *o,
     size_t reps = o->repeat ? o->repeat : sp->repetitions;
     if (reps == 0)
         reps = 1;
+    /* a job's fields hold whole strings or the spec is refused */
+    for (size_t d = 0; d < sp->n_datasets; d++)
+        if (strlen(sp->datasets[d]) >= sizeof out->jobs->spec.dataset)
+            return wn_seterr(WN_EINVAL, "sweep: dataset '%.40s...' is %zu "
+                             "characters, more than the %zu a job holds",
+                             sp->datasets[d], strlen(sp->datasets[d]),
+                             sizeof out->jobs->spec.dataset - 1);
+    for (size_t k = 0; k < sp->n_shapes; k++)
+        if (strlen(sp->shapes[k]) >= sizeof out->jobs->spec.train.shape)
+            return wn_seterr(WN_EINVAL, "sweep: shape '%.40s...' is too long",
+                             sp->shapes[k]);
     size_t combos = 0;
     rc = count_combinations(sp, reps, &combos);
     if (rc != WN_OK)
