@@ -11,8 +11,10 @@
 
 int cli_fail(const char *cmd, int status)
 {
-    const char *msg = wn_errmsg();
-    if (msg && *msg)
+    char msg[1024];
+    /* a message may echo a database URL: never show its password */
+    wn_redact(wn_errmsg(), msg, sizeof msg);
+    if (*msg)
         fprintf(stderr, "wattnet %s: %s (%s)\n", cmd, msg, wn_strerror(status));
     else
         fprintf(stderr, "wattnet %s: %s\n", cmd, wn_strerror(status));

@@ -46,6 +46,11 @@ int cmd_exporter(int argc, char **argv);
  * return the exit code for a library status (1; 2 for bad usage). */
 int cli_fail(const char *cmd, int status);
 
+/* 0 when OUT (named by OUT_OPT) is none of IN[0..n) (wn_output_check),
+ * else the error printed and the exit code (2).  cli_outpath.c. */
+int cli_check_output(const char *cmd, const char *out, const char *out_opt,
+                     const wn_output_input *in, size_t n);
+
 /* Print "wattnet CMD: <printf message>" on stderr, return 2 (usage). */
 int cli_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

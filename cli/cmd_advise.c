@@ -234,6 +234,14 @@ static void print_predictions(const struct adv_out *r)
            "(from size)  cost to target [%s] (interval)\n", unit_of(r), unit_of(r));
     for (size_t i = 0; i < r->n_pred; i++) {
         const wn_advise_prediction *p = &r->pred[i];
+        if (isnan(p->lo)) {   /* the model has no held-out errors */
+            printf("%10llu %10llu  %.4g (no interval)  %8.2f (%llu)  %.4g "
+                   "(no interval: not cross-validated) predicted\n",
+                   (unsigned long long)p->size, (unsigned long long)p->params,
+                   p->cost_per_epoch, p->epochs_to_target,
+                   (unsigned long long)p->epochs_from_size, p->cost_to_target);
+            continue;
+        }
         printf("%10llu %10llu  %.4g (%.4g-%.4g)  %8.2f (%llu)  %.4g (%.4g-%.4g) "
                "predicted\n", (unsigned long long)p->size,
                (unsigned long long)p->params, p->cost_per_epoch, p->lo, p->hi,
@@ -334,7 +342,7 @@ int cmd_advise(int argc, char **argv)
     if (u)
         return u < 0 ? 0 : u;
     memset(&r, 0, sizeof r);
-    int st = wn_store_open(a.db, &s);
+    int st = wn_store_open_existing(a.db, &s);
     if (st == WN_OK)
         st = wn_hw_profile_for_runs(s, NULL, &hw, NULL, r.hw_note, sizeof r.hw_note);
     if (st == WN_OK)

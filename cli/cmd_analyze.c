@@ -134,7 +134,7 @@ int cmd_analyze(int argc, char **argv)
     wn_store *s = NULL;
     wn_study_result r;
     memset(&r, 0, sizeof r);
-    int st = wn_store_open(db, &s);
+    int st = wn_store_open_existing(db, &s);
     if (st == WN_OK)
         st = wn_study_analyze_store(s, &o, &r);
     wn_store_close(&s);

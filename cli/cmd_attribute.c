@@ -70,7 +70,7 @@ int cmd_attribute(int argc, char **argv)
         return cli_usage_error("attribute", "give at least one --power-log FILE");
     wn_store *s = NULL;
     wn_attribute_result r = { 0, 0, 0 };
-    int st = wn_store_open(db, &s);
+    int st = wn_store_open_existing(db, &s);
     if (st == WN_OK)
         st = wn_store_attribute_logs(s, logs, n_logs, node, &r);
     wn_store_close(&s);

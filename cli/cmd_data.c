@@ -14,6 +14,8 @@
 
 #include <cjson/cJSON.h>
 
+#include <wattnet/data_origin.h>
+
 #include "cli.h"
 
 static const char usage_text[] =
@@ -175,6 +177,14 @@ static int data_export(const struct data_args *a)
 
     if (!a->out)
         return cli_usage_error("data", "export needs --out FILE");
+    /* the file the spec resolves to (a path, or NAME in --data-dir) */
+    wn_data_origin origin;
+    int have = wn_data_resolve(a->spec, &a->opts, 0, &origin) == WN_OK;
+    wn_clearerr();
+    const wn_output_input in[] = {{a->spec, "the dataset"},
+                                  {have ? origin.path : NULL, "the dataset"}};
+    if ((rc = cli_check_output("data", a->out, "--out", in, 2)) != 0)
+        return rc;
     rc = wn_dataset_load(a->spec, &a->opts, &d);
     if (!rc)
         rc = wn_split_make(d, a->fraction, a->seed, &split);

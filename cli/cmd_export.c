@@ -45,9 +45,19 @@ int cmd_export(int argc, char **argv)
         return 2;
     if (!db || !dir)
         return cli_usage_error("export", "--db URL and --out DIR are required");
+    /* the files export writes into DIR must not be the database */
+    static const char *const files[] = {"runs.csv", "epochs.csv",
+                                        "runs.jsonl", "epochs.jsonl"};
+    const wn_output_input in[] = {{db, "--db"}};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        if ((rc = cli_check_output("export", path, "--out", in, 1)) != 0)
+            return rc;
+    }
     wn_store *s = NULL;
     size_t n = 0;
-    int st = wn_store_open(db, &s);
+    int st = wn_store_open_existing(db, &s);
     if (st == WN_OK)
         st = wn_store_export(s, format, dir, &n);
     wn_store_close(&s);

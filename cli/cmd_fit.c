@@ -41,12 +41,15 @@ static void usage(FILE *f)
         "  --json             print the model JSON instead of the table\n");
 }
 
-static void print_stats_row(const wn_model_fit *mf)
+static void print_stats_row(const wn_model *m, size_t k)
 {
+    const wn_model_fit *mf = &m->models[k];
     const wn_cv_stats *c = &mf->cv[WN_CV_COMBINED];
     if (c->n == 0) {
-        printf("%-9s  (no cross-validation possible: fewer than 2 groups)\n",
-               mf->name);
+        char why[256];
+        printf("%-9s  (%s; in-sample std %.3f, not a validation)\n",
+               mf->name, wn_model_cv_reason(m, k, why, sizeof why),
+               mf->in_sample.std_log_ratio);
         return;
     }
     printf("%-9s %8.3f %7.3f %9.3f %8.1f%% %7.3f  ", mf->name,
@@ -160,7 +163,7 @@ static void print_table(const wn_model *m, size_t n_stored,
            "std", "IQR/1.35", "median", "MAPE", "R2(log)", "size", "shape",
            "dataset", "in-smp");
     for (size_t k = 0; k < m->n_models; k++)
-        print_stats_row(&m->models[k]);
+        print_stats_row(m, k);
     int w = wn_model_find(m, "wattnet");
     if (w >= 0) {
         printf("\nwattnet coefficients (non-negative):\n");
@@ -177,7 +180,9 @@ int cmd_fit(int argc, char **argv)
     int rc = parse_args(argc, argv, &a), st;
     if (rc >= 0)
         return rc;
-    rc = 0;
+    const wn_output_input in[] = {{a.db, "--db"}, {a.hwpath, "--hardware"}};
+    if ((rc = cli_check_output("fit", a.outp, "--out", in, 2)) != 0)
+        return rc;
     wn_run_record *runs = NULL;
     size_t n = 0;
     wn_model *m = NULL;

@@ -98,6 +98,13 @@ int cmd_idle(int argc, char **argv)
     rc = wn_meter_idle_path(o.idle_state, path, sizeof path);
     if (rc)
         return cli_fail("idle", rc);
+    /* a broken file or an output over the database: say so before the
+     * minutes of measuring, not after */
+    const wn_output_input in[] = {{db, "--db"}};
+    if ((rc = cli_check_output("idle", path, "--idle-file", in, 1)) != 0)
+        return rc;
+    if ((rc = wn_meter_idle_check(path)) != WN_OK)
+        return cli_fail("idle", rc);
     rc = wn_meter_open(&o, &m);
     if (rc)
         return cli_fail("idle", rc);

@@ -104,6 +104,14 @@ int cmd_import(int argc, char **argv)
         return cli_usage_error("import", "unexpected argument '%s'", argv[optind + 1]);
     if (!db || !o.metadata)
         return cli_usage_error("import", "--db URL and --metadata FILE are required");
+    /* the database written must not be one of the files read */
+    const wn_output_input in[] = {{o.metadata, "--metadata"},
+                                  {o.standardised, "--standardised"},
+                                  {o.energy_dir, "--energy-dir"}};
+    int bad = strstr(db, "://") ? 0 : cli_check_output("import", db, "--db",
+                                                       in, 3);
+    if (bad)
+        return bad;
     o.epochs = (size_t)epochs;
     o.progress = on_progress;
     o.user = &ui;

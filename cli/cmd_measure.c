@@ -179,6 +179,13 @@ int cmd_measure(int argc, char **argv)
         return cli_usage_error("measure", "no command to run (wattnet "
                                "measure -- CMD ARGS...)");
     char **cmd = argv + optind;
+    /* the idle file and the output, checked before the command runs */
+    const wn_output_input in[] = {{o.idle_state, "--idle-file"}};
+    if (output && (rc = cli_check_output("measure", output, "--output", in,
+                                         1)) != 0)
+        return rc;
+    if ((rc = wn_meter_idle_check(o.idle_state)) != WN_OK)
+        return cli_fail("measure", rc);
     rc = wn_meter_open(&o, &m);
     if (rc)
         return cli_fail("measure", rc);

@@ -199,6 +199,14 @@ static int predict_one(const struct predict_args *a, const wn_model *m,
     double data_per_epoch = f->batches_per_epoch * (double)a->batch;
     double ep = y * data_per_epoch, tot = ep * (double)a->epochs;
     double f_tot = data_per_epoch * (double)a->epochs;
+    char why[256];
+    wn_model_cv_reason(m, (size_t)k, why, sizeof why);
+    if (root == NULL && why[0]) {
+        /* no held-out errors: no interval (never in-sample as held-out) */
+        printf("%-9s %12.4g %12.4g %14.4g   no interval: %s\n",
+               m->models[k].name, y, ep, tot, why);
+        return WN_OK;
+    }
     if (root == NULL) {
         printf("%-9s %12.4g %12.4g %14.4g   [%.4g, %.4g] %s\n",
                m->models[k].name, y, ep, tot, lo * f_tot, hi * f_tot,
@@ -210,10 +218,17 @@ static int predict_one(const struct predict_args *a, const wn_model *m,
     cJSON_AddNumberToObject(o, "per_datum", y);
     cJSON_AddNumberToObject(o, "per_epoch", ep);
     cJSON_AddNumberToObject(o, "total", tot);
-    cJSON_AddNumberToObject(o, "total_lo", lo * f_tot);
-    cJSON_AddNumberToObject(o, "total_hi", hi * f_tot);
-    cJSON_AddNumberToObject(o, "cv_std_log_ratio",
-                            m->models[k].cv[WN_CV_COMBINED].std_log_ratio);
+    if (why[0]) {   /* null, with the reason: no held-out interval */
+        cJSON_AddNullToObject(o, "total_lo");
+        cJSON_AddNullToObject(o, "total_hi");
+        cJSON_AddNullToObject(o, "cv_std_log_ratio");
+        cJSON_AddStringToObject(o, "no_interval", why);
+    } else {
+        cJSON_AddNumberToObject(o, "total_lo", lo * f_tot);
+        cJSON_AddNumberToObject(o, "total_hi", hi * f_tot);
+        cJSON_AddNumberToObject(o, "cv_std_log_ratio",
+                                m->models[k].cv[WN_CV_COMBINED].std_log_ratio);
+    }
     cJSON_AddItemToArray(cJSON_GetObjectItem(root, "predictions"), o);
     return WN_OK;
 }

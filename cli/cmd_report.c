@@ -79,7 +79,10 @@ int cmd_report(int argc, char **argv)
     int rc = parse_args(argc, argv, &a), st = WN_OK, have_model = 0;
     if (rc >= 0)
         return rc;
-    rc = 0;
+    const wn_output_input in[] = {{a.db, "--db"}, {a.mpath, "--model"},
+                                  {a.hwpath, "--hardware"}};
+    if ((rc = cli_check_output("report", a.outp, "--out", in, 3)) != 0)
+        return rc;
     wn_run_record *runs = NULL;
     size_t n = 0;
     wn_model *given = NULL, *shown = wn_calloc(1, sizeof *shown);

@@ -33,8 +33,10 @@ static void usage(FILE *f)
 }
 
 /* Enqueue the preset unless the database has it, and say which. */
-static int ensure_preset(wn_store *s, const char *preset, const char *db)
+static int ensure_preset(wn_store *s, const char *preset, const char *url)
 {
+    char db[1024];   /* shown: never the URL's password */
+    wn_redact(url, db, sizeof db);
     wn_sweep_result res;
     int created = 0;
     int st = wn_sweep_preset_ensure(s, preset, NULL, &res, &created);

@@ -58,7 +58,7 @@ int cmd_status(int argc, char **argv)
     size_t n_runs = 0, n_uses = 0;
     wn_data_use *uses = NULL;
     wn_runs_contention con;
-    int st = wn_store_open(db, &s);
+    int st = wn_store_open_existing(db, &s);
     if (st == WN_OK)
         st = wn_store_queue_status(s, &q);
     if (st == WN_OK)

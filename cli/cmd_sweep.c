@@ -177,6 +177,10 @@ int cmd_sweep(int argc, char **argv)
     rc = parse_args(argc, argv, &a);
     if (rc)
         return rc == CLI_HELP ? 0 : rc;
+    const wn_output_input in[] = {{a.specf, "--spec"}};
+    if (a.db && !strstr(a.db, "://") &&
+        (rc = cli_check_output("sweep", a.db, "--db", in, 1)) != 0)
+        return rc;
     if (a.preset)
         st = wn_sweep_preset(a.preset, NULL, &sp);
     else

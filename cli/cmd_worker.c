@@ -65,11 +65,13 @@ static void fmt_duration(char *buf, size_t cap, double s)
 
 /* In each worker process, after each attempt. */
 static void on_job(void *user, int worker, const wn_job *job, int status,
-                   const char *error, double seconds)
+                   const char *error_in, double seconds)
 {
     struct ui *ui = user;
+    char error[1024];   /* a store error may echo the URL: mask it */
     if (ui->tty && status == WN_OK)
         return;   /* the bar shows it */
+    wn_redact(error_in, error, sizeof error);
     if (status == WN_OK)
         fprintf(stderr,
                 "worker %d: job %lld done in %.2fs: %s %s depth %zu size %llu\n",

@@ -159,6 +159,11 @@ int wn_meter_idle_measure(wn_meter *m, double seconds, wn_idle_baseline *out);
 /* Merge b into the state file (temp file, then rename); path NULL: the
  * default.  Other hosts and sources in the file are kept. */
 int wn_meter_idle_save(const char *path, const wn_idle_baseline *b);
+/* Check the state file (PATH NULL: the default) before measuring: WN_OK
+ * when it is well-formed or does not exist yet; else WN_EFORMAT (WN_EIO,
+ * WN_EPERM when unreadable) and wn_errmsg() names the file and the field
+ * (meter_idle_check.c). */
+int wn_meter_idle_check(const char *path);
 
 #ifdef __cplusplus
 }

@@ -187,6 +187,9 @@ typedef struct wn_cv_stats {
     double robust_std_log_ratio;  /* (q75 - q25) / 1.349: the spread without
                                      the few runs a busy machine slowed */
     double q10_log_ratio, q90_log_ratio;
+    size_t n_groups;          /* distinct groups (sizes, shapes, datasets)
+                                 found; with n 0 it tells why: < 2 groups,
+                                 or folds too small for the coefficients */
 } wn_cv_stats;
 
 typedef struct wn_model_fit {
@@ -319,10 +322,19 @@ int wn_model_fit_runs(const wn_run_record *runs, size_t n,
 
 /* Predict the target per training datum for features f with model kind
  * (index into out->models).  lo/hi (may be NULL) get the 80% interval from
- * the held-out 10th/90th percentiles of the log ratio (combined grouping;
- * in-sample ones when no CV was possible). */
+ * the held-out 10th/90th percentiles of the log ratio (combined grouping).
+ * When the model has no held-out errors (cv n 0) there is no honest
+ * interval: lo and hi are NaN (in-sample errors would be the narrowest
+ * interval of all for the least validated model; wn_model_cv_reason says
+ * why). */
 int wn_model_predict(const wn_model *m, int kind, const wn_features *f,
                      double *y, double *lo, double *hi);
+/* Why model K of M has no held-out errors, into BUF (CAP bytes): "" when it
+ * has them; else "fewer than 2 groups ..." or "each fold leaves fewer
+ * than N+1 runs to fit the model's N coefficients ...".  Returns BUF.
+ * Without held-out errors wn_model_predict gives no interval (NaN). */
+const char *wn_model_cv_reason(const wn_model *m, size_t k, char *buf,
+                               size_t cap);
 
 /* The model as a JSON string (wn_free it); NULL when out of memory. */
 char *wn_model_to_json(const wn_model *m);

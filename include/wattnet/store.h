@@ -33,6 +33,10 @@ typedef struct wn_store wn_store;
  * than this code), WN_EINVAL (empty URL, unknown scheme).  One handle per
  * thread; do not carry an SQLite handle across fork(). */
 int wn_store_open(const char *url, wn_store **out);
+/* As wn_store_open, for commands that only read: a SQLite file that does
+ * not exist is WN_ENOENT ("'PATH': no such database") and is not created.
+ * PostgreSQL URLs open as with wn_store_open. */
+int wn_store_open_existing(const char *url, wn_store **out);
 void wn_store_close(wn_store **s);
 
 /* Store one run and its epochs in one transaction; sets run->run_id.
@@ -113,6 +117,14 @@ typedef struct wn_job {
 int wn_store_sweep_add(wn_store *s, const char *name, const char *spec_json,
                        uint64_t seed, const wn_job *jobs, size_t n,
                        int64_t *sweep_id);
+/* As wn_store_sweep_add, unless a sweep called NAME exists: then nothing
+ * is added, *sweep_id is that sweep's and *created 0.  The check and the
+ * insert are one locked transaction, so processes racing on one name
+ * create one sweep (SQLite and PostgreSQL). */
+int wn_store_sweep_add_once(wn_store *s, const char *name,
+                            const char *spec_json, uint64_t seed,
+                            const wn_job *jobs, size_t n, int64_t *sweep_id,
+                            int *created);
 /* The newest sweep called NAME; WN_ENOENT when there is none. */
 int wn_store_sweep_find(wn_store *s, const char *name, int64_t *sweep_id);
 

@@ -30,6 +30,7 @@
 #include <wattnet/report.h>
 #include <wattnet/sweep.h>
 #include <wattnet/redact.h>
+#include <wattnet/outpath.h>
 #include <wattnet/cpus.h>
 #include <wattnet/probe.h>
 #include <wattnet/probe_profile.h>

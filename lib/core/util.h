@@ -11,6 +11,10 @@
 /* Copy SRC (NULL: "") into DST of CAP bytes, truncating; always
  * NUL-terminated when CAP > 0. */
 void wn__copy_str(char *dst, size_t cap, const char *src);
+/* Copy SRC into DST of CAP bytes only when it fits whole: WN_OK, else
+ * WN_EINVAL with "WHAT 'SRC...' is N characters, more than the CAP-1 this
+ * field holds" and DST = "" (never a silently cut user string; copy_fit.c). */
+int wn__copy_str_fit(char *dst, size_t cap, const char *src, const char *what);
 
 /* Read all of PATH into *out (NUL-terminated; wn_free it).  WN_ENOENT when
  * absent, WN_EPERM when not readable, WN_EIO, WN_ENOMEM. */

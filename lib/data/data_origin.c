@@ -29,12 +29,20 @@ static int is_path(const char *spec)
            ends_with(spec, ".csv.gz");
 }
 
-/* dir/NAME.tsv.gz into path when it exists: 1, else 0. */
-static int found_in(const char *dir, const char *name, char *path, size_t cap)
+/* dir/NAME.tsv.gz into path when it exists: 1, else 0.  A path too long
+ * for PATH is not looked at (never a cut path that names another file);
+ * *too_long says so. */
+static int found_in(const char *dir, const char *name, char *path, size_t cap,
+                    int *too_long)
 {
     if (!dir || !*dir)
         return 0;
-    snprintf(path, cap, "%s/%s.tsv.gz", dir, name);
+    int n = snprintf(path, cap, "%s/%s.tsv.gz", dir, name);
+    if (n < 0 || (size_t)n >= cap) {
+        *too_long = 1;
+        path[0] = '\0';
+        return 0;
+    }
     return access(path, F_OK) == 0;
 }
 
@@ -79,14 +87,22 @@ int wn_data_resolve(const char *spec, const wn_data_opts *opts, int checksum,
         return WN_OK;
     }
     out->source = WN_SOURCE_FILE;
+    int too_long = 0;
     if (is_path(spec)) {
-        wn__copy_str(out->path, sizeof out->path, spec);
+        int rc = wn__copy_str_fit(out->path, sizeof out->path, spec,
+                                  "dataset path");
+        if (rc != WN_OK)
+            return rc;
         stem(spec, out->name, sizeof out->name);
         if (access(spec, F_OK) != 0)
             return wn_seterr(WN_ENOENT, "%s: no such file", spec);
-    } else if (found_in(dir, spec, out->path, sizeof out->path) ||
-               found_in(env, spec, out->path, sizeof out->path)) {
+    } else if (found_in(dir, spec, out->path, sizeof out->path, &too_long) ||
+               found_in(env, spec, out->path, sizeof out->path, &too_long)) {
         wn__copy_str(out->name, sizeof out->name, spec);
+    } else if (too_long) {
+        return wn_seterr(WN_EINVAL, "%.40s: the data directory and name make "
+                         "a path longer than %zu characters", spec,
+                         sizeof out->path - 1);
     } else {
         out->path[0] = '\0';
         if (!wn_study_dataset_find(spec))

@@ -169,7 +169,13 @@ static int read_energy(struct wn__imp *im)
             ;
         if (!order[i]->job[0])
             continue;
-        snprintf(path, sizeof path, "%s/%s.csv", im->o->energy_dir, order[i]->job);
+        if (snprintf(path, sizeof path, "%s/%s.csv", im->o->energy_dir,
+                     order[i]->job) >= (int)sizeof path) {
+            rc = wn_seterr(WN_EINVAL, "import: %s/%s.csv: path longer than "
+                           "%zu characters", im->o->energy_dir, order[i]->job,
+                           sizeof path - 1);
+            goto out;
+        }
         rc = read_job_file(im, path, im->res.energy_files, order + i, j - i, &bytes);
         if (rc == WN_ENOENT) {
             wn_clearerr();

@@ -146,11 +146,19 @@ static int parse_meta_row(struct wn__imp *im, const struct wn__csv *hdr,
                              hdr->n);
     if (!c->field[ix[C_RUN_ID]][0])
         return wn__csv_error(c, (size_t)ix[C_RUN_ID], "empty run_id");
-    copy(r->id, sizeof r->id, c->field[ix[C_RUN_ID]]);
-    copy(r->job, sizeof r->job, c->field[ix[C_JOB]]);
-    copy(r->host, sizeof r->host, c->field[ix[C_HOST]]);
-    copy(r->dataset, sizeof r->dataset, c->field[ix[C_DATASET]]);
-    copy(r->shape, sizeof r->shape, c->field[ix[C_SHAPE]]);
+    /* whole fields or an error naming the field: never a cut string */
+    static const int cols[] = { C_RUN_ID, C_JOB, C_HOST, C_DATASET, C_SHAPE };
+    char *dst[] = { r->id, r->job, r->host, r->dataset, r->shape };
+    size_t cap[] = { sizeof r->id, sizeof r->job, sizeof r->host,
+                     sizeof r->dataset, sizeof r->shape };
+    for (size_t k = 0; k < sizeof cols / sizeof cols[0]; k++) {
+        const char *f = c->field[ix[cols[k]]];
+        if (strlen(f) >= cap[k])
+            return wn__csv_error(c, (size_t)ix[cols[k]], "'%.40s...' is %zu "
+                                 "characters, more than the %zu this field "
+                                 "holds", f, strlen(f), cap[k] - 1);
+        copy(dst[k], cap[k], f);
+    }
     if ((rc = parse_time_field(c, ix[C_START], "start_time", &r->t0)) ||
         (rc = parse_time_field(c, ix[C_END], "update_time", &r->t1)) ||
         (rc = wn__csv_u64(c, (size_t)ix[C_SIZE], "size", &r->size)) ||

@@ -198,9 +198,9 @@ static int select_runs(struct fit_state *s, const char *target, wn_model *out)
  * prediction is also pooled into cvpred/cvmeas for the combined figure. */
 static int cross_validate(struct fit_state *s, int k, int g, wn_cv_stats *st)
 {
-    size_t nf = 0, np = 0, folds_done = 0, nc = s->nc;
+    size_t nf = 0, np = 0, folds_done = 0, nc = s->nc, groups = 0;
     int rc = wn__cv_folds(s->runs, s->idx, s->m, g, s->opts.max_folds,
-                          s->fold, &nf);
+                          s->fold, &nf, &groups);
     if (rc != WN_OK)
         return rc;
     for (size_t f = 0; f < nf; f++) {
@@ -228,6 +228,7 @@ static int cross_validate(struct fit_state *s, int k, int g, wn_cv_stats *st)
     }
     rc = wn__cv_stats(s->pred, s->meas, np, st);
     st->n_folds = folds_done;
+    st->n_groups = groups;
     return rc;
 }
 
@@ -263,8 +264,12 @@ static int fit_kind(struct fit_state *s, int k, const char *unit,
         if ((rc = cross_validate(s, k, g, &mf->cv[g])) != WN_OK)
             return rc;
     rc = wn__cv_stats(s->cvpred, s->cvmeas, s->cvn, &mf->cv[WN_CV_COMBINED]);
-    for (int g = 0; g < WN_CV_COMBINED; g++)
-        mf->cv[WN_CV_COMBINED].n_folds += mf->cv[g].n_folds;
+    wn_cv_stats *all = &mf->cv[WN_CV_COMBINED];
+    for (int g = 0; g < WN_CV_COMBINED; g++) {
+        all->n_folds += mf->cv[g].n_folds;
+        if (mf->cv[g].n_groups > all->n_groups)
+            all->n_groups = mf->cv[g].n_groups;
+    }
     return rc;
 }
 

@@ -25,7 +25,8 @@ int wn__fit_rows(const double *X, const double *y, size_t ncols,
                  const size_t *idx, size_t m, double *x);
 /* folds.c: fold of each of the runs idx[0..n) under grouping g. */
 int wn__cv_folds(const wn_run_record *runs, const size_t *idx, size_t n,
-                 int g, size_t max_folds, size_t *fold, size_t *n_folds);
+                 int g, size_t max_folds, size_t *fold, size_t *n_folds,
+                 size_t *n_groups);
 /* cv_stats.c: figures of pred against meas; quantiles; qsort order. */
 int wn__cv_stats(const double *pred, const double *meas, size_t n,
                  wn_cv_stats *out);

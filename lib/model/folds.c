@@ -36,9 +36,11 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /* Assign fold[i] for the runs idx[0..n) by grouping g; *n_folds gets the
- * fold count (0: no cross-validation possible). */
+ * fold count (0: no cross-validation possible), *n_groups (may be NULL)
+ * the distinct groups. */
 int wn__cv_folds(const wn_run_record *runs, const size_t *idx, size_t n,
-                 int g, size_t max_folds, size_t *fold, size_t *n_folds)
+                 int g, size_t max_folds, size_t *fold, size_t *n_folds,
+                 size_t *n_groups)
 {
     int rc = WN_OK;
     char (*keys)[128] = wn_calloc(n ? n : 1, sizeof *keys);
@@ -57,6 +59,8 @@ int wn__cv_folds(const wn_run_record *runs, const size_t *idx, size_t n,
     for (size_t i = 0; i < n; i++)
         if (nu == 0 || strcmp(uniq[nu - 1], uniq[i]) != 0)
             uniq[nu++] = uniq[i];
+    if (n_groups)
+        *n_groups = nu;
     if (nu < 2)
         goto out;
     size_t nf = nu < max_folds ? nu : max_folds;

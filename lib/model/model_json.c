@@ -41,6 +41,8 @@ static int add_stats(cJSON *o, const char *prefix, const wn_cv_stats *s)
     ok = ok && add_num(o, k, (double)s->n);
     snprintf(k, sizeof k, "%sn_folds", prefix);
     ok = ok && add_num(o, k, (double)s->n_folds);
+    snprintf(k, sizeof k, "%sn_groups", prefix);
+    ok = ok && add_num(o, k, (double)s->n_groups);
     ADD(r2);
     ADD(r2_linear);
     ADD(mape);
@@ -166,6 +168,8 @@ static void read_stats(const cJSON *o, const char *prefix, wn_cv_stats *s)
     s->n = get_count(o, k);
     snprintf(k, sizeof k, "%sn_folds", prefix);
     s->n_folds = get_count(o, k);
+    snprintf(k, sizeof k, "%sn_groups", prefix);
+    s->n_groups = get_count(o, k);   /* absent in older model files: 0 */
     GET(r2);
     GET(r2_linear);
     GET(mape);
@@ -195,8 +199,10 @@ static int parse_head(const cJSON *root, const char *origin, wn_model *m)
                          "\"%s\"", origin, WN_TARGET_ENERGY, WN_TARGET_TIME);
     wn__copy_str(m->target, sizeof m->target, t->valuestring);
     const cJSON *note = cJSON_GetObjectItemCaseSensitive(root, "target_note");
-    if (cJSON_IsString(note))
-        wn__copy_str(m->target_note, sizeof m->target_note, note->valuestring);
+    if (cJSON_IsString(note) &&
+        wn__copy_str_fit(m->target_note, sizeof m->target_note,
+                         note->valuestring, "target_note") != WN_OK)
+        return wn_seterr(WN_EFORMAT, "%s: %s", origin, wn_errmsg());
     char where[300];
     snprintf(where, sizeof where, "%s: hardware", origin);
     const cJSON *hw = cJSON_GetObjectItemCaseSensitive(root, "hardware");
@@ -233,9 +239,15 @@ static int parse_coefs(const cJSON *cs, const char *origin, size_t k,
             return wn_seterr(WN_EFORMAT, "%s: models[%zu].coefficients[%zu]:"
                              " needs a name and a value >= 0", origin, k,
                              mf->n_coefs);
-        wn__copy_str(co->name, sizeof co->name, cn->valuestring);
-        wn__copy_str(co->unit, sizeof co->unit,
-                     cJSON_IsString(cu) ? cu->valuestring : "");
+        int rc = wn__copy_str_fit(co->name, sizeof co->name,
+                                  cn->valuestring, "coefficient name");
+        if (rc == WN_OK)
+            rc = wn__copy_str_fit(co->unit, sizeof co->unit,
+                                  cJSON_IsString(cu) ? cu->valuestring : "",
+                                  "coefficient unit");
+        if (rc != WN_OK)
+            return wn_seterr(WN_EFORMAT, "%s: models[%zu].coefficients[%zu]: "
+                             "%s", origin, k, mf->n_coefs, wn_errmsg());
         co->value = cv;
         mf->n_coefs++;
     }

@@ -44,12 +44,13 @@ int wn_model_predict(const wn_model *m, int kind, const wn_features *f,
         x[j] = mf->coefs[j].value;
     double v = wn__dot(row, x, nc);
     *y = v;
-    const wn_cv_stats *st = mf->cv[WN_CV_COMBINED].n > 0
-                                ? &mf->cv[WN_CV_COMBINED] : &mf->in_sample;
+    /* no held-out errors: no interval, never the in-sample one */
+    const wn_cv_stats *st = &mf->cv[WN_CV_COMBINED];
+    int have = st->n > 0;
     /* log(pred/meas) in [q10, q90] <=> meas in [pred e^-q90, pred e^-q10] */
     if (lo != NULL)
-        *lo = v * exp(-st->q90_log_ratio);
+        *lo = have ? v * exp(-st->q90_log_ratio) : NAN;
     if (hi != NULL)
-        *hi = v * exp(-st->q10_log_ratio);
+        *hi = have ? v * exp(-st->q10_log_ratio) : NAN;
     return WN_OK;
 }

@@ -7,6 +7,7 @@
 
 #include <wattnet/core.h>
 #include <wattnet/model.h>
+#include <wattnet/redact.h>
 #include <wattnet/report.h>
 
 #include "report/report_internal.h"
@@ -78,8 +79,10 @@ static void facts_table(struct wn_sbuf *b, const struct wn__report_ctx *c)
         host_row(b, o->host);
     profile_row(b, &c->hw);
     if (o->source != NULL) {
+        char safe[1024];   /* a postgresql:// URL: never its password */
+        wn_redact(o->source, safe, sizeof safe);
         wn__sbuf_puts(b, "<tr><th>runs from</th><td>");
-        wn__sbuf_escape(b, o->source);
+        wn__sbuf_escape(b, safe);
         wn__sbuf_puts(b, "</td></tr>\n");
     }
     wn__sbuf_printf(b, "<tr><th>runs</th><td>%zu</td></tr>\n", c->n);

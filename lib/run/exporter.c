@@ -260,7 +260,7 @@ static int open_sources(wn_exporter *x, const wn_exporter_opts *o)
     if (rc)
         return rc;
     if (o->db_url && o->db_url[0]) {
-        rc = wn_store_open(o->db_url, &x->store);
+        rc = wn_store_open_existing(o->db_url, &x->store);
         if (rc)
             return rc;
     }

@@ -16,7 +16,7 @@ int wn_analysis_load_runs(const char *db, const char *hw_path,
                          __LINE__);
     *runs = NULL;
     *n = 0;
-    if ((rc = wn_store_open(db, &store)) != WN_OK)
+    if ((rc = wn_store_open_existing(db, &store)) != WN_OK)
         goto out;
     rc = wn_hw_profile_for_runs(store, hw_path, hw, host_out, note, note_n);
     if (rc != WN_OK)

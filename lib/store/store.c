@@ -8,6 +8,8 @@
 #include <math.h>
 #include <string.h>
 
+#include <wattnet/redact.h>
+
 #include "store/store_impl.h"
 
 /* ---- small helpers ------------------------------------------------------- */
@@ -33,16 +35,20 @@ int wn__store_open_raw(const char *url, wn_store **out)
 #ifdef WN_HAVE_PQ
         ops = &wn__store_pg_ops;
 #else
+        char safe[256];
+        wn_redact(url, safe, sizeof safe);
         return wn_seterr(WN_EUNSUPPORTED,
-                         "store: '%.40s...': this wattnet was built without "
+                         "store: '%s': this wattnet was built without "
                          "libpq, so PostgreSQL databases are not supported",
-                         url);
+                         safe);
 #endif
     } else if (strstr(url, "://")) {
+        char safe[256];
+        wn_redact(url, safe, sizeof safe);
         return wn_seterr(WN_EINVAL,
                          "store: '%s': unknown database URL scheme (use a file "
                          "path or postgresql://)",
-                         url);
+                         safe);
     }
     s = wn_calloc(1, sizeof *s);
     if (!s) {

@@ -80,6 +80,11 @@ int wn__store_commit(wn_store *s);
 void wn__store_rollback(wn_store *s);
 /* Apply migrations up to TARGET (tests use it to build old schemas). */
 int wn__store_migrate(wn_store *s, int target);
+/* Insert sweep NAME and its jobs inside the caller's write transaction;
+ * *sweep_id set (store_queue.c; wn_store_sweep_add and _add_once). */
+int wn__store_sweep_insert(wn_store *s, const char *name, const char *spec_json,
+                           uint64_t seed, const wn_job *jobs, size_t n,
+                           int64_t *sweep_id);
 /* Open without migrating (tests). */
 int wn__store_open_raw(const char *url, wn_store **out);
 

@@ -21,6 +21,8 @@
 
 #include <libpq-fe.h>
 
+#include <wattnet/redact.h>
+
 #include "store/store_impl.h"
 
 #define CONNECT_TIMEOUT_S "10"
@@ -43,17 +45,11 @@ static void one_line(char *dst, size_t cap, const char *msg)
     dst[n] = '\0';
 }
 
-/* The URL without its password, for messages. */
+/* The URL without its credentials, for messages (wn_redact: the userinfo
+ * password and ?password=... both). */
 static void redact(char *dst, size_t cap, const char *url)
 {
-    wn__copy_str(dst, cap, url);
-    char *scheme = strstr(dst, "://");
-    if (!scheme)
-        return;
-    char *at = strchr(scheme + 3, '@');
-    char *colon = strchr(scheme + 3, ':');
-    if (at && colon && colon < at)
-        memmove(colon, at, strlen(at) + 1);
+    wn_redact(url, dst, cap);
 }
 
 static int pg_open(const char *url, void **out)
@@ -66,8 +62,11 @@ static int pg_open(const char *url, void **out)
     if (!c)
         return wn_seterr(WN_ENOMEM, "postgresql: out of memory");
     if (PQstatus(c) != CONNECTION_OK) {
-        char line[512], safe[256];
-        one_line(line, sizeof line, PQerrorMessage(c));
+        char raw[512], line[512], safe[256];
+        /* libpq's message may echo the connection string (a malformed
+         * URL): mask it too */
+        one_line(raw, sizeof raw, PQerrorMessage(c));
+        redact(line, sizeof line, raw);
         redact(safe, sizeof safe, url);
         rc = wn_seterr(WN_EDB, "postgresql: cannot connect to '%s': %s", safe,
                        line);

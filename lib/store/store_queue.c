@@ -26,19 +26,16 @@
 /* Per row: 13 "$NNNN, " (at most 8 bytes each) plus the literals. */
 #define JOB_SQL_CAP (256 + JOB_BATCH * (JOB_COLS * 8 + 40))
 
-int wn_store_sweep_add(wn_store *s, const char *name, const char *spec_json,
-                       uint64_t seed, const wn_job *jobs, size_t n,
-                       int64_t *sweep_id)
+/* Insert sweep NAME and its jobs inside the caller's write transaction
+ * (store_impl.h). */
+int wn__store_sweep_insert(wn_store *s, const char *name, const char *spec_json,
+                           uint64_t seed, const wn_job *jobs, size_t n,
+                           int64_t *sweep_id)
 {
     struct wn__sql_val *vals = NULL;
     char *sql = NULL;
     int64_t id = 0;
     int rc = WN_OK;
-    if (!s || !name || !spec_json || (n && !jobs))
-        return wn_seterr(WN_EINVAL, "store: sweep_add: NULL argument");
-    rc = wn__store_begin(s, 1);
-    if (rc != WN_OK)
-        goto out;
     struct wn__sql_val sv[] = { wn__v_text(name), wn__v_text(spec_json),
                                 wn__v_int((int64_t)seed), wn__v_int((int64_t)n) };
     rc = wn__store_query(s,
@@ -88,14 +85,33 @@ int wn_store_sweep_add(wn_store *s, const char *name, const char *spec_json,
         if (rc != WN_OK)
             goto out;
     }
+    *sweep_id = id;
+out:
+    wn_free(vals);
+    wn_free(sql);
+    return rc;
+}
+
+int wn_store_sweep_add(wn_store *s, const char *name, const char *spec_json,
+                       uint64_t seed, const wn_job *jobs, size_t n,
+                       int64_t *sweep_id)
+{
+    int64_t id = 0;
+    int rc = WN_OK;
+    if (!s || !name || !spec_json || (n && !jobs))
+        return wn_seterr(WN_EINVAL, "store: sweep_add: NULL argument");
+    rc = wn__store_begin(s, 1);
+    if (rc != WN_OK)
+        goto out;
+    rc = wn__store_sweep_insert(s, name, spec_json, seed, jobs, n, &id);
+    if (rc != WN_OK)
+        goto out;
     rc = wn__store_commit(s);
     if (rc == WN_OK && sweep_id)
         *sweep_id = id;
 out:
     if (s->in_tx)
         wn__store_rollback(s);
-    wn_free(vals);
-    wn_free(sql);
     return rc;
 }
 

@@ -167,6 +167,17 @@ int wn_sweep_expand(const wn_sweep_spec *sp, const wn_sweep_opts *o,
     size_t reps = o->repeat ? o->repeat : sp->repetitions;
     if (reps == 0)
         reps = 1;
+    /* a job's fields hold whole strings or the spec is refused */
+    for (size_t d = 0; d < sp->n_datasets; d++)
+        if (strlen(sp->datasets[d]) >= sizeof out->jobs->spec.dataset)
+            return wn_seterr(WN_EINVAL, "sweep: dataset '%.40s...' is %zu "
+                             "characters, more than the %zu a job holds",
+                             sp->datasets[d], strlen(sp->datasets[d]),
+                             sizeof out->jobs->spec.dataset - 1);
+    for (size_t k = 0; k < sp->n_shapes; k++)
+        if (strlen(sp->shapes[k]) >= sizeof out->jobs->spec.train.shape)
+            return wn_seterr(WN_EINVAL, "sweep: shape '%.40s...' is too long",
+                             sp->shapes[k]);
     size_t combos = 0;
     rc = count_combinations(sp, reps, &combos);
     if (rc != WN_OK)
@@ -198,8 +209,10 @@ out:
     return rc;
 }
 
-int wn_sweep_enqueue(wn_store *s, const char *name, const wn_sweep_spec *sp,
-                     const wn_sweep_opts *o, wn_sweep_result *out)
+/* Expand SP and store it as sweep NAME; CREATED NULL: always a new sweep,
+ * else only when none called NAME exists (*created says which). */
+static int enqueue(wn_store *s, const char *name, const wn_sweep_spec *sp,
+                   const wn_sweep_opts *o, wn_sweep_result *out, int *created)
 {
     wn_sweep_plan plan;
     wn_sweep_opts defaults;
@@ -219,10 +232,17 @@ int wn_sweep_enqueue(wn_store *s, const char *name, const wn_sweep_spec *sp,
     rc = wn_sweep_spec_to_json(sp, &json);
     if (rc != WN_OK)
         goto out;
-    rc = wn_store_sweep_add(s, name, json, o->seed, plan.jobs, plan.n_jobs, &id);
+    if (created)
+        rc = wn_store_sweep_add_once(s, name, json, o->seed, plan.jobs,
+                                     plan.n_jobs, &id, created);
+    else
+        rc = wn_store_sweep_add(s, name, json, o->seed, plan.jobs,
+                                plan.n_jobs, &id);
     if (rc != WN_OK)
         goto out;
-    if (out) {
+    if (out && created && !*created) {
+        out->sweep_id = id;      /* another process created it first */
+    } else if (out) {
         out->sweep_id = id;
         out->n_jobs = plan.n_jobs;
         out->skipped = plan.skipped;
@@ -231,6 +251,12 @@ out:
     wn_free(json);
     wn_sweep_plan_clear(&plan);
     return rc;
+}
+
+int wn_sweep_enqueue(wn_store *s, const char *name, const wn_sweep_spec *sp,
+                     const wn_sweep_opts *o, wn_sweep_result *out)
+{
+    return enqueue(s, name, sp, o, out, NULL);
 }
 
 int wn_sweep_preset_ensure(wn_store *s, const char *name, const wn_host *host,
@@ -251,10 +277,10 @@ int wn_sweep_preset_ensure(wn_store *s, const char *name, const wn_host *host,
     wn_clearerr();
     wn_sweep_opts_default(&so);
     rc = wn_sweep_preset(name, host, &sp);
-    if (rc == WN_OK)
-        rc = wn_sweep_enqueue(s, name, sp, &so, out);
+    if (rc == WN_OK)   /* checked again under the store's lock */
+        rc = enqueue(s, name, sp, &so, out, created);
     wn_sweep_spec_free(&sp);
-    if (rc == WN_OK)
-        *created = 1;
+    if (rc != WN_OK)
+        *created = 0;
     return rc;
 }

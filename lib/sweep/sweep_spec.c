@@ -295,7 +295,13 @@ static int parse_axes(const cJSON *root, const char *origin, wn_sweep_spec *sp)
     uint64_t *depths = NULL;
     int rc = get_strings(root, origin, "datasets", &sp->datasets, &sp->n_datasets);
     for (size_t i = 0; rc == WN_OK && i < sp->n_datasets; i++)
-        if (!dataset_known(sp->datasets[i]))
+        if (strlen(sp->datasets[i]) >= sizeof ((wn_run_spec *)0)->dataset)
+            rc = wn_seterr(WN_EINVAL, "%s: field \"datasets\"[%zu]: '%.40s...' "
+                           "is %zu characters, more than the %zu a job holds "
+                           "(use a shorter path, e.g. a symbolic link)", origin,
+                           i, sp->datasets[i], strlen(sp->datasets[i]),
+                           sizeof ((wn_run_spec *)0)->dataset - 1);
+        else if (!dataset_known(sp->datasets[i]))
             rc = wn_seterr(WN_EINVAL,
                            "%s: field \"datasets\"[%zu]: unknown dataset '%s' (a "
                            "study dataset NAME, synthetic:NAME or a file path)",
