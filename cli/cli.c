@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 
@@ -14,11 +15,28 @@ int cli_fail(const char *cmd, int status)
     char msg[1024];
     /* a message may echo a database URL: never show its password */
     wn_redact(wn_errmsg(), msg, sizeof msg);
-    if (*msg)
-        fprintf(stderr, "wattnet %s: %s (%s)\n", cmd, msg, wn_strerror(status));
+    /* the library names its step ("fit: ..."): not twice after "wattnet fit:" */
+    const char *m = msg;
+    size_t n = strlen(cmd);
+    if (n && strncmp(m, cmd, n) == 0 && m[n] == ':' && m[n + 1] == ' ')
+        m += n + 2;
+    if (*m)
+        fprintf(stderr, "wattnet %s: %s (%s)\n", cmd, m, wn_strerror(status));
     else
         fprintf(stderr, "wattnet %s: %s\n", cmd, wn_strerror(status));
     return status == WN_EINVAL ? 2 : 1;
+}
+
+const char *cli_fmt_bytes(double bytes, char *buf, size_t cap)
+{
+    static const char *unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    int k = 0;
+    while (bytes >= 1024.0 && k < 4) {
+        bytes /= 1024.0;
+        k++;
+    }
+    snprintf(buf, cap, "%.3g %s", bytes, unit[k]);
+    return buf;
 }
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)

@@ -52,6 +52,10 @@ int cli_check_output(const char *cmd, const char *out, const char *out_opt,
                      const wn_output_input *in, size_t n);
 
 /* Print "wattnet CMD: <printf message>" on stderr, return 2 (usage). */
+/* BYTES as "32 KiB", "1.25 MiB", "24.8 MiB", "1 GiB" (%.3g of the largest
+ * binary unit that keeps the number at 1 or more) into buf; returns buf. */
+const char *cli_fmt_bytes(double bytes, char *buf, size_t cap);
+
 int cli_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

@@ -215,8 +215,9 @@ static void print_advice(const struct adv_out *r)
            sm->shape, sm->depth, (unsigned long long)sm->params,
            s->smallest_cost, u, s->smallest_cost / s->best_cost);
     int larger = s->larger_cheaper;
-    printf("larger networks cheaper to the target here: %s (%.2fx between the "
-           "smallest reaching network and the best); the study: 10-1000x, the "
+    printf("networks with more parameters cheaper to the target here: %s "
+           "(the smallest reaching network by parameters costs %.2fx the "
+           "best); the study: 10-1000x, the "
            "minimum at a working set of 2^22-2^25 bytes; here the minimum is at "
            "2^%.1f bytes\n", larger ? "yes" : "no",
            s->smallest_cost / s->best_cost,

@@ -69,8 +69,10 @@ static void print_device(const wn_study_result *r, int g)
     for (size_t s = 0; s < d->n_steps; s++) {
         printf("  cost per datum steps up %.2fx at a working set of 2^%.0f bytes",
                d->steps[s].ratio, log2(d->steps[s].ws_bytes));
+        char sz[32];
         if (d->steps[s].level)
-            printf(" (L%d, %.4g KiB)", d->steps[s].level, d->steps[s].cache_bytes / 1024);
+            printf(" (L%d, %s)", d->steps[s].level,
+                   cli_fmt_bytes(d->steps[s].cache_bytes, sz, sizeof sz));
         printf("   study: a step at each cache level\n");
     }
 }

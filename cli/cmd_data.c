@@ -192,9 +192,10 @@ static int data_export(const struct data_args *a)
         rc = wn_dataset_export(d, &split, a->out);
     if (!rc)
         printf("%s: %zu rows (%zu train, %zu test), %zu inputs, %zu "
-               "outputs, %s -> %s\n", wn_dataset_name(d), wn_dataset_rows(d),
+               "output%s, %s -> %s\n", wn_dataset_name(d), wn_dataset_rows(d),
                split.n_train, split.n_test, wn_dataset_inputs(d),
-               wn_dataset_outputs(d), wn_task_name(wn_dataset_task(d)),
+               wn_dataset_outputs(d), wn_dataset_outputs(d) == 1 ? "" : "s",
+               wn_task_name(wn_dataset_task(d)),
                a->out);
     wn_split_free(&split);
     wn_dataset_free(&d);
@@ -261,6 +262,9 @@ int cmd_data(int argc, char **argv)
         return 0;
     if (prc)
         return prc;
+    if (!strcmp(sub, "list") && a.spec)
+        return cli_usage_error("data", "list takes no argument, got '%s'",
+                               a.spec);
     if (!strcmp(sub, "list"))
         return data_list(&a);
     if (strcmp(sub, "info") && strcmp(sub, "export"))

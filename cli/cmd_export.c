@@ -63,6 +63,6 @@ int cmd_export(int argc, char **argv)
     wn_store_close(&s);
     if (st != WN_OK)
         return cli_fail("export", st);
-    fprintf(stderr, "export: %zu runs written to %s (%s)\n", n, dir, format);
+    fprintf(stderr, "wattnet export: %zu runs written to %s (%s)\n", n, dir, format);
     return 0;
 }

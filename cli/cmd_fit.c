@@ -153,10 +153,12 @@ static void print_table(const wn_model *m, size_t n_stored,
                "%.3gx apart)\n", m->n_noisy, m->max_epoch_spread);
     print_contention(m);
     printf("hardware: %s (%s, %d cores", hw->name, hw->kind, hw->cores);
-    for (int l = 0; l < hw->n_levels; l++)
-        printf(", %s %.4g KiB x%d", hw->levels[l].name,
-               (double)hw->levels[l].size_bytes / 1024.0,
+    for (int l = 0; l < hw->n_levels; l++) {
+        char sz[32];
+        printf(", %s %s x%d", hw->levels[l].name,
+               cli_fmt_bytes((double)hw->levels[l].size_bytes, sz, sizeof sz),
                hw->levels[l].instances);
+    }
     printf(")\n          profile: %s\n\nheld-out log(predicted/measured), "
            "groupings pooled; per grouping std; in-sample std\n", hw_note);
     printf("%-9s %8s %7s %9s %9s %7s   %7s %7s %7s   %7s\n", "model",

@@ -133,7 +133,7 @@ int cmd_import(int argc, char **argv)
                r.runs_flagged, (unsigned long long)r.samples, r.energy_files,
                r.nodes);
     else if (!ui.quiet)
-        fprintf(stderr, "import: %zu runs read, %zu stored (%zu without a valid "
+        fprintf(stderr, "wattnet import: %zu runs read, %zu stored (%zu without a valid "
                         "energy), %zu already present; %llu samples from %zu "
                         "energy files; idle of %zu nodes kept\n",
                 r.runs_read, r.runs_stored, r.runs_flagged, r.runs_present,

@@ -153,8 +153,10 @@ static void print_result(const struct sweep_cli *a, const wn_sweep_spec *sp,
     else
         printf("sweep %lld '%s': %zu jobs enqueued", (long long)sweep_id, a->name,
                plan->n_jobs);
-    printf(" (%zu combinations x %zu repetitions, %zu epochs each)\n", combos,
-           combos ? plan->n_jobs / combos : 0, sp->epochs);
+    size_t reps = combos ? plan->n_jobs / combos : 0;
+    printf(" (%zu combination%s x %zu repetition%s, %zu epoch%s each)\n",
+           combos, combos == 1 ? "" : "s", reps, reps == 1 ? "" : "s",
+           sp->epochs, sp->epochs == 1 ? "" : "s");
     if (plan->skipped)
         printf("skipped %zu of %zu combinations: size not reachable for the "
                "shape and depth\n",

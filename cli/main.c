@@ -73,6 +73,16 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    if (!strcmp(argv[1], "help") && argc > 2) {
+        /* `wattnet help CMD` is `wattnet CMD --help` */
+        char *sub[] = {argv[2], "--help", NULL};
+        for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+            if (!strcmp(argv[2], commands[i].name))
+                return commands[i].fn(2, sub);
+        fprintf(stderr, "wattnet help: unknown command '%s' (try 'wattnet "
+                        "--help')\n", argv[2]);
+        return 2;
+    }
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
         !strcmp(argv[1], "help")) {
         usage(stdout);
@@ -85,7 +95,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(argv[1], commands[i].name))
             return commands[i].fn(argc - 1, argv + 1);
-    fprintf(stderr, "wattnet: unknown command '%s'\n", argv[1]);
-    usage(stderr);
+    fprintf(stderr, "wattnet: unknown command '%s' (try 'wattnet --help')\n",
+            argv[1]);
     return 2;
 }

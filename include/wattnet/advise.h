@@ -77,10 +77,10 @@ typedef struct wn_advise_result {
     size_t smallest;          /* config index of the smallest reaching net */
     double smallest_cost;
     double savings_vs_smallest; /* 1 - best / smallest */
-    int larger_cheaper;       /* the best has a larger size (the size asked
-                                 for, so shapes of one size count as one)
-                                 than the smallest reaching network and costs
-                                 less: the study's finding holds here */
+    int larger_cheaper;       /* the best has more parameters than the
+                                 smallest reaching network (smallest by
+                                 parameters too) and costs less: the
+                                 study's finding holds here */
 } wn_advise_result;
 
 /* Rank configs[0..n).  WN_OK and *out filled (free with

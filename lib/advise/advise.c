@@ -148,7 +148,9 @@ static void fill_summary(wn_advise_result *r, const wn_advise_config *c)
                                               : 0.0;
     r->savings_vs_smallest = r->smallest_cost > 0
                                  ? 1.0 - r->best_cost / r->smallest_cost : 0.0;
-    r->larger_cheaper = c[r->best].size > c[r->smallest].size &&
+    /* "smallest" is by parameter count, so "larger" is too: a size compare
+     * could say "no" beside a 22x saving of a network with more parameters */
+    r->larger_cheaper = c[r->best].params > c[r->smallest].params &&
                         r->best_cost < r->smallest_cost;
 }
 

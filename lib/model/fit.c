@@ -184,7 +184,7 @@ static int select_runs(struct fit_state *s, const char *target, wn_model *out)
     }
     wn_clearerr();
     if (s->m < s->opts.min_runs)
-        return wn_seterr(WN_EINVAL, "fit: only %zu usable runs (of %zu%s%s) "
+        return wn_seterr(WN_ENODATA, "fit: only %zu usable runs (of %zu%s%s) "
                          "with target %s; need at least %zu", s->m, s->n,
                          out->n_noisy ? ", noisy ones left out" : "",
                          out->n_contended_left_out ? ", contended ones left out"

@@ -44,10 +44,14 @@ const char *wn_model_choose_target(const wn_run_energy_counts *c,
                      "(estimates excluded)", c->measured);
         return WN_TARGET_ENERGY;
     }
-    if (note != NULL)
-        snprintf(note, note_n, "TIME, not energy: only %zu runs carry "
-                 "measured energy (%zu estimates do not count)", c->measured,
-                 c->estimated);
+    if (note != NULL && c->measured == 0)
+        snprintf(note, note_n, "TIME, not energy: no run carries measured "
+                 "energy (%zu estimates do not count)", c->estimated);
+    else if (note != NULL)
+        snprintf(note, note_n, "TIME, not energy: only %zu %s measured "
+                 "energy, fewer than %zu (%zu estimates do not count)",
+                 c->measured, c->measured == 1 ? "run carries" : "runs carry",
+                 min_runs, c->estimated);
     return WN_TARGET_TIME;
 }
 
