@@ -256,6 +256,13 @@ static void make_record(const struct wn__mrun *r, wn_run_record *rec)
     } else {
         copy(e->flag, sizeof e->flag, "no-samples");
     }
+    /* a run the models cannot describe: stored, but never a usable point */
+    const char *why = !ds ? "unknown-dataset"
+                      : !sm->params ? "size-unreachable" : NULL;
+    if (why) {
+        copy(e->flag, sizeof e->flag, why);
+        e->measured = 0;
+    }
     if (!e->measured)
         e->energy_j = 0;
     if (e->measured && e->seconds > 0)

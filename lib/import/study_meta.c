@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <wattnet/core.h>
+#include <wattnet/shape.h>
 #include <wattnet/study_import.h>
 
 #include "import/study_import.h"
@@ -170,6 +171,18 @@ static int parse_meta_row(struct wn__imp *im, const struct wn__csv *hdr,
     if (r->t1 < r->t0)
         return wn__csv_error(c, (size_t)ix[C_END], "update_time is before "
                              "start_time");
+    /* a row no network can be built from is refused, not stored as a run
+     * with 0 parameters (an unknown dataset is stored, flagged: see
+     * study_import.c and docs/study.md) */
+    if (!wn_shape_valid(r->shape))
+        return wn__csv_error(c, (size_t)ix[C_SHAPE], "unknown shape '%s'",
+                             r->shape);
+    if (r->depth < 2 || r->depth > WN_MAX_DEPTH)
+        return wn__csv_error(c, (size_t)ix[C_DEPTH], "depth %llu is outside "
+                             "2..%d", (unsigned long long)r->depth,
+                             WN_MAX_DEPTH);
+    if (r->batch == 0)
+        return wn__csv_error(c, (size_t)ix[C_BATCH], "batch_size 0");
     r->epochs = ix[C_RUN_DATA] >= 0 ? run_data_epochs(c->field[ix[C_RUN_DATA]]) : 0;
     if (!r->epochs)
         r->epochs = im->o->epochs ? im->o->epochs : 3000;
