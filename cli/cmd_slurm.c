@@ -109,6 +109,36 @@ static int parse_args(int argc, char **argv, struct slurm_cli *a)
     return 0;
 }
 
+/* The database URL.  One without a credential is written as given.  One
+ * with a password is written masked (wn_redact): the real URL must come
+ * from $WATTNET_DB in the job's environment (sbatch exports the submitting
+ * shell's by default, or --export=ALL,WATTNET_DB=...), and the script
+ * stops if it is not there.  A URL without a password, its password in
+ * ~/.pgpass, needs neither. */
+static void print_db(const char *db)
+{
+    char masked[4096];
+    wn_redact(db, masked, sizeof masked);
+    if (!strcmp(masked, db)) {
+        printf("# The database (a password belongs in ~/.pgpass, not here).\n");
+        printf("export WATTNET_DB='%s'\n", db);
+        return;
+    }
+    printf("# The database: %s\n"
+           "# Its password is not written here.  Submit with the real URL in\n"
+           "# the environment:  WATTNET_DB='postgresql://...' sbatch THIS\n"
+           "# (or sbatch --export=ALL,WATTNET_DB=...), or pass --db without\n"
+           "# the password and keep it in ~/.pgpass (docs/many-machines.md).\n",
+           masked);
+    printf("if [ -z \"${WATTNET_DB:-}\" ]; then\n"
+           "  echo 'wattnet: WATTNET_DB is not set in the job environment; "
+           "submit as WATTNET_DB=URL sbatch (the URL has a password, "
+           "not written in this script)' >&2\n"
+           "  exit 2\n"
+           "fi\n"
+           "export WATTNET_DB\n");
+}
+
 static void print_script(const struct slurm_cli *a)
 {
     printf("#!/bin/bash\n");
@@ -128,7 +158,7 @@ static void print_script(const struct slurm_cli *a)
         printf("#SBATCH --account=%s\n", a->account);
     printf("#SBATCH --output=wattnet-%%j.out\n");
     printf("set -euo pipefail\n\n");
-    printf("export WATTNET_DB='%s'\n", a->db);
+    print_db(a->db);
     printf("WATTNET='%s'\n", a->exe);
     if (a->wpn)
         printf("WORKERS=%llu\n", a->wpn);
