@@ -271,7 +271,7 @@ static void test_target_energy_time_and_estimates(void **state)
     assert_false(wn_run_energy_usable(&runs[0]));
 
     /* too few runs: a clear error */
-    assert_int_equal(wn_model_fit_runs(runs, 5, &hw, NULL, &m), WN_EINVAL);
+    assert_int_equal(wn_model_fit_runs(runs, 5, &hw, NULL, &m), WN_ENODATA);
     assert_non_null(strstr(wn_errmsg(), "need at least"));
     wn__synth_free(&runs, n);
 }

@@ -228,7 +228,7 @@ typedef void (*wn_fold_fn)(void *user, int grouping, size_t fold,
                            const size_t *test, size_t n_test);
 
 typedef struct wn_fit_opts {
-    size_t min_runs;          /* fewer usable runs: WN_EINVAL; default 8 */
+    size_t min_runs;          /* fewer usable runs: WN_ENODATA; default 8 */
     size_t max_folds;         /* groups are bucketed into at most this many
                                  folds per grouping; default 10 */
     const char *force_target; /* NULL: automatic; else one of the targets */
@@ -314,7 +314,7 @@ const char *wn_model_choose_target(const wn_run_energy_counts *c,
 int wn_run_target(const wn_run_record *r, const char *target, double *y);
 
 /* Fit the four models to runs on hardware hw, with cross-validation.
- * WN_EINVAL (with a message) when fewer than opts->min_runs runs are
+ * WN_ENODATA (with a message) when fewer than opts->min_runs runs are
  * usable.  opts may be NULL. */
 int wn_model_fit_runs(const wn_run_record *runs, size_t n,
                       const wn_hw_profile *hw, const wn_fit_opts *opts,
