@@ -146,9 +146,6 @@ void wn__meter_burn(double seconds);
 int wn__meter_run_capture(char *const argv[], unsigned timeout_ms, char *buf,
                           size_t n, int *status);
 
-/* Parse ISO-8601 "YYYY-MM-DD HH:MM:SS[.fff]" (UTC; 'T' and 'Z' accepted)
- * or unix seconds.  0 on success. */
-int wn__meter_parse_time(const char *s, double *out);
 
 /* Estimate: per-core watts for this CPU (table of known models from
  * /proc/cpuinfo, else the documented default); *model gets the name. */

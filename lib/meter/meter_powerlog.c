@@ -25,6 +25,7 @@
 #include <wattnet/core.h>
 #include <wattnet/meter.h>
 
+#include "core/util.h"
 #include "meter/meter_internal.h"
 
 struct sample {
@@ -33,42 +34,6 @@ struct sample {
     size_t line;
 };
 
-int wn__meter_parse_time(const char *s, double *out)
-{
-    int y, mo, d, h, mi;
-    double sec;
-    char sep;
-    int used = 0;
-    if (sscanf(s, "%4d-%2d-%2d%c%2d:%2d:%lf%n", &y, &mo, &d, &sep, &h, &mi,
-               &sec, &used) == 7 && (sep == ' ' || sep == 'T')) {
-        const char *rest = s + used;
-        if (*rest == 'Z')
-            rest++;
-        if (*rest || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
-            mi > 59 || sec < 0 || sec >= 61)
-            return -1;
-        struct tm tm;
-        memset(&tm, 0, sizeof tm);
-        tm.tm_year = y - 1900;
-        tm.tm_mon = mo - 1;
-        tm.tm_mday = d;
-        tm.tm_hour = h;
-        tm.tm_min = mi;
-        tm.tm_sec = 0;
-        time_t t = timegm(&tm);
-        if (t == (time_t)-1)
-            return -1;
-        *out = (double)t + sec;
-        return 0;
-    }
-    char *end = NULL;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end || !(v >= 0) || v > 1e11)
-        return -1;
-    *out = v;
-    return 0;
-}
 
 static char *trim(char *s)
 {
@@ -166,7 +131,7 @@ static int read_log(const char *path, const char *node, struct sample **out,
                            nf);
             goto out;
         }
-        if (wn__meter_parse_time(fields[0], &t) != 0) {
+        if (wn__parse_time(fields[0], &t) != 0) {
             if (n == 0 && lineno == 1 && !node_seen[0])
                 continue;   /* the header */
             rc = wn_seterr(WN_EFORMAT, "%s:%zu:1: bad timestamp '%.40s'",
