@@ -12,12 +12,14 @@
  *     refuses its run anyway (wn_store_put_job_run checks the owner);
  *   - after a stop signal it puts the job back in the queue at once
  *     (wn_store_job_release) and sets w->released, even while the executor
- *     is still inside an epoch.
+ *     is still inside an epoch; in a forked worker process whose executor
+ *     has not given up WN__CHILD_GRACE_S later, it ends the process.
  * A failed renewal closes the connection, so the next one reconnects.
  */
 #include <pthread.h>
 #include <stdio.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "sweep/worker_internal.h"
 
@@ -89,6 +91,9 @@ static void *heartbeat_main(void *arg)
     while (!w->stop) {
         wait_tick(w, tick);
         int64_t job = w->job_id;
+        if (w->released && wn__worker_is_forked() &&
+            wn__worker_now_s() - w->released_s > WN__CHILD_GRACE_S)
+            _exit(1);   /* the executor ignores the stop; its job is back */
         if (w->stop || job == 0 || w->released)
             continue;
         int sig = wn__worker_stop_signal();
@@ -107,6 +112,7 @@ static void *heartbeat_main(void *arg)
             continue;   /* the job ended meanwhile */
         if (sig && (rc == WN_OK || rc == WN_ESTATE)) {
             w->released = 1;   /* back in the queue, or no longer ours */
+            w->released_s = wn__worker_now_s();
             if (rc == WN_OK)
                 wn__worker_notice(w, "job %lld: put back in the queue (%s)",
                                   (long long)job, wn__worker_signal_name(sig));

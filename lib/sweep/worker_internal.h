@@ -33,6 +33,7 @@ struct worker {
     int stop;
     int lost;                 /* the lease of job_id was lost */
     int released;             /* job_id was put back (stop signal) */
+    double released_s;        /* when */
     double renewed_s;         /* when the lease was last renewed (or claimed) */
     /* default executor (worker_exec.c) */
     int meter_tried;
@@ -81,6 +82,12 @@ void wn__worker_signals_restore(struct wn__worker_sigs *saved);
 int wn__worker_stop_signal(void);
 void wn__worker_stop_raise(int sig);
 const char *wn__worker_signal_name(int sig);
+/* This process is a worker process forked by wn_worker_run; after a stop
+ * signal it exits WN__CHILD_GRACE_S after its job was put back, even if
+ * the executor has not returned. */
+#define WN__CHILD_GRACE_S 5.0
+void wn__worker_mark_forked(void);
+int wn__worker_is_forked(void);
 /* 0 when process PID does not exist or is a zombie (ended, not reaped);
  * 1 otherwise (alive, or not ours to judge). */
 int wn__worker_pid_alive(long pid);

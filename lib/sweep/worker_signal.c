@@ -16,6 +16,10 @@
  *     (worker_heartbeat.c).
  * Worker processes also get SIGTERM when the supervisor dies (prctl
  * PR_SET_PDEATHSIG), so a killed supervisor leaves no orphans claiming jobs.
+ * A worker process (forked by wn_worker_run) whose executor does not give
+ * up within WN__CHILD_GRACE_S of its job being put back exits at once
+ * (_exit from the heartbeat thread): the job is no longer its own, and
+ * there may be no supervisor left to kill it.
  *
  * Liveness: kill(pid, 0) succeeds on a zombie (a process that ended but
  * was not reaped yet), so it cannot tell whether a lease owner is alive.
@@ -69,6 +73,18 @@ void wn__worker_stop_raise(int sig)
 {
     if (!stop_sig)
         stop_sig = sig;
+}
+
+static int forked_worker;
+
+void wn__worker_mark_forked(void)
+{
+    forked_worker = 1;
+}
+
+int wn__worker_is_forked(void)
+{
+    return forked_worker;
 }
 
 const char *wn__worker_signal_name(int sig)

@@ -62,6 +62,7 @@ static pid_t spawn(const wn_worker_opts *o, int index, int fd)
         return pid;
     /* The worker process: it gets SIGTERM when the supervisor dies; if the
      * supervisor died before prctl, stop as if it had come. */
+    wn__worker_mark_forked();
     prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (getppid() != parent)
         wn__worker_stop_raise(SIGTERM);
