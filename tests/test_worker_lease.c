@@ -205,6 +205,8 @@ static void job_taken(const char *url, struct wx_fake *f, int want_status)
     wn_store_close(&s);
     /* A 20,000-epoch run takes minutes; the loss is seen within a lease. */
     int status = next_status(rd, 30.0);
+    if (status != want_status)
+        kill(pid, SIGKILL);   /* do not leave it training */
     assert_int_equal(status, want_status);
     assert_int_equal(kill(pid, SIGTERM), 0);   /* it waits for the thief */
     int st = 0;

@@ -10,7 +10,8 @@
  *     new wn_worker_run puts its job back at once instead of waiting for
  *     the lease; and wn_worker_run reaps only its own children;
  *   - `wattnet worker`: 0 when every job is done, 3 when jobs failed, killed
- *     by SIGTERM itself after putting a real training run's job back.
+ *     by SIGTERM itself after putting a real training run's job back;
+ *   - `wattnet measure -- CMD` passes SIGTERM on to CMD.
  * Timing: every wait polls for its condition with a generous deadline, so
  * a loaded machine only makes the tests slower.
  */
@@ -281,6 +282,49 @@ static void test_cli_sigterm_real_run(void **state)
     assert_int_equal(wx_scalar(path, "SELECT count(*) FROM runs"), 0);
 }
 
+/* The same kind in `wattnet measure -- CMD`: SIGTERM to wattnet reaches the
+ * measured command (which used to be left running), and the command's
+ * status passes through. */
+static void test_measure_passes_sigterm(void **state)
+{
+    (void)state;
+    char pidfile[1200], script[4000];
+    snprintf(pidfile, sizeof pidfile, "%s/cmd.pid", tmpdir);
+    snprintf(script, sizeof script, "echo $$ > %s.tmp && mv %s.tmp %s && exec sleep 120",
+             pidfile, pidfile, pidfile);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int fd = open("/dev/null", O_WRONLY);
+        dup2(fd, STDOUT_FILENO);
+        dup2(fd, STDERR_FILENO);
+        execl(WN_CLI_PATH, WN_CLI_PATH, "measure", "--source", "estimate", "--", "sh",
+              "-c", script, (char *)NULL);
+        _exit(127);
+    }
+    long cmd_pid = 0;
+    for (double until = wx_now() + 30.0; !cmd_pid && wx_now() < until; wx_nap(0.02)) {
+        FILE *f = fopen(pidfile, "r");
+        if (f && fscanf(f, "%ld", &cmd_pid) != 1)
+            cmd_pid = 0;
+        if (f)
+            fclose(f);
+    }
+    assert_true(cmd_pid > 0);
+    assert_int_equal(kill(pid, SIGTERM), 0);
+    int st = 0;
+    assert_true(wx_wait_child(pid, &st, 30.0));
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 128 + SIGTERM);   /* the command's status */
+    /* The command is gone (as our subreaped orphan it would be alive). */
+    int alive = kill((pid_t)cmd_pid, 0) == 0;
+    if (alive) {
+        kill((pid_t)cmd_pid, SIGKILL);
+        waitpid((pid_t)cmd_pid, NULL, 0);
+    }
+    assert_false(alive);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -290,6 +334,7 @@ int main(void)
         cmocka_unit_test(test_zombie_owner_released_at_once),
         cmocka_unit_test(test_cli_exit_codes),
         cmocka_unit_test(test_cli_sigterm_real_run),
+        cmocka_unit_test(test_measure_passes_sigterm),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

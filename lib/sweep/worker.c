@@ -55,8 +55,8 @@
  *
  *   Signals (worker_signal.c): SIGTERM, SIGINT or SIGHUP stop claiming;
  *   the job being run is put back in the queue at once by the heartbeat
- *   (not counted as an attempt's failure) and the worker returns
- *   WN_ECANCELED.
+ *   (no failure recorded; the claim still counted as an attempt) and the
+ *   worker returns WN_ECANCELED.
  */
 #include <errno.h>
 #include <stdarg.h>
