@@ -79,6 +79,9 @@ static void on_job(void *user, int worker, const wn_job *job, int status,
     else if (status == WN_ESTATE)
         fprintf(stderr, "%sworker %d: job %lld not stored: %s\n", ui->tty ? "\n" : "",
                 worker, (long long)job->job_id, error);
+    else if (status == WN_ECANCELED)
+        fprintf(stderr, "%sworker %d: job %lld abandoned: %s\n", ui->tty ? "\n" : "",
+                worker, (long long)job->job_id, error);
     else
         fprintf(stderr, "%sworker %d: job %lld attempt %d failed: %s\n",
                 ui->tty ? "\n" : "", worker, (long long)job->job_id, job->attempts,
