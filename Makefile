@@ -4,12 +4,19 @@
 #   make test   install missing packages, build and run the tests, then the
 #               same tests under ASan+UBSan (build-asan/)
 #   make bench  benchmarks against PyTorch (bench/)
+#   make install  build, then install the CLI, libwattnet.so, the headers
+#               and wattnet.pc under PREFIX (default /usr/local), DESTDIR
+#               honoured
 #   make fuzz   libFuzzer harnesses, FUZZ_SECONDS each (default 60; clang)
+#   make bench-gpu  the GPU engine against PyTorch eager / CUDA graph and JAX
+#               (a GPU host with torch and jax; bench/gpu_peer.py)
+#   make gpu-pack   pack a CUDA build for scripts/gpu-check.sh on a GPU host
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD ?= build
 ASAN_BUILD ?= build-asan
+PREFIX ?= /usr/local
 
-.PHONY: all deps run test test-plain test-asan bench fuzz clean
+.PHONY: all deps run test test-plain test-asan bench bench-gpu gpu-pack fuzz clean install
 
 all: $(BUILD)/Makefile
 	cmake --build $(BUILD) -j $(JOBS)
@@ -43,9 +50,21 @@ bench: deps all
 	bash scripts/deps.sh bench
 	bash bench/run.sh $(BUILD)/wattnet
 
+install: all
+	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"
+
 fuzz:
 	bash scripts/deps.sh fuzz
 	FUZZ_SECONDS=$(or $(FUZZ_SECONDS),60) bash scripts/fuzz.sh
+
+bench-gpu: all
+	mkdir -p bench/out
+	$(BUILD)/wattnet data export connect_4 --out $(BUILD)/connect_4.wn
+	python3 bench/gpu_peer.py --wattnet $(BUILD)/wattnet --export $(BUILD)/connect_4.wn \
+	  --json bench/out/bench-gpu.json $(BENCH_GPU_ARGS)
+
+gpu-pack:
+	bash scripts/gpu-pack.sh
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

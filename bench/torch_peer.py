@@ -31,7 +31,6 @@ import ctypes
 import json
 import math
 import os
-import struct
 import subprocess
 import sys
 import time
@@ -39,28 +38,8 @@ import time
 import numpy as np
 import torch
 
-TASKS = ("regression", "binary", "multiclass")
-MAGIC = b"WNDATA01"
-
-
-# --------------------------------------------------------------- data file
-def load_export(path):
-    """Read a `wattnet data export` file: header, then float32 x and y."""
-    with open(path, "rb") as f:
-        head = f.read(8 + 4 * 8 + 2 * 4)
-        if len(head) != 48 or head[:8] != MAGIC:
-            raise ValueError(f"{path}: not a WNDATA01 file")
-        rows, inputs, outputs, n_train = struct.unpack("<4Q", head[8:40])
-        task, _reserved = struct.unpack("<2I", head[40:48])
-        if task >= len(TASKS) or n_train > rows or inputs == 0 or outputs == 0:
-            raise ValueError(f"{path}: bad header")
-        x = np.fromfile(f, dtype="<f4", count=rows * inputs)
-        y = np.fromfile(f, dtype="<f4", count=rows * outputs)
-        if x.size != rows * inputs or y.size != rows * outputs:
-            raise ValueError(f"{path}: truncated")
-    return (x.reshape(rows, inputs), y.reshape(rows, outputs), int(n_train),
-            TASKS[task])
-
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from peer_data import flops_epoch, load_export  # noqa: E402
 
 # --------------------------------------------------------------- threads
 def limit_blas_threads(n):
@@ -86,6 +65,24 @@ def limit_blas_threads(n):
     return None, "BLAS thread pool not limited (not OpenBLAS?)"
 
 
+def kernels_note():
+    """Which BLAS and kernels this PyTorch build runs (torch.__config__)."""
+    cfg = torch.__config__.show().replace("\n", ",").split(",")
+    keep = []
+    for key in ("BLAS_INFO=", "LAPACK_INFO=", "USE_MKLDNN=", "USE_MKL=",
+                "USE_OPENMP=", "CPU capability usage"):
+        for part in cfg:
+            part = part.replace("- Build settings:", "").strip(" -")
+            if part.startswith(key):
+                keep.append(part)
+                break
+    par = torch.__config__.parallel_info().splitlines()
+    keep += [ln.strip() for ln in par if "ATen parallel backend" in ln
+             or "MKL" in ln or "OpenMP" in ln][:3]
+    keep.append(f"mkldnn available {torch.backends.mkldnn.is_available()}")
+    return "; ".join(keep)
+
+
 # --------------------------------------------------------------- model
 def widths_from_wattnet(cli, inputs, outputs, shape, depth, size):
     out = subprocess.run(
@@ -109,22 +106,6 @@ def build_model(inputs, widths):
     return torch.nn.Sequential(*layers)
 
 
-def flops_epoch(batch, inputs, widths, train_rows, test_rows):
-    """SPEC section 5, the same formula as wn_flops_epoch."""
-    fwd = bwd = 0.0
-    params = 0
-    fan_in = inputs
-    for k, w in enumerate(widths):
-        fwd += fan_in * w + w
-        bwd += 2 * w + fan_in * w + (fan_in * w if k > 0 else 0)
-        params += (fan_in + 1) * w
-        fan_in = w
-    fwd *= batch
-    bwd = bwd * batch + params * (1 + batch)
-    return (math.ceil(train_rows / batch) * (fwd + bwd)
-            + math.ceil(test_rows / batch) * fwd), params
-
-
 # --------------------------------------------------------------- training
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -139,6 +120,8 @@ def main():
     ap.add_argument("--lr", type=float, default=1e-4)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--compile", action="store_true",
+                    help="torch.compile the model (PyTorch >= 2)")
     ap.add_argument("--json", action="store_true", help="(always JSON lines)")
     a = ap.parse_args()
     if a.epochs < 1 or a.batch < 1 or a.threads < 1:
@@ -181,6 +164,11 @@ def main():
         loss_fn = lambda z, t: mse(torch.sigmoid(z), t)  # noqa: E731
 
     model = build_model(inputs, widths)
+    run_model = model
+    if a.compile:
+        if not hasattr(torch, "compile"):
+            ap.error(f"torch {torch.__version__} has no torch.compile")
+        run_model = torch.compile(model)
     opt = torch.optim.Adam(model.parameters(), lr=a.lr, betas=(0.9, 0.999),
                            eps=1e-7)
     flops, params = flops_epoch(a.batch, inputs, widths, n_train, n_test)
@@ -203,7 +191,7 @@ def main():
             idx = perm[s:s + b]
             xb, yb = x_train[idx], y_train_t[idx]
             opt.zero_grad(set_to_none=True)
-            loss = loss_fn(model(xb), yb)
+            loss = loss_fn(run_model(xb), yb)
             loss.backward()
             opt.step()
             loss_sum += loss.item()
@@ -214,7 +202,7 @@ def main():
         with torch.no_grad():
             for s in range(0, n_test, b):
                 xb, yb = x_test[s:s + b], y_test_t[s:s + b]
-                z = model(xb)
+                z = run_model(xb)
                 test_sum += loss_fn(z, yb).item() * xb.shape[0]
                 if task == "multiclass":
                     correct += int((z.argmax(dim=1) == yb).sum())
@@ -233,7 +221,9 @@ def main():
         emit(last)
     total = time.perf_counter() - t_all
     emit({
-        "type": "summary", "engine": "torch", "torch_version": torch.__version__,
+        "type": "summary",
+        "engine": "torch.compile" if a.compile else "torch",
+        "torch_version": torch.__version__, "kernels": kernels_note(),
         "blas": blas, "task": task, "widths": widths, "params": params,
         "depth": len(widths), "epochs": a.epochs, "batch": b, "lr": a.lr,
         "seed": a.seed, "threads": a.threads, "train_rows": n_train,

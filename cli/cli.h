@@ -31,6 +31,16 @@ int cmd_fit(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_analyze(int argc, char **argv);
+int cmd_gpu(int argc, char **argv);
+int cmd_advise(int argc, char **argv);
+
+/* One line per dataset on stderr: "CMD: NAME: real file PATH (sha256 ..)"
+ * or the stand-in notice (cli_data.c). */
+void cli_print_data_origins(const char *cmd, char *const *datasets, size_t n,
+                            const char *data_dir);
+int cmd_exporter(int argc, char **argv);
 
 /* Print "wattnet CMD: <message or strerror> (<strerror>)" on stderr and
  * return the exit code for a library status (1; 2 for bad usage). */

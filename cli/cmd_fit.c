@@ -12,6 +12,7 @@
 
 #include <wattnet/wattnet.h>
 #include <wattnet/model.h>
+#include <wattnet/analysis.h>
 
 #include "cli.h"
 
@@ -57,7 +58,14 @@ static void print_stats_row(const wn_model_fit *mf)
     printf("   %7.3f\n", mf->in_sample.std_log_ratio);
 }
 
-int cmd_fit(int argc, char **argv)
+struct fit_args {
+    const char *db, *outp, *hwpath, *target;
+    double spread;
+    int json;
+};
+
+/* Parse argv into a; returns -1 to go on, else the exit code. */
+static int parse_args(int argc, char **argv, struct fit_args *a)
 {
     static const struct option longopts[] = {
         {"db", required_argument, NULL, 'd'},
@@ -69,36 +77,29 @@ int cmd_fit(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *db = NULL, *outp = NULL, *hwpath = NULL, *target = NULL;
-    double spread = 0.0;
-    int json = 0, c, rc = 0, st;
-    wn_store *store = NULL;
-    wn_run_record *runs = NULL;
-    size_t n = 0;
-    wn_model *m = NULL;
-
+    int c;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
-        case 'd': db = optarg; break;
-        case 'o': outp = optarg; break;
-        case 'w': hwpath = optarg; break;
+        case 'd': a->db = optarg; break;
+        case 'o': a->outp = optarg; break;
+        case 'w': a->hwpath = optarg; break;
         case 't':
             if (strcmp(optarg, "energy") == 0)
-                target = WN_TARGET_ENERGY;
+                a->target = WN_TARGET_ENERGY;
             else if (strcmp(optarg, "time") == 0)
-                target = WN_TARGET_TIME;
+                a->target = WN_TARGET_TIME;
             else
                 return cli_usage_error("fit", "--target '%s': want energy or "
                                        "time", optarg);
             break;
         case 's':
-            if (cli_parse_double(optarg, &spread) || spread < 1.0)
+            if (cli_parse_double(optarg, &a->spread) || a->spread < 1.0)
                 return cli_usage_error("fit", "--max-epoch-spread '%s': want "
                                        "a factor >= 1", optarg);
             break;
-        case 'j': json = 1; break;
+        case 'j': a->json = 1; break;
         case 'h': usage(stdout); return 0;
         default:
             return cli_usage_error("fit", "unknown or incomplete option '%s'",
@@ -107,68 +108,32 @@ int cmd_fit(int argc, char **argv)
     }
     if (optind < argc)
         return cli_usage_error("fit", "unexpected argument '%s'", argv[optind]);
-    if (db == NULL || outp == NULL)
+    if (a->db == NULL || a->outp == NULL)
         return cli_usage_error("fit", "--db and --out are required");
+    return -1;
+}
 
-    wn_hw_profile hw;
-    char hw_note[256];
-    if ((st = wn_store_open(db, &store)) != WN_OK) {
-        rc = cli_fail("fit", st);
-        goto out;
-    }
-    st = wn_hw_profile_for_runs(store, hwpath, &hw, NULL, hw_note, sizeof hw_note);
-    if (st != WN_OK) {
-        rc = cli_fail("fit", st);
-        goto out;
-    }
-    if ((st = wn_store_load_runs(store, &runs, &n)) != WN_OK) {
-        rc = cli_fail("fit", st);
-        goto out;
-    }
-    m = wn_calloc(1, sizeof *m);
-    if (m == NULL) {
-        rc = cli_fail("fit", WN_ENOMEM);
-        goto out;
-    }
-    wn_fit_opts o;
-    wn_fit_opts_default(&o);
-    o.force_target = target;
-    o.max_epoch_spread = spread;
-    if ((st = wn_model_fit_runs(runs, n, &hw, &o, m)) != WN_OK) {
-        rc = cli_fail("fit", st);
-        goto out;
-    }
-    if ((st = wn_model_save(m, outp)) != WN_OK) {
-        rc = cli_fail("fit", st);
-        goto out;
-    }
-    if (json) {
-        char *s = wn_model_to_json(m);
-        if (s == NULL) {
-            rc = cli_fail("fit", WN_ENOMEM);
-            goto out;
-        }
-        puts(s);
-        wn_free(s);
-        goto out;
-    }
+static void print_table(const wn_model *m, size_t n_stored,
+                        const wn_hw_profile *hw, const char *hw_note,
+                        const char *outp)
+{
     int is_time = strcmp(m->target, WN_TARGET_TIME) == 0;
     printf("target: %s%s\n", m->target,
            is_time ? "  <-- TIME per training datum, NOT energy" : "");
     printf("        (%s)\n", m->target_note);
     printf("runs:   %zu fitted of %zu stored (%zu measured, %zu estimated, "
-           "%zu time-only)\n", m->n_runs, n, m->n_measured, m->n_estimated,
-           m->n_time_only);
+           "%zu time-only)\n", m->n_runs, n_stored, m->n_measured,
+           m->n_estimated, m->n_time_only);
     if (m->max_epoch_spread > 0.0)
         printf("        %zu noisy runs left out (two fastest epochs more than "
                "%.3gx apart)\n", m->n_noisy, m->max_epoch_spread);
-    printf("hardware: %s (%s, %d cores", hw.name, hw.kind, hw.cores);
-    for (int l = 0; l < hw.n_levels; l++)
-        printf(", %s %.4g KiB x%d", hw.levels[l].name,
-               (double)hw.levels[l].size_bytes / 1024.0,
-               hw.levels[l].instances);
-    printf(")\n          profile: %s\n\nheld-out log(predicted/measured), groupings pooled; "
-           "per grouping std; in-sample std\n", hw_note);
+    printf("hardware: %s (%s, %d cores", hw->name, hw->kind, hw->cores);
+    for (int l = 0; l < hw->n_levels; l++)
+        printf(", %s %.4g KiB x%d", hw->levels[l].name,
+               (double)hw->levels[l].size_bytes / 1024.0,
+               hw->levels[l].instances);
+    printf(")\n          profile: %s\n\nheld-out log(predicted/measured), "
+           "groupings pooled; per grouping std; in-sample std\n", hw_note);
     printf("%-9s %8s %7s %9s %9s %7s   %7s %7s %7s   %7s\n", "model",
            "std", "IQR/1.35", "median", "MAPE", "R2(log)", "size", "shape",
            "dataset", "in-smp");
@@ -182,9 +147,51 @@ int cmd_fit(int argc, char **argv)
                    m->models[w].coefs[j].value, m->models[w].coefs[j].unit);
     }
     printf("\nwrote %s\n", outp);
+}
+
+int cmd_fit(int argc, char **argv)
+{
+    struct fit_args a = {0};
+    int rc = parse_args(argc, argv, &a), st;
+    if (rc >= 0)
+        return rc;
+    rc = 0;
+    wn_run_record *runs = NULL;
+    size_t n = 0;
+    wn_model *m = NULL;
+    wn_hw_profile hw;
+    char hw_note[256];
+    wn_fit_opts o;
+    wn_fit_opts_default(&o);
+    o.force_target = a.target;
+    o.max_epoch_spread = a.spread;
+    st = wn_analysis_load_runs(a.db, a.hwpath, &runs, &n, &hw, NULL, hw_note,
+                               sizeof hw_note);
+    if (st != WN_OK)
+        goto fail;
+    if ((m = wn_calloc(1, sizeof *m)) == NULL) {
+        st = WN_ENOMEM;
+        goto fail;
+    }
+    if ((st = wn_model_fit_runs(runs, n, &hw, &o, m)) != WN_OK ||
+        (st = wn_model_save(m, a.outp)) != WN_OK)
+        goto fail;
+    if (!a.json) {
+        print_table(m, n, &hw, hw_note, a.outp);
+        goto out;
+    }
+    char *s = wn_model_to_json(m);
+    if (s == NULL) {
+        st = WN_ENOMEM;
+        goto fail;
+    }
+    puts(s);
+    wn_free(s);
+    goto out;
+fail:
+    rc = cli_fail("fit", st);
 out:
     wn_free(m);
     wn_run_records_free(&runs, n);
-    wn_store_close(&store);
     return rc;
 }

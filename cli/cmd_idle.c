@@ -30,7 +30,8 @@ static void usage(FILE *f)
             "                    idle.json or ~/.local/state/wattnet/idle.json)\n"
             "  --db URL          also keep it in the runs database (SQLite path or\n"
             "                    postgresql://), whose workers then report\n"
-            "                    dynamic energy with it\n"
+            "                    dynamic energy with it (the database's\n"
+            "                    baseline wins over the state file's)\n"
             "  --json            print the baseline as JSON\n");
 }
 

@@ -11,6 +11,7 @@
 #include <wattnet/wattnet.h>
 #include <wattnet/model.h>
 #include <wattnet/report.h>
+#include <wattnet/analysis.h>
 
 #include "cli.h"
 
@@ -23,8 +24,9 @@ static void usage(FILE *f)
         "without measured energy, time) per datum against working set with this\n"
         "host's cache sizes, efficiency against size, predicted against measured\n"
         "per model, cost to reach a test loss against size, a power trace, and\n"
-        "the model's cross-validation table.  Without --model the report fits\n"
-        "the models itself when there are enough runs.\n\n"
+        "the model's cross-validation table.  Without --model the models are\n"
+        "fitted to the runs when enough of them are usable (else the report\n"
+        "says there is no model, and stderr says why).\n\n"
         "  --db URL          SQLite file or postgresql:// URL\n"
         "  --out FILE        HTML file to write (temp then rename)\n"
         "  --model FILE      model file from 'wattnet fit'\n"
@@ -33,7 +35,12 @@ static void usage(FILE *f)
         "                    machine)\n");
 }
 
-int cmd_report(int argc, char **argv)
+struct report_args {
+    const char *db, *outp, *mpath, *hwpath;
+};
+
+/* Parse argv into a; returns -1 to go on, else the exit code. */
+static int parse_args(int argc, char **argv, struct report_args *a)
 {
     static const struct option longopts[] = {
         {"db", required_argument, NULL, 'd'},
@@ -43,21 +50,15 @@ int cmd_report(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *db = NULL, *outp = NULL, *mpath = NULL, *hwpath = NULL;
-    int c, rc = 0, st;
-    wn_store *store = NULL;
-    wn_run_record *runs = NULL;
-    size_t n = 0;
-    wn_model *m = NULL;
-
+    int c;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
-        case 'd': db = optarg; break;
-        case 'o': outp = optarg; break;
-        case 'm': mpath = optarg; break;
-        case 'w': hwpath = optarg; break;
+        case 'd': a->db = optarg; break;
+        case 'o': a->outp = optarg; break;
+        case 'm': a->mpath = optarg; break;
+        case 'w': a->hwpath = optarg; break;
         case 'h': usage(stdout); return 0;
         default:
             return cli_usage_error("report", "unknown or incomplete option "
@@ -67,48 +68,50 @@ int cmd_report(int argc, char **argv)
     if (optind < argc)
         return cli_usage_error("report", "unexpected argument '%s'",
                                argv[optind]);
-    if (db == NULL || outp == NULL)
+    if (a->db == NULL || a->outp == NULL)
         return cli_usage_error("report", "--db and --out are required");
+    return -1;
+}
 
+int cmd_report(int argc, char **argv)
+{
+    struct report_args a = {0};
+    int rc = parse_args(argc, argv, &a), st = WN_OK, have_model = 0;
+    if (rc >= 0)
+        return rc;
+    rc = 0;
+    wn_run_record *runs = NULL;
+    size_t n = 0;
+    wn_model *given = NULL, *shown = wn_calloc(1, sizeof *shown);
     wn_host host;
     wn_hw_profile hw;
-    char hw_note[256];
-    if (mpath != NULL) {
-        m = wn_calloc(1, sizeof *m);
-        if (m == NULL)
-            return cli_fail("report", WN_ENOMEM);
-        if ((st = wn_model_load(mpath, m)) != WN_OK) {
-            rc = cli_fail("report", st);
-            goto out;
-        }
+    char hw_note[256], fit_note[256];
+    if (shown == NULL || (a.mpath && (given = wn_calloc(1, sizeof *given))
+                                         == NULL)) {
+        st = WN_ENOMEM;
+        goto fail;
     }
-    if ((st = wn_store_open(db, &store)) != WN_OK) {
-        rc = cli_fail("report", st);
-        goto out;
-    }
-    st = wn_hw_profile_for_runs(store, hwpath, &hw, &host, hw_note, sizeof hw_note);
-    if (st != WN_OK) {
-        rc = cli_fail("report", st);
-        goto out;
-    }
-    if ((st = wn_store_load_runs(store, &runs, &n)) != WN_OK) {
-        rc = cli_fail("report", st);
-        goto out;
-    }
-    wn_report_opts o;
-    memset(&o, 0, sizeof o);
-    o.model = m;
-    o.hw = &hw;
-    o.host = &host;
-    o.source = db;
-    if ((st = wn_report_write(runs, n, &o, outp)) != WN_OK) {
-        rc = cli_fail("report", st);
-        goto out;
-    }
-    printf("wrote %s (%zu runs)\n", outp, n);
+    if ((a.mpath && (st = wn_model_load(a.mpath, given)) != WN_OK) ||
+        (st = wn_analysis_load_runs(a.db, a.hwpath, &runs, &n, &hw, &host,
+                                    hw_note, sizeof hw_note)) != WN_OK)
+        goto fail;
+    /* the report takes a fitted model: the file's, else one fitted here */
+    if ((st = wn_model_fit_if_none(given, runs, n, &hw, shown, &have_model,
+                                   fit_note, sizeof fit_note)) != WN_OK)
+        goto fail;
+    if (!have_model)
+        fprintf(stderr, "wattnet report: no model: %s\n", fit_note);
+    wn_report_opts o = {.model = have_model ? shown : NULL, .hw = &hw,
+                        .host = &host, .source = a.db};
+    if ((st = wn_report_write(runs, n, &o, a.outp)) != WN_OK)
+        goto fail;
+    printf("wrote %s (%zu runs)\n", a.outp, n);
+    goto out;
+fail:
+    rc = cli_fail("report", st);
 out:
     wn_run_records_free(&runs, n);
-    wn_store_close(&store);
-    wn_free(m);
+    wn_free(shown);
+    wn_free(given);
     return rc;
 }

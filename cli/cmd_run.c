@@ -92,6 +92,13 @@ int cmd_run(int argc, char **argv)
     rc = wn_store_open(o.url, &s);
     if (rc != WN_OK)
         return cli_fail("run", rc);
+    /* one line per dataset: the real file (path, checksum) or the stand-in */
+    wn_sweep_spec *named = NULL;
+    if (wn_sweep_preset(preset, NULL, &named) == WN_OK)
+        cli_print_data_origins("run", named->datasets, named->n_datasets,
+                               o.data_dir);
+    wn_sweep_spec_free(&named);
+    wn_clearerr();
     rc = ensure_preset(s, preset, o.url);
     /* Workers fork: close our connection first. */
     wn_store_close(&s);

@@ -4,9 +4,11 @@
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <cjson/cJSON.h>
 #include <wattnet/wattnet.h>
+#include <wattnet/data_use.h>
 
 #include "cli.h"
 
@@ -16,7 +18,9 @@ static void usage(FILE *f)
         "usage: wattnet status --db URL [--json]\n\n"
         "Jobs queued, running, done and failed; runs per hour (jobs finished in\n"
         "the last hour); ETA in seconds; joules measured so far (null when\n"
-        "nothing was measured; estimates are reported apart).\n");
+        "nothing was measured; estimates are reported apart); per dataset,\n"
+        "whether the runs trained the real file (path, SHA-256) or the\n"
+        "synthetic stand-in.\n");
 }
 
 static void add_opt(cJSON *o, const char *k, int has, double v)
@@ -49,9 +53,17 @@ int cmd_status(int argc, char **argv)
         return cli_usage_error("status", "--db URL is required");
     wn_store *s = NULL;
     wn_queue_status q;
+    wn_run_record *runs = NULL;
+    size_t n_runs = 0, n_uses = 0;
+    wn_data_use *uses = NULL;
     int st = wn_store_open(db, &s);
     if (st == WN_OK)
         st = wn_store_queue_status(s, &q);
+    if (st == WN_OK)
+        st = wn_store_load_runs(s, &runs, &n_runs);
+    if (st == WN_OK)
+        st = wn_data_uses(runs, n_runs, &uses, &n_uses);
+    wn_run_records_free(&runs, n_runs);
     wn_store_close(&s);
     if (st != WN_OK)
         return cli_fail("status", st);
@@ -67,11 +79,27 @@ int cmd_status(int argc, char **argv)
         add_opt(o, "joules", q.has_joules, q.joules);
         cJSON_AddNumberToObject(o, "measured_runs", (double)q.measured_runs);
         add_opt(o, "estimated_joules", q.has_estimated, q.estimated_joules);
+        cJSON *ds = cJSON_AddArrayToObject(o, "datasets");
+        for (size_t i = 0; i < n_uses; i++) {
+            cJSON *d = cJSON_CreateObject();
+            cJSON_AddStringToObject(d, "name", uses[i].name);
+            cJSON_AddStringToObject(d, "source", uses[i].source);
+            if (uses[i].path[0]) {
+                cJSON_AddStringToObject(d, "path", uses[i].path);
+                cJSON_AddStringToObject(d, "sha256", uses[i].sha256);
+            } else {
+                cJSON_AddNullToObject(d, "path");
+                cJSON_AddNullToObject(d, "sha256");
+            }
+            cJSON_AddNumberToObject(d, "runs", (double)uses[i].runs);
+            cJSON_AddItemToArray(ds, d);
+        }
         char *txt = cJSON_Print(o);
         if (txt)
             printf("%s\n", txt);
         cJSON_free(txt);
         cJSON_Delete(o);
+        wn_free(uses);
         return 0;
     }
     printf("jobs: %lld queued, %lld running, %lld done, %lld failed\n",
@@ -89,5 +117,18 @@ int cmd_status(int argc, char **argv)
         printf("energy measured: none\n");
     if (q.has_estimated)
         printf("energy estimated (not measured): %.1f J\n", q.estimated_joules);
+    for (size_t i = 0; i < n_uses; i++) {
+        const wn_data_use *u = &uses[i];
+        if (!strcmp(u->source, "synthetic"))
+            printf("dataset %s: %zu runs on the synthetic stand-in\n", u->name,
+                   u->runs);
+        else if (u->path[0])
+            printf("dataset %s: %zu runs on the real file %s (sha256 %s)\n",
+                   u->name, u->runs, u->path, u->sha256);
+        else
+            printf("dataset %s: %zu runs on a real file (path not recorded)\n",
+                   u->name, u->runs);
+    }
+    wn_free(uses);
     return 0;
 }

@@ -3,6 +3,7 @@
  * as jobs in a database's queue.  Workers (`wattnet worker`) run them.
  */
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,6 +12,27 @@
 #include <wattnet/sweep.h>
 
 #include "cli.h"
+
+/* The butter-e preset: configurations at each width-search tolerance
+ * (wattnet's 0.2, the study's 0.5, none; docs/study.md). */
+static void tolerance_counts(const wn_sweep_spec *sp, cJSON *o)
+{
+    static const double tol[] = { WN_SHAPE_TOLERANCE, 0.5, INFINITY };
+    static const char *const key[] = { "configs_tolerance_0_2",
+                                       "configs_tolerance_0_5",
+                                       "configs_no_rejection" };
+    for (int i = 0; i < 3; i++) {
+        size_t n = 0, distinct = 0;
+        if (wn_sweep_count_configs(sp, tol[i], &n, &distinct) != WN_OK)
+            return;
+        if (o)
+            cJSON_AddNumberToObject(o, key[i], (double)distinct);
+        else
+            printf("width tolerance %-4s %6zu configurations (%zu with depth 2 "
+                   "once)%s\n", i == 0 ? "0.2" : i == 1 ? "0.5" : "none", n,
+                   distinct, i == 0 ? ", used" : i == 1 ? ", the study's code" : "");
+    }
+}
 
 static void usage(FILE *f)
 {
@@ -22,7 +44,7 @@ static void usage(FILE *f)
         "repetitions) as jobs.  Combinations whose size no network of the shape\n"
         "reaches are skipped and counted.\n\n"
         "  --db URL        SQLite file or postgresql:// URL (created if missing)\n"
-        "  --preset NAME   quick | butter-e | cache-scan\n"
+        "  --preset NAME   quick | butter-e | cache-scan | advise\n"
         "  --spec FILE     JSON: {\"datasets\":[...],\"shapes\":[...],\"depths\":[...],\n"
         "                  \"sizes\":[...],\"epochs\":N,\"batch\":256,\n"
         "                  \"learning_rate\":1e-4,\"repetitions\":1}\n"
@@ -116,6 +138,8 @@ static void print_result(const struct sweep_cli *a, const wn_sweep_spec *sp,
         cJSON_AddNumberToObject(o, "skipped", (double)plan->skipped);
         cJSON_AddNumberToObject(o, "epochs", (double)sp->epochs);
         cJSON_AddBoolToObject(o, "dry_run", a->dry);
+        if (a->preset && !strcmp(a->preset, "butter-e"))
+            tolerance_counts(sp, o);
         char *s = cJSON_Print(o);
         if (s)
             printf("%s\n", s);
@@ -134,6 +158,8 @@ static void print_result(const struct sweep_cli *a, const wn_sweep_spec *sp,
         printf("skipped %zu of %zu combinations: size not reachable for the "
                "shape and depth\n",
                plan->skipped, plan->combos);
+    if (a->preset && !strcmp(a->preset, "butter-e"))
+        tolerance_counts(sp, NULL);
 }
 
 int cmd_sweep(int argc, char **argv)

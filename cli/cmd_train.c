@@ -46,8 +46,8 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: wattnet train --data SPEC [--shape S] [--depth D] [--size P]\n"
             "                     [--epochs E] [--batch B] [--lr LR] [--seed K]\n"
-            "                     [--threads T] [--data-dir DIR] [--target NAME] "
-            "[--json]\n\n"
+            "                     [--threads T] [--device DEV] [--data-dir DIR]\n"
+            "                     [--target NAME] [--json]\n\n"
             "Train one BUTTER network (Adam, ReLU, float32, oneDNN) and print each "
             "epoch's\nlosses and time and a summary.\n\n"
             "  --data SPEC     a file (.tsv, .tsv.gz, .csv), a study dataset NAME,\n"
@@ -61,6 +61,8 @@ static void usage(FILE *f)
             "  --lr LR         Adam learning rate, default 1e-4\n"
             "  --seed K        split, initial weights and shuffles; default 1\n"
             "  --threads T     compute threads; default 0 = all cores\n"
+            "  --device DEV    cpu (default), cuda or cuda:N (the GPU engine;\n"
+            "                  fails with one line when there is no usable GPU)\n"
             "  --data-dir DIR  where to look for NAME.tsv.gz first\n"
             "  --target NAME   label column (default \"target\")\n"
             "  --meter SOURCE  auto (default), rapl, perf, nvml, ipmi, redfish,\n"
@@ -129,6 +131,11 @@ static cJSON *summary_json(const struct train_cli *c, const wn_run_record *r)
     cJSON_AddNumberToObject(o, "lr", c->spec.train.learning_rate);
     cJSON_AddNumberToObject(o, "seed", (double)c->spec.train.seed);
     cJSON_AddNumberToObject(o, "threads", s->threads);
+    cJSON_AddStringToObject(o, "device", s->device[0] ? s->device : "cpu");
+    if (s->device_name[0]) {
+        cJSON_AddStringToObject(o, "device_name", s->device_name);
+        cJSON_AddStringToObject(o, "device_driver", s->device_driver);
+    }
     cJSON_AddNumberToObject(o, "train_rows", (double)s->train_rows);
     cJSON_AddNumberToObject(o, "test_rows", (double)s->test_rows);
     cJSON_AddNumberToObject(o, "batches_per_epoch", (double)s->batches_per_epoch);
@@ -220,6 +227,8 @@ static void print_summary(const struct train_cli *c, const wn_run_record *r)
     else
         printf(", test_mse %.6f, test_mae %.6f", s->test_mse, s->test_mae);
     printf("; %.4g FLOPs/epoch", s->flops_per_epoch);
+    if (s->device_name[0])
+        printf("; on %s (%s, driver %s)", s->device, s->device_name, s->device_driver);
     print_energy(&r->energy);
     if (r->has_jpd)
         printf(", %.4g J/datum", r->joules_per_datum);
@@ -234,6 +243,13 @@ static int train_opt(struct train_cli *c, int ch, const char *arg)
     unsigned long long u = 0;
     switch (ch) {
     case 'D': c->data = arg; return 0;
+    case 'G':
+        if (!wn_train_device_valid(arg) ||
+            strlen(arg) >= sizeof c->spec.train.device)
+            return cli_usage_error("train", "--device '%s': want cpu, cuda or "
+                                   "cuda:N", arg);
+        snprintf(c->spec.train.device, sizeof c->spec.train.device, "%s", arg);
+        return 0;
     case 'r': c->data_dir = arg; return 0;
     case 'g': c->target = arg; return 0;
     case 'm': c->meter_source = arg; return 0;
@@ -258,6 +274,7 @@ static int parse_args(int argc, char **argv, struct train_cli *c)
         CLI_LONGOPTS_COMMON,
         CLI_LONGOPTS_TRAIN,
         {"data", required_argument, NULL, 'D'},
+        {"device", required_argument, NULL, 'G'},
         {"data-dir", required_argument, NULL, 'r'},
         {"target", required_argument, NULL, 'g'},
         {"meter", required_argument, NULL, 'm'},

@@ -33,6 +33,11 @@ static const struct command commands[] = {
     { "predict", cmd_predict, "predict energy of an untried network" },
     { "report", cmd_report, "write the HTML report" },
     { "probe", cmd_probe, "measure this host's cache sizes" },
+    { "import", cmd_import, "import the BUTTER-E study's public data" },
+    { "analyze", cmd_analyze, "the study's pipeline and its numbers" },
+    { "gpu", cmd_gpu, "the CUDA device --device cuda trains on" },
+    { "advise", cmd_advise, "which network reaches a test loss cheapest" },
+    { "exporter", cmd_exporter, "serve energy metrics to Prometheus" },
 };
 
 static void usage(FILE *f)

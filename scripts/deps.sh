@@ -7,12 +7,13 @@
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libdnnl-dev libsqlite3-dev zlib1g-dev
       libgsl-dev libhwloc-dev libcjson-dev libcurl4-openssl-dev libpq-dev
-      libcmocka-dev postgresql python3 chromium)
+      libcmocka-dev postgresql python3 chromium libmicrohttpd-dev prometheus wrk
+      slurm-wlm munge)
 if [ "${1:-}" = fuzz ]; then
   pkgs+=(clang libclang-rt-dev)   # libFuzzer (make fuzz)
 fi
 if [ "${1:-}" = bench ]; then
-  pkgs+=(python3-torch python3-numpy libopenblas0-openmp libopenblas0-pthread
+  pkgs+=(python3-torch python3-numpy libopenblas0-openmp libopenblas0-pthread python3-venv
          python3-threadpoolctl)
 fi
 missing=()

@@ -1,153 +1,168 @@
 #!/usr/bin/env bash
-# gpu-check.sh - the real-GPU check of wattnet's meters, for a machine with
-# an NVIDIA GPU, python3 with torch, and possibly none of our build deps (no
-# network).  Writes everything to $OUT/gpu-check.txt and prints it.
-#
-#   1. builds the real `wattnet` CLI if cmake and every dependency are here;
-#      else compiles scripts/gpu_meter_probe.c with cc from lib/meter/*.c and
-#      lib/core/{error,alloc}.c only (cJSON and libcurl if present);
-#   2. `meters --json`: every source, ok or why not;
-#   3. NVML at idle: `measure --json --source nvml -- sleep 5`;
-#   4. NVML under load: `measure --json --source nvml -- python3 <30 s of
-#      fp32 matmuls on cuda>`, with nvidia-smi sampling power.draw every
-#      200 ms alongside as an independent cross-check (mean watts compared);
-#   5. auto mode (`measure --json -- sleep 2`): which sources combine here.
-# Keeps well under 3 minutes.  Usage: scripts/gpu-check.sh [LOAD_SECONDS]
-# (WN_GPU_CHECK_PROBE=1 forces the standalone probe; WN_GPU_CHECK_NO_CJSON=1
-# also leaves cJSON out: both for testing the fallbacks.)
+# gpu-check.sh - the one prepared device check of wattnet's GPU engine
+# (issue 11), for a GPU host with no build dependencies.  It builds nothing:
+# it unpacks the build that scripts/gpu-pack.sh made on the build machine
+# (.gpucarry/wattnet-gpu.tar.xz, carried with the device tool's
+# carry=[".gpucarry"]), finds the host's cuBLASLt, and runs, each stage
+# under its own timeout (about 8 minutes in all):
+#   1. host: GPU, driver, torch                                   (~5 s)
+#   2. the GPU tests: test_gpu_plan, test_gpu_engine (gradient
+#      check on the GPU for every shape and loss; CPU vs GPU on
+#      adult and nursery; determinism)                           (<= 120 s)
+#   3. smoke: `train --device cuda --meter nvml` on nursery, and
+#      an NVML window at idle                                    (~20 s)
+#   4. bench-gpu, short: bench/gpu_peer.py (wattnet, PyTorch eager,
+#      PyTorch CUDA graph, JAX jit; TF32 off; connect_4 rectangle
+#      depth 4, 2^10..2^24; cuBLAS sgemm peak)                   (<= 210 s)
+#   5. the cache-scan-gpu sweep (bench/cache-scan-gpu.json, 30
+#      runs) on the GPU metered by NVML, then `fit` and `report`
+#      with the GPU's hardware profile                           (<= 170 s)
+# Outputs (at most 8 files, as the device tool returns): gpu-check.txt (this
+# log), device-profile.json (`wattnet gpu --profile`), bench-gpu.json,
+# model.json, report.html, scan.db, in $OUT when set
+# (the device tool's folder), else docs/results/DATE-gpu/.
+# Without a GPU (any machine) the stages that need one say so and are
+# skipped, and the rest still runs: that is how this script was tested.
+# Usage: scripts/gpu-check.sh   (PACK=path of the archive)
 set -u
-cd "$(dirname "$0")/.."
-LOAD_S=${1:-30}
-OUT=${OUT:-$(mktemp -d /tmp/wattnet-gpu-check.XXXXXX)}
+cd "$(dirname "$0")/.." || exit 1
+PACK=${PACK:-.gpucarry/wattnet-gpu.tar.xz}
+OUT=${OUT:-docs/results/$(date -u +%F)-gpu}
 mkdir -p "$OUT"
-REPORT="$OUT/gpu-check.txt"
-: >"$REPORT"
-exec > >(tee -a "$REPORT") 2>&1
-WORK=$(mktemp -d /tmp/wattnet-gpu-build.XXXXXX)
+LOG="$OUT/gpu-check.txt"
+: >"$LOG"
+exec > >(tee -a "$LOG") 2>&1
+WORK=$(mktemp -d /tmp/wattnet-gpu-check.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
 export WATTNET_IDLE_FILE="$WORK/idle.json"
 
-say() { printf '\n== %s\n' "$*"; }
+stage() { printf '\n== %s (t=%d s)\n' "$*" "$SECONDS"; }
+# run SECONDS CMD...: the command under a timeout, its exit status said.
+run() {
+  local limit=$1
+  shift
+  timeout "$limit" "$@"
+  local rc=$?
+  [ "$rc" = 124 ] && echo "TIMEOUT after $limit s: $*"
+  echo "exit: $rc"
+  return "$rc"
+}
 
-say "host"
+stage "host"
 date -u
-uname -a
-if command -v nvidia-smi >/dev/null 2>&1; then
-  nvidia-smi --query-gpu=index,name,driver_version,power.draw,power.limit \
-    --format=csv 2>&1 | head -10
+uname -srm
+HAVE_GPU=0
+GPU_NAME=""
+if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; then
+  HAVE_GPU=1
+  nvidia-smi --query-gpu=index,name,uuid,driver_version,power.draw,power.limit \
+    --format=csv 2>&1 | head -5
+  GPU_NAME=$(nvidia-smi --query-gpu=name --format=csv,noheader -i 0 2>/dev/null)
 else
-  echo "nvidia-smi: not found"
+  echo "no NVIDIA GPU here (nvidia-smi absent or finds none): GPU stages skip"
 fi
 python3 -c 'import torch; print("torch", torch.__version__, "cuda",
   torch.cuda.is_available())' 2>&1 | tail -1
 
-say "build"
-TOOL=""
-MODE=""
-if [ -z "${WN_GPU_CHECK_PROBE:-}" ] && command -v cmake >/dev/null 2>&1 &&
-   timeout 60 cmake -S . -B "$WORK/build" -DCMAKE_BUILD_TYPE=Release \
-     -DBUILD_TESTING=OFF >"$WORK/cmake.log" 2>&1 &&
-   timeout 90 cmake --build "$WORK/build" -j"$(nproc)" --target wattnet_cli \
-     >"$WORK/build.log" 2>&1; then
-  TOOL="$WORK/build/wattnet"
-  MODE="cli"
-  echo "full build: ok ($TOOL)"
+stage "unpack $PACK"
+if ! tar -xJf "$PACK" -C "$WORK"; then
+  echo "RESULT: cannot unpack $PACK (make it with scripts/gpu-pack.sh and carry"
+  echo ".gpucarry with the device tool)"
+  exit 1
+fi
+R="$WORK/wattnet-gpu"
+echo "packed $(cat "$R/PACKED") from commit $(cat "$R/COMMIT")"
+# cuBLASLt: the CUDA toolkit's, else the one in Python's nvidia packages.
+CUBLAS_DIR=""
+NV_PY=$(python3 -c 'import nvidia, os; print(os.path.dirname(nvidia.__path__[0]))' \
+  2>/dev/null || true)
+for root in /usr/local/cuda/lib64 /usr/local/cuda/lib /usr/local/cuda/targets/x86_64-linux/lib \
+            /usr/local/cuda /usr/lib/x86_64-linux-gnu ${NV_PY:+"$NV_PY/nvidia"}; do
+  [ -d "$root" ] || continue
+  f=$(find -H "$root" -name 'libcublasLt.so.13*' 2>/dev/null | head -1)
+  if [ -n "$f" ]; then
+    CUBLAS_DIR=$(dirname "$f")
+    break
+  fi
+done
+echo "cuBLASLt: ${CUBLAS_DIR:-not found}"
+LDP="$R/lib${CUBLAS_DIR:+:$CUBLAS_DIR}"
+W="$R/wattnet"
+printf '#!/bin/sh\nLD_LIBRARY_PATH="%s" exec "%s/bin/wattnet" "$@"\n' "$LDP" "$R" >"$W"
+chmod +x "$W"
+missing=$(LD_LIBRARY_PATH="$LDP" ldd "$R/bin/wattnet" | grep 'not found')
+if [ -n "$missing" ]; then
+  echo "RESULT: the carried build cannot load: $missing"
+  exit 1
+fi
+export WATTNET_DATA="$R/datasets"
+"$W" --version 2>/dev/null || true
+
+stage "the device as wattnet sees it: wattnet gpu"
+DEVPROF=""
+if run 30 "$W" gpu --json && "$W" gpu --profile >"$OUT/device-profile.json"; then
+  DEVPROF="$OUT/device-profile.json"
+  cat "$DEVPROF"
 else
-  echo "full build: not possible here (cmake or a dependency missing);" \
-       "last lines:"
-  tail -3 "$WORK/cmake.log" "$WORK/build.log" 2>/dev/null
-  CC=${CC:-cc}
-  SRCS=(scripts/gpu_meter_probe.c lib/core/error.c lib/core/alloc.c)
-  FLAGS=(-O2 -std=c11 -D_GNU_SOURCE -Wall -I include -I lib)
-  LIBS=(-lpthread -ldl -lm)
-  if [ -z "${WN_GPU_CHECK_NO_CJSON:-}" ] &&
-     echo '#include <cjson/cJSON.h>' | "$CC" -E -x c - >/dev/null 2>&1 &&
-     echo 'int main(void){return 0;}' | "$CC" -x c - -lcjson -o "$WORK/t" \
-       >/dev/null 2>&1; then
-    for f in lib/meter/*.c; do SRCS+=("$f"); done
-    LIBS+=(-lcjson)
-    if echo '#include <curl/curl.h>' | "$CC" -E -x c - >/dev/null 2>&1 &&
-       echo 'int main(void){return 0;}' | "$CC" -x c - -lcurl -o "$WORK/t" \
-         >/dev/null 2>&1; then
-      FLAGS+=(-DWN_HAVE_CURL=1)
-      LIBS+=(-lcurl)
-    fi
-    echo "standalone probe: with cJSON"
-  else
-    for f in lib/meter/*.c; do
-      case "$f" in
-        */meter_idle.c|*/meter_redfish.c) ;;
-        *) SRCS+=("$f") ;;
-      esac
-    done
-    FLAGS+=(-DWN_PROBE_NO_CJSON=1)
-    echo "standalone probe: no cJSON (no idle file, no Redfish)"
-  fi
-  if "$CC" "${FLAGS[@]}" "${SRCS[@]}" "${LIBS[@]}" -o "$WORK/gpu_meter_probe"; then
-    TOOL="$WORK/gpu_meter_probe"
-    MODE="probe"
-    echo "standalone probe: ok ($TOOL)"
-  else
-    echo "standalone probe: compile FAILED"
-    echo "RESULT: no meter tool could be built"
-    exit 1
-  fi
+  rm -f "$OUT/device-profile.json"
 fi
 
-meters() { if [ "$MODE" = cli ]; then "$TOOL" meters --json; else "$TOOL" meters; fi; }
-measure() { "$TOOL" measure "$@"; }
+stage "GPU tests"
+for t in test_gpu_plan test_gpu_engine; do
+  LD_LIBRARY_PATH="$LDP" WATTNET_TEST=1 WATTNET_TEST_SHARED="$R" \
+    WATTNET_TEST_CLI="$W" WATTNET_TEST_SOURCE="$R" \
+    run 120 "$R/bin/$t"
+done
 
-say "meters --json"
-timeout 60 bash -c "$(declare -f meters); TOOL='$TOOL' MODE='$MODE' meters"
-
-say "NVML at idle: measure --json --source nvml -- sleep 5"
-timeout 60 "$TOOL" measure --json --source nvml -- sleep 5
-echo "exit: $?"
-
-cat >"$WORK/load.py" <<PYEOF
-import time, torch
-assert torch.cuda.is_available(), 'no cuda'
-n = 8192
-a = torch.randn(n, n, device='cuda'); b = torch.randn(n, n, device='cuda')
-torch.cuda.synchronize(); t0 = time.time(); k = 0
-while time.time() - t0 < $LOAD_S:
-    c = a @ b; k += 1
-    if k % 20 == 0: torch.cuda.synchronize()
-torch.cuda.synchronize(); dt = time.time() - t0
-print(f'load: {k} fp32 matmuls of {n}x{n} in {dt:.1f} s, '
-      f'{2*n**3*k/dt/1e12:.1f} TFLOP/s', flush=True)
-PYEOF
-say "NVML under load: measure --json --source nvml -- python3 (${LOAD_S} s of matmuls)"
-SMI_CSV="$WORK/smi.csv"
-SMI_PID=""
-if command -v nvidia-smi >/dev/null 2>&1; then
-  nvidia-smi -i 0 --query-gpu=timestamp,power.draw --format=csv,noheader,nounits \
-    -lms 200 >"$SMI_CSV" 2>/dev/null &
-  SMI_PID=$!
+stage "smoke: train --device cuda on nursery, NVML"
+if [ "$HAVE_GPU" = 1 ]; then
+  run 60 "$W" train --data nursery --device cuda --epochs 3 --meter nvml --json
+  run 30 "$W" measure --json --source nvml -- sleep 3
+else
+  run 30 "$W" train --data nursery --device cuda --epochs 1 --meter none
+  echo "(expected to fail here: no GPU)"
 fi
-timeout $((LOAD_S + 90)) "$TOOL" measure --json --source nvml -- python3 "$WORK/load.py" \
-  | tee "$WORK/load.json"
-echo "exit: ${PIPESTATUS[0]}"
-if [ -n "$SMI_PID" ]; then
-  kill "$SMI_PID" 2>/dev/null
-  wait "$SMI_PID" 2>/dev/null
-  say "cross-check: nvidia-smi power.draw (200 ms samples) vs the NVML window"
-  # Mean of the samples above 1.3 x the idle median: the loaded part.
-  awk -F', *' '{ if ($2+0 > 0) print $2+0 }' "$SMI_CSV" | sort -n >"$WORK/w.txt"
-  n=$(wc -l <"$WORK/w.txt")
-  echo "nvidia-smi samples: $n"
-  if [ "$n" -gt 0 ]; then
-    idle=$(head -1 "$WORK/w.txt")
-    awk -v idle="$idle" '$1 > 1.3*idle { s += $1; k++ }
-      END { if (k) printf "nvidia-smi mean under load: %.1f W over %d samples (min %.1f W)\n", s/k, k, idle }' \
-      "$WORK/w.txt"
+
+stage "bench-gpu (short)"
+"$W" data export connect_4 --out "$WORK/c4.wn" || echo "export failed"
+BENCH=(python3 "$R/bench/gpu_peer.py" --wattnet "$W" --export "$WORK/c4.wn"
+       --data connect_4 --sizes "10,14,18,22,24" --epochs 4 --warmup 1 --rounds 1)
+if [ "$HAVE_GPU" = 1 ]; then
+  PYTHONUNBUFFERED=1 run 210 "${BENCH[@]}" --json "$OUT/bench-gpu.json"
+else
+  run 30 "${BENCH[@]}" --dry-run
+fi
+
+stage "cache-scan-gpu sweep, NVML; fit; report"
+DB="$WORK/scan.db"
+PROFILE=""
+# The profile read from the device (SMs, shared memory per SM, L2, memory),
+# else the shipped one from public specs.
+[ -n "$DEVPROF" ] && PROFILE="$DEVPROF"
+[ -z "$PROFILE" ] && case "$GPU_NAME" in
+  *H200*) PROFILE="$R/profiles/h200.json" ;;
+  *H100*) PROFILE="$R/profiles/h100.json" ;;
+  *V100*) PROFILE="$R/profiles/v100.json" ;;
+esac
+if [ -n "$PROFILE" ]; then
+  echo "hardware profile: $PROFILE"
+else
+  echo "hardware profile: none shipped for \"$GPU_NAME\" (fit uses the recording host)"
+fi
+if [ "$HAVE_GPU" = 1 ]; then
+  run 20 "$W" sweep --db "$DB" --spec "$R/bench/cache-scan-gpu.json" \
+    --name cache-scan-gpu
+  WATTNET_DEVICE=cuda run 150 "$W" worker --db "$DB" --meter nvml --json
+  run 30 "$W" fit --db "$DB" --out "$OUT/model.json" ${PROFILE:+--hardware "$PROFILE"}
+  run 30 "$W" report --db "$DB" --model "$OUT/model.json" --out "$OUT/report.html" \
+    ${PROFILE:+--hardware "$PROFILE"}
+  if [ "$(stat -c %s "$DB" 2>/dev/null || echo 0)" -lt $((15 * 1048576)) ]; then
+    cp "$DB" "$OUT/scan.db"
   fi
-  wattnet_w=$(sed -n 's/.*"avg_power_w":\([0-9.e+-]*\).*/\1/p' "$WORK/load.json" | head -1)
-  echo "wattnet NVML window mean: ${wattnet_w:-n/a} W (includes python start-up, so a little lower)"
+else
+  run 20 "$W" sweep --db "$DB" --spec "$R/bench/cache-scan-gpu.json" \
+    --name cache-scan-gpu --dry-run
 fi
 
-say "auto mode: measure --json -- sleep 2 (which sources combine here)"
-timeout 60 "$TOOL" measure --json -- sleep 2
-echo "exit: $?"
-
-say "done: report in $REPORT"
-rm -rf "$WORK"
+stage "done: outputs in $OUT"
+ls -la "$OUT"

@@ -2,7 +2,7 @@
  * gpu_meter_probe.c - a standalone stand-in for `wattnet meters --json` and
  * `wattnet measure --json`, for machines where the full build's
  * dependencies (oneDNN, GSL, hwloc, ...) are missing.  scripts/gpu-check.sh
- * compiles it with cc from the lib/meter sources and lib/core/{error,alloc}.c
+ * compiles it with cc from the lib/meter sources, lib/readings/readings.c and lib/core/{error,alloc}.c
  * (plus cJSON and libcurl when present; else -DWN_PROBE_NO_CJSON stubs the
  * idle file and Redfish).  JSON is written with printf.
  *

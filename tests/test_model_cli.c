@@ -188,6 +188,37 @@ static void test_fit_predict_report_end_to_end(void **state)
     assert_true(st.st_size > 10000);
     free(out);
     free(err);
+
+    /* without --model the glue step fits one for the report */
+    snprintf(args, sizeof args, "report --db '%s' --out '%s'", db, html);
+    rc = cli(args, &out, &err);
+    if (rc != 0)
+        fail_msg("report without a model failed (%d): %s", rc, err);
+    assert_null(strstr(err, "no model"));
+    free(out);
+    free(err);
+    FILE *f = fopen(html, "r");
+    assert_non_null(f);
+    char *page = calloc(1, (size_t)4 << 20);
+    assert_non_null(page);
+    size_t got = fread(page, 1, ((size_t)4 << 20) - 1, f);
+    fclose(f);
+    assert_true(got > 10000);
+    assert_non_null(strstr(page, "runs fitted"));
+    assert_non_null(strstr(page, "Model &quot;wattnet&quot;"));
+    free(page);
+
+    /* too few runs to fit: a report all the same, and stderr says why */
+    char small[320];
+    snprintf(small, sizeof small, "%s/empty_report.db", dir);
+    wn_store *sto = NULL;
+    assert_int_equal(wn_store_open(small, &sto), WN_OK);
+    wn_store_close(&sto);
+    snprintf(args, sizeof args, "report --db '%s' --out '%s'", small, html);
+    assert_int_equal(cli(args, &out, &err), 0);
+    assert_non_null(strstr(err, "no model"));
+    free(out);
+    free(err);
 }
 
 static void test_cli_errors(void **state)

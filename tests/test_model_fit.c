@@ -23,24 +23,7 @@
 #include "model/fit.h"
 #include "model/nnls.h"
 #include "model/synth.h"
-
-static wn_hw_profile test_profile(void)
-{
-    wn_hw_profile p;
-    memset(&p, 0, sizeof p);
-    snprintf(p.name, sizeof p.name, "testbox");
-    snprintf(p.kind, sizeof p.kind, "cpu");
-    p.cores = 2;
-    p.n_levels = 3;
-    wn_hw_level l1 = {"L1", 48 << 10, 1, 2}, l2 = {"L2", 1 << 20, 1, 2},
-                l3 = {"L3", 32 << 20, 2, 1};
-    p.levels[0] = l1;
-    p.levels[1] = l2;
-    p.levels[2] = l3;
-    snprintf(p.memory_name, sizeof p.memory_name, "RAM");
-    p.memory_bytes = 24ull << 30;
-    return p;
-}
+#include "model_fixture.h"
 
 /* ---- NNLS ---------------------------------------------------------------- */
 

@@ -22,32 +22,7 @@
 
 #include "model/fit.h"
 #include "model/synth.h"
-
-static wn_hw_profile test_profile(void)
-{
-    wn_hw_profile p;
-    memset(&p, 0, sizeof p);
-    snprintf(p.name, sizeof p.name, "testbox");
-    snprintf(p.kind, sizeof p.kind, "cpu");
-    p.cores = 2;
-    p.n_levels = 3;
-    wn_hw_level l1 = {"L1", 48 << 10, 1, 2}, l2 = {"L2", 1 << 20, 1, 2},
-                l3 = {"L3", 32 << 20, 2, 1};
-    p.levels[0] = l1;
-    p.levels[1] = l2;
-    p.levels[2] = l3;
-    snprintf(p.memory_name, sizeof p.memory_name, "RAM");
-    p.memory_bytes = 24ull << 30;
-    return p;
-}
-
-static size_t count(const char *hay, const char *needle)
-{
-    size_t k = 0;
-    for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
-        k++;
-    return k;
-}
+#include "model_fixture.h"
 
 /* Nothing that would load from anywhere: no script, no external refs. */
 static void assert_self_contained(const char *html)
@@ -74,10 +49,17 @@ static char *make_report(int energy, wn_run_record **runs_out, size_t *n_out)
     assert_int_equal(wn__synth_runs(&hw, &so, &runs, &n), WN_OK);
     wn_host host;
     assert_int_equal(wn_host_detect(&host), WN_OK);
+    /* the report never fits: the glue step supplies the model */
+    wn_model m;
+    int have = 0;
+    assert_int_equal(wn_model_fit_if_none(NULL, runs, n, &hw, &m, &have,
+                                          NULL, 0), WN_OK);
+    assert_true(have);
     wn_report_opts o;
     memset(&o, 0, sizeof o);
     o.hw = &hw;
     o.host = &host;
+    o.model = &m;
     o.source = "synthetic test runs";
     char *html = NULL;
     assert_int_equal(wn_report_html(runs, n, &o, &html), WN_OK);
@@ -94,8 +76,10 @@ static void test_time_report(void **state)
     char *html = make_report(0, &runs, &n);
     assert_self_contained(html);
     /* 1 + 1 + 4 models + 1 to-loss = 7 charts; no power samples */
-    assert_int_equal(count(html, "<svg"), 7);
-    assert_int_equal(count(html, "</svg>"), 7);
+    /* (plus one per dataset in "Cost to reach test loss": test_report_advise) */
+    size_t adv = count(html, "<h2>Cost to reach test loss ");
+    assert_int_equal(count(html, "<svg"), 7 + adv);
+    assert_int_equal(count(html, "</svg>"), 7 + adv);
     assert_non_null(strstr(html, "shows <b>time</b>"));
     assert_non_null(strstr(html, "No power samples were stored"));
     assert_non_null(strstr(html, "seconds per training datum"));
@@ -130,7 +114,8 @@ static void test_energy_report_and_reading_follows_data(void **state)
     assert_non_null(strstr(html, "FLOPs per joule"));
     /* measured per-epoch energy: a per-epoch power trace */
     assert_non_null(strstr(html, "Per-epoch average power"));
-    assert_int_equal(count(html, "<svg"), 8);
+    assert_int_equal(count(html, "<svg"),
+                     8 + count(html, "<h2>Cost to reach test loss "));
     char path[300];
     snprintf(path, sizeof path, "%s/test_report_energy.html", WN_BINARY_DIR);
     wn_hw_profile hw = test_profile();
@@ -283,7 +268,7 @@ static void test_renders_in_headless_chromium(void **state)
     assert_int_equal(run_chromium(chrome, "--dump-dom", path, dom, err), 0);
     char *d = slurp(dom);
     assert_non_null(d);
-    assert_int_equal(count(d, "<svg"), 7);
+    assert_int_equal(count(d, "<svg"), 7 + count(d, "<h2>Cost to reach test loss "));
     assert_true(count(d, "<circle") > 100);
     assert_non_null(strstr(d, "wattnet report"));
     char *e = slurp(err);

@@ -149,6 +149,10 @@ static void test_flops(void **state)
     /* 25 train rows -> 3 batches, 5 test rows -> 1 batch */
     assert_true(wn_flops_epoch(10, 4, w, 2, 25, 5) == 3 * (fwd + bwd) + fwd);
     assert_true(wn_flops_epoch(0, 4, w, 2, 25, 5) == 0.0);
+    /* a batch larger than the data is the data (issue 9 item 19): batch
+     * 10^8 on 8 training rows counts 8-row batches, not 10^8-row ones */
+    assert_true(wn_flops_epoch(100000000, 4, w, 2, 8, 2) ==
+                wn_flops_epoch(8, 4, w, 2, 8, 2));
 }
 
 int main(void)

@@ -183,8 +183,9 @@ static void test_presets(void **state)
 
     assert_int_equal(wn_sweep_preset("quick", &h, &sp), WN_OK);
     assert_true(sp->epochs <= 3);
+    /* plain study names: the real file when found, else the stand-in */
     for (size_t i = 0; i < sp->n_datasets; i++)
-        assert_memory_equal(sp->datasets[i], "synthetic:", 10);
+        assert_non_null(wn_study_dataset_find(sp->datasets[i]));
     /* Sizes straddle L1 and L2 (working set 16 bytes per parameter). */
     int below_l1 = 0, above_l1 = 0, above_l2 = 0;
     for (size_t i = 0; i < sp->n_sizes; i++) {
@@ -225,9 +226,22 @@ static void test_presets(void **state)
 
     assert_int_equal(wn_sweep_preset("nope", NULL, &sp), WN_ENOENT);
     assert_non_null(strstr(wn_errmsg(), "nope"));
-    assert_int_equal(wn_sweep_preset_count(), 3);
+    /* advise: one dataset, several shapes, sizes across L1 and L2, enough
+     * epochs for the losses to separate */
+    assert_int_equal(wn_sweep_preset("advise", &h, &sp), WN_OK);
+    assert_int_equal(sp->n_datasets, 1);
+    assert_string_equal(sp->datasets[0], "nursery");
+    assert_true(sp->n_shapes >= 3);
+    assert_true(sp->n_sizes >= 5);
+    assert_true(sp->sizes[0] * 16 < (48u << 10));
+    assert_true(sp->sizes[sp->n_sizes - 1] * 16 > (2u << 20));
+    assert_true(sp->epochs >= 20);
+    wn_sweep_spec_free(&sp);
+
+    assert_int_equal(wn_sweep_preset_count(), 4);
     assert_string_equal(wn_sweep_preset_name_at(0), "quick");
-    assert_null(wn_sweep_preset_name_at(3));
+    assert_string_equal(wn_sweep_preset_name_at(3), "advise");
+    assert_null(wn_sweep_preset_name_at(4));
 }
 
 static void test_expand_skips_and_shuffles(void **state)

@@ -105,6 +105,17 @@ size_t wn_study_dataset_count(void);
 const wn_study_dataset *wn_study_dataset_at(size_t i);
 const wn_study_dataset *wn_study_dataset_find(const char *name); /* or NULL */
 
+/* data_dims.c: rows, inputs and outputs of the dataset SPEC names (the
+ * forms of wn_dataset_load), without loading a study dataset: "NAME" or
+ * "synthetic:NAME" of a study dataset reads the study table; anything else
+ * is loaded with opts (may be NULL).  WN_OK, or wn_dataset_load's error. */
+int wn_dataset_dims(const char *spec, const wn_data_opts *opts, size_t *rows,
+                    size_t *inputs, size_t *outputs);
+
+/* The training rows of a split of `rows` rows: round(rows x
+ * train_fraction), as wn_split_make draws them. */
+size_t wn_split_train_rows(size_t rows, double train_fraction);
+
 #ifdef __cplusplus
 }
 #endif

@@ -12,8 +12,8 @@
  *     wn_energy e; wn_meter_window_end(m, w, &e);
  *     wn_meter_close(&m);
  *
- * (The meter module's owner extends this header; the functions below are
- * the contract other modules rely on.)
+ * Every public type here is a plain value; a raw window (readings.h) is
+ * what the store keeps so that energy can be re-integrated later.
  */
 #ifndef WATTNET_METER_H
 #define WATTNET_METER_H
@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <wattnet/core.h>
 #include <wattnet/energy.h>
+#include <wattnet/readings.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -37,7 +38,7 @@ typedef struct wn_meter_opts {
     int allow_estimate;        /* fall back to the estimate when nothing
                                   measures (default 1) */
     const char *idle_state;    /* idle-baseline state file; NULL: default */
-    /* Added by the meter module (defaults from wn_meter_opts_default): */
+    /* Defaults from wn_meter_opts_default: */
     const char *redfish_url;   /* NULL: $WATTNET_REDFISH_URL */
     const char *redfish_user;  /* NULL: $WATTNET_REDFISH_USER */
     const char *redfish_password; /* NULL: $WATTNET_REDFISH_PASSWORD; never
@@ -62,6 +63,11 @@ int wn_meter_window_begin(wn_meter *m, int *id);
 /* Close window id and fill *out with its joules per domain, seconds,
  * average watts and dynamic energy. */
 int wn_meter_window_end(wn_meter *m, int id, wn_energy *out);
+/* The raw readings of the window closed last (by any wn_meter_window_end
+ * on m): per domain the ticks at both edges, wraps, unit and range, and
+ * the readings in between (the newest 8192 per domain).  WN_OK and *out
+ * (free with wn_raw_window_clear); WN_ESTATE before any window closed. */
+int wn_meter_window_raw(wn_meter *m, wn_raw_window *out);
 
 /* Watt-meter log (BUTTER-E format: CSV "timestamp,node,watts"): integrate
  * NODE's power over [t_start, t_end] (unix seconds) with constant power
@@ -71,7 +77,7 @@ int wn_powerlog_integrate(const char *path, const char *node, double t_start,
                           double t_end, wn_energy *out);
 
 /* ---- Probing: what `wattnet meters` lists ------------------------------
- * Added by the meter module.  Sources, in the order auto mode prefers them:
+ * Sources, in the order auto mode prefers them:
  * rapl, perf, nvml, ipmi, redfish, estimate; "sim" (a simulated constant
  * power, $WATTNET_SIM_WATTS, default 100 W) is only used when named. */
 typedef struct wn_meter_domain_info {
@@ -84,7 +90,7 @@ typedef struct wn_meter_domain_info {
 typedef struct wn_meter_info {
     char source[16];
     int status;               /* WN_OK: usable; else why not */
-    char reason[256];         /* "" when usable; else what to do */
+    char reason[512];         /* "" when usable; else what to do */
     char notes[256];          /* e.g. dropped domains, shortened interval */
     int is_estimate;
     int node_level;           /* 1: whole-node power (ipmi, redfish, log) */
@@ -115,7 +121,9 @@ const char *wn_meter_warning(const wn_meter *m);
  * Idle power per (host, source, domain), kept in a small JSON state file:
  * $WATTNET_IDLE_FILE, else $XDG_STATE_HOME/wattnet/idle.json, else
  * ~/.local/state/wattnet/idle.json.  Windows of a meter whose host has a
- * baseline for every in-total domain report dynamic energy (has_idle). */
+ * baseline for every in-total domain report dynamic energy (has_idle).
+ * The rule between this file and the runs database's baselines is written
+ * once, in lib/run/idle_apply.c (the database wins per domain). */
 typedef struct wn_idle_domain {
     char source[16];
     char name[48];

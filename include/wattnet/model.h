@@ -22,8 +22,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <wattnet/core.h>
+#include <wattnet/gpu.h>
 #include <wattnet/host.h>
-#include <wattnet/store.h>
+
 #include <wattnet/run.h>
 
 #ifdef __cplusplus
@@ -61,15 +62,24 @@ int wn_hw_profile_load(const char *path, wn_hw_profile *out);
 int wn_hw_profile_parse(const char *json, const char *origin,
                         wn_hw_profile *out);
 
+/* A hardware profile of a CUDA device (gpu.h): kind "gpu", cores = SMs, L1 = the
+ * shared memory per SM (one per SM), L2 (one, shared by all SMs), HBM. */
+void wn_gpu_hw_profile(const wn_gpu_props *g, wn_hw_profile *out);
+
 /* The profile as a JSON string (wn_free it), or NULL when out of memory. */
 char *wn_hw_profile_to_json(const wn_hw_profile *p);
 
-/* The profile to fit or draw the runs in store S against: the file PATH
- * when not NULL; else the one host the runs were recorded on; else this
- * machine.  *host_out (may be NULL) gets the host used (this machine for a
- * file).  NOTE gets one line saying which was chosen and why. */
-int wn_hw_profile_for_runs(wn_store *s, const char *path, wn_hw_profile *out,
-                           wn_host *host_out, char *note, size_t note_n);
+/* The profile to fit or draw runs against, from plain values: the file
+ * PATH when not NULL; else hosts[0] when the runs were recorded on exactly
+ * one host (n_hosts == 1); else this machine (wn_host_detect).  hosts may
+ * be NULL when n_hosts != 1 (n_hosts > 1: the runs come from several
+ * hosts).  *host_out (may be NULL) gets the host used (this machine for a
+ * file).  NOTE gets one line saying which was chosen and why.  WN_OK;
+ * the file's or wn_host_detect's error.  The step that reads the hosts
+ * from a store is wn_hw_profile_for_runs (wattnet/analysis.h). */
+int wn_hw_profile_choose(const char *path, const wn_host *hosts,
+                         size_t n_hosts, wn_hw_profile *out,
+                         wn_host *host_out, char *note, size_t note_n);
 
 /* Bytes of cache level i (0 = L1) that a run on `threads` threads can use:
  * size x the instances its threads touch (threads <= 0 counts as 1). */
@@ -227,6 +237,27 @@ void wn_fit_opts_default(wn_fit_opts *o);
  * has fewer than two timed epochs). */
 double wn_run_epoch_spread(const wn_run_record *r);
 
+/* A run's energy is a real, unflagged measurement: asks wn_energy_usable
+ * (lib/energy), the one rule; kept here as the run-record form. */
+int wn_run_energy_usable(const wn_run_record *r);
+
+/* How many of runs[0..n) have measured energy, an estimate (never counted
+ * as measured), or only time.  Fit, report and CLI count with this. */
+typedef struct wn_run_energy_counts {
+    size_t measured, estimated, time_only;
+} wn_run_energy_counts;
+
+void wn_runs_count_energy(const wn_run_record *runs, size_t n,
+                          wn_run_energy_counts *out);
+
+/* The target runs with counts C are fitted (and reported) in:
+ * WN_TARGET_ENERGY when at least min_runs (and one) carry measured energy,
+ * else WN_TARGET_TIME.  NOTE (may be NULL) gets the reason in one line.
+ * The fit and the report both decide with this. */
+const char *wn_model_choose_target(const wn_run_energy_counts *c,
+                                   size_t min_runs, char *note,
+                                   size_t note_n);
+
 /* A run's usable target: energy when it has a real, unflagged measurement
  * (an estimate is NOT one), else time.  Returns 1 and sets *y when the run
  * has the requested target, else 0.
@@ -234,7 +265,6 @@ double wn_run_epoch_spread(const wn_run_record *r);
  *   seconds_per_datum: the fastest epoch's seconds / (batches x B) -
  *     contention on a shared host only adds time - or, without per-epoch
  *     records, the median epoch's. */
-int wn_run_energy_usable(const wn_run_record *r);
 int wn_run_target(const wn_run_record *r, const char *target, double *y);
 
 /* Fit the four models to runs on hardware hw, with cross-validation.

@@ -39,6 +39,8 @@ typedef struct wn_run_record {
     char host[128];
     char dataset_name[64];
     char data_source[16];     /* "file" | "synthetic" */
+    char data_path[512];      /* the file trained on ("" for a stand-in) */
+    char data_sha256[65];     /* its SHA-256 in hex ("" for a stand-in) */
     char task[16];            /* wn_task_name() */
     size_t inputs, outputs;
     double start_time;        /* unix seconds */

@@ -1,10 +1,12 @@
 /*
  * store.h - the runs database: SQLite (a file path) or PostgreSQL
  * (postgresql://...), one schema behind one interface: hosts, idle
- * baselines, sweeps, the job queue, runs and epochs.
+ * baselines, sweeps, the job queue, runs and epochs, attributions and raw
+ * meter readings.
  *
- * (The store module's owner extends this header; the functions below are
- * the contract the model and report rely on.)
+ * The store is a leaf: it saves and loads plain values (a run record, an
+ * energy, an idle power, raw readings) and never drives a meter.  Steps
+ * that need a meter and the store live in lib/run/ (meter_store.h).
  */
 #ifndef WATTNET_STORE_H
 #define WATTNET_STORE_H
@@ -12,7 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <wattnet/core.h>
+#include <wattnet/energy.h>
 #include <wattnet/host.h>
+#include <wattnet/readings.h>
 #include <wattnet/run.h>
 
 #ifdef __cplusplus
@@ -53,7 +57,7 @@ void wn_run_records_free(wn_run_record **runs, size_t n);
 
 /* ---- What the store is ----------------------------------------------------
  * Schema versions and migrations: docs/store.md. */
-#define WN_STORE_SCHEMA_VERSION 2
+#define WN_STORE_SCHEMA_VERSION 5
 
 /* "sqlite" or "postgresql". */
 const char *wn_store_backend(const wn_store *s);
@@ -75,13 +79,26 @@ int wn_store_get_idle(wn_store *s, const char *hostname, const char *domain,
  * GPUs are not restored).  *n_hosts (may be NULL) counts the distinct
  * hosts; WN_ENOENT unless there is exactly one. */
 int wn_store_runs_host(wn_store *s, wn_host *out, size_t *n_hosts);
-/* Keep every domain of an idle baseline (from wn_meter_idle_measure) under
- * its host and "source:domain". */
-int wn_store_save_idle(wn_store *s, const wn_idle_baseline *b);
-/* Give an open meter this host's stored baselines, domain by domain;
- * *applied (may be NULL) counts them.  Domains without one keep what the
- * state file gave. */
-int wn_store_apply_idle(wn_store *s, wn_meter *m, size_t *applied);
+/* Keep (replace) HOSTNAME's hardware profile of KIND ("measured": the
+ * cache probe's), as the JSON text of wn_hw_profile_to_json. */
+int wn_store_put_profile(wn_store *s, const char *hostname, const char *kind,
+                         const char *profile_json);
+/* The profile kept for HOSTNAME and KIND (*profile_json: wn_free it);
+ * WN_ENOENT when none. */
+int wn_store_get_profile(wn_store *s, const char *hostname, const char *kind,
+                         char **profile_json);
+/* One stored idle baseline of a host (plain values). */
+typedef struct wn_store_idle {
+    char domain[72];          /* the key given to wn_store_put_idle */
+    double power_w;
+    double seconds;           /* how long it was measured */
+    double measured_at;       /* database clock, unix seconds */
+} wn_store_idle;
+
+/* HOSTNAME's baselines into rows[0..cap), ordered by domain; *n counts
+ * them.  WN_EINVAL (rows filled up to cap) when there are more than cap. */
+int wn_store_load_idle(wn_store *s, const char *hostname, wn_store_idle *rows,
+                       size_t cap, size_t *n);
 
 /* ---- Sweeps and the job queue ---------------------------------------------
  * A job is one training run to do.  Status: queued -> running (claimed with
@@ -155,26 +172,76 @@ int wn_store_queue_status(wn_store *s, wn_queue_status *out);
 int wn_store_export(wn_store *s, const char *format, const char *dir,
                     size_t *n_runs);
 
-/* Replace run RUN_ID's energy by E (e.g. source "log"), keeping a row in
- * the attributions table with NODE and LOG_FILE.  A window that did not
- * measure (e->measured == 0) is kept as an attribution with its flag only;
- * the run's energy is left as it was. */
+/* Replace run RUN_ID's energy by E (e.g. source "log") and its joules per
+ * datum by JOULES_PER_DATUM (has_jpd = 0: none; the caller computes it
+ * with wn_energy_per_datum), keeping a row in the attributions table with
+ * NODE and LOG_FILE.  A window that did not measure (e->measured == 0) is
+ * kept as an attribution with its flag only; the run is left as it was.
+ * WN_ENOENT when there is no such run. */
 int wn_store_set_energy(wn_store *s, int64_t run_id, const wn_energy *e,
-                        const char *node, const char *log_file);
+                        int has_jpd, double joules_per_datum, const char *node,
+                        const char *log_file);
 
-/* Attribute node watt-meter logs (CSV timestamp,node,watts; BUTTER-E's
- * {slurm_job_id}.csv) to every stored run whose window a log covers:
- * integrate with wn_powerlog_integrate over [start_time, end_time] for NODE
- * (NULL: the run's host name) and store the result with source "log".
- * Counts: stored, flagged (not stored as 0 J), uncovered (no log measured
- * it). */
-typedef struct wn_attribute_result {
-    size_t stored, flagged, uncovered;
-} wn_attribute_result;
+/* ---- Raw meter readings (docs/store.md, "Raw readings") -------------------
+ * A run's raw window: per domain the edge ticks, wraps, unit and range
+ * (table meter_windows) and its readings (table meter_samples), so that
+ * energy can be re-integrated later.  At most WN_STORE_SAMPLES_CAP readings
+ * per domain are kept (evenly thinned, the first and last always kept;
+ * the rest counted in `dropped`), and only the newest keep_runs runs keep
+ * readings (0: WN_STORE_SAMPLES_KEEP_RUNS); older runs' readings are
+ * deleted when a new run's are stored. */
+#define WN_STORE_SAMPLES_CAP 4096
+#define WN_STORE_SAMPLES_KEEP_RUNS 1000
 
-int wn_store_attribute_logs(wn_store *s, const char *const *logs,
-                            size_t n_logs, const char *node,
-                            wn_attribute_result *out);
+/* Store W for run RUN_ID, replacing what it had, in one transaction. */
+int wn_store_put_samples(wn_store *s, int64_t run_id, const wn_raw_window *w,
+                         size_t keep_runs);
+/* Load run RUN_ID's raw window into *out (free with wn_raw_window_clear).
+ * WN_ENOENT when it has none. */
+int wn_store_get_samples(wn_store *s, int64_t run_id, wn_raw_window *out);
+/* The power trace of run RUN_ID, per domain, as plain arrays (free with
+ * wn_power_trace_clear).  WN_ENOENT when it has no readings. */
+int wn_store_power_trace(wn_store *s, int64_t run_id, wn_power_trace *out);
+
+/* ---- BUTTER-E import (lib/store/store_import.c) ------------------------ */
+
+/* The store side of the import (lib/store/store_import.c).  Store RUN as
+ * wn_store_put_run does and keep (SOURCE, EXTERNAL_ID, IS_GPU, META_JSON)
+ * beside it, in one transaction.  When SOURCE/EXTERNAL_ID was imported
+ * before nothing is written and *stored = 0 (else 1). */
+int wn_store_put_imported_run(wn_store *s, wn_run_record *run,
+                              const char *source, const char *external_id,
+                              int is_gpu, const char *meta_json, int *stored);
+/* The same for RUNS[0..n) in one transaction (all or none stored);
+ * stored[i] says whether run i was new. */
+int wn_store_put_imported_runs(wn_store *s, wn_run_record *runs, size_t n,
+                               const char *source, const char *const *external_ids,
+                               const int *is_gpu, const char *const *meta_json,
+                               int *stored);
+/* *n = runs imported from SOURCE. */
+int wn_store_imported_count(wn_store *s, const char *source, size_t *n);
+/* The metadata JSON kept for SOURCE/EXTERNAL_ID (wn_free it); WN_ENOENT. */
+int wn_store_imported_meta(wn_store *s, const char *source,
+                           const char *external_id, int64_t *run_id,
+                           char **meta_json);
+
+/* ---- Slurm ids of runs (store_slurm.c) -------------------------------------
+ * The Slurm job and step a stored run ran in, in table run_slurm (created on
+ * first use), so runs join on slurm_job_id.  Filled by the worker from the
+ * environment (wn_slurm_ids_from_env, slurm.h). */
+typedef struct wn_slurm_ids {
+    char job_id[32];          /* $SLURM_JOB_ID */
+    char step_id[32];         /* $SLURM_STEP_ID ("" outside a step) */
+    char node[64];            /* $SLURMD_NODENAME */
+    char array_job_id[32];    /* $SLURM_ARRAY_JOB_ID ("" unless an array) */
+    char array_task_id[32];   /* $SLURM_ARRAY_TASK_ID */
+} wn_slurm_ids;
+
+/* Keep ids with stored run RUN_ID (replaces an earlier row of the run).
+ * WN_OK; WN_EINVAL without a job id; else the store's status. */
+int wn_store_put_slurm(wn_store *s, int64_t run_id, const wn_slurm_ids *ids);
+/* The ids kept with RUN_ID: WN_OK, WN_ENOENT when none. */
+int wn_store_get_slurm(wn_store *s, int64_t run_id, wn_slurm_ids *out);
 
 #ifdef __cplusplus
 }

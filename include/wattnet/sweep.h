@@ -94,6 +94,13 @@ int wn_sweep_expand(const wn_sweep_spec *sp, const wn_sweep_opts *o,
                     wn_sweep_plan *out);
 void wn_sweep_plan_clear(wn_sweep_plan *p);
 
+/* Configurations (dataset x shape x depth x size) the width search accepts
+ * at TOLERANCE (wn_shape_widths_tol; INFINITY: every one); *distinct (may
+ * be NULL) counts depth-2 networks once for all shapes.  Datasets given as
+ * paths count as accepted. */
+int wn_sweep_count_configs(const wn_sweep_spec *sp, double tolerance,
+                           size_t *configs, size_t *distinct);
+
 typedef struct wn_sweep_result {
     int64_t sweep_id;
     size_t n_jobs;

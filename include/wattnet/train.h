@@ -37,6 +37,7 @@ typedef struct wn_train_config {
     int threads;              /* 0: all cores */
     double train_fraction;    /* default 0.8 (SPEC's 80/20 split); not
                                  stored with a run: 0 in a loaded record */
+    char device[16];          /* "" or "cpu" (default), "cuda", "cuda:N" */
 } wn_train_config;
 
 /* Fill *c with the defaults above (shape "rectangle", depth 3, size 1024). */
@@ -67,6 +68,8 @@ typedef struct wn_train_summary {
     uint64_t params;
     size_t epochs;
     size_t train_rows, test_rows, batches_per_epoch;
+    size_t batch;             /* the batch actually used: the requested one,
+                                 clamped to the training rows */
     int threads;              /* threads actually used */
     double seconds_total;
     double seconds_per_epoch_median;
@@ -76,6 +79,9 @@ typedef struct wn_train_summary {
     double test_accuracy;
     double test_mse, test_mae;
     double flops_per_epoch;   /* SPEC section 5 */
+    char device[16];          /* "cpu" or "cuda:N" */
+    char device_name[96];     /* the GPU's name; "" on the CPU */
+    char device_driver[32];   /* CUDA driver version; "" on the CPU */
 } wn_train_summary;
 
 /* Train.  hooks may be NULL.  Returns WN_OK and fills *out; on failure a
@@ -83,6 +89,11 @@ typedef struct wn_train_summary {
  * result. */
 int wn_train(const wn_dataset *d, const wn_train_config *cfg,
              const wn_train_hooks *hooks, wn_train_summary *out);
+
+/* Non-zero when s names a device wn_train accepts: NULL, "cpu", "cuda",
+ * "cuda:N" (N 0..255); whether this build and machine have it is only
+ * known when training starts. */
+int wn_train_device_valid(const char *s);
 
 /* ---- Work (SPEC section 5), float32, batch B -------------------------- */
 /* Forward FLOPs of one batch of B rows. */

@@ -24,6 +24,8 @@
 #include <wattnet/meter.h>
 #include <wattnet/run.h>
 #include <wattnet/store.h>
+#include <wattnet/meter_store.h>
+#include <wattnet/readings.h>
 #include <wattnet/model.h>
 #include <wattnet/report.h>
 #include <wattnet/sweep.h>
@@ -31,5 +33,9 @@
 #include <wattnet/cpus.h>
 #include <wattnet/probe.h>
 #include <wattnet/probe_profile.h>
+#include <wattnet/analysis.h>
+#include <wattnet/study.h>
+#include <wattnet/study_import.h>
+#include <wattnet/gpu.h>
 
 #endif /* WATTNET_WATTNET_H */

@@ -14,7 +14,8 @@
 #include <string.h>
 #include <sys/resource.h>
 
-#include <wattnet/wattnet.h>
+#include <wattnet/core.h>
+#include <wattnet/meter.h>
 
 #include "meter/meter_internal.h"
 

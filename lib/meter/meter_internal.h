@@ -6,8 +6,8 @@
  * `struct wn_meter_ops`, picked once when the meter opens.  A source only
  * reads RAW ticks: a counter's value (energy in `unit` joules per tick,
  * wrapping modulo `range` ticks) or an instantaneous power (in `unit` watts
- * per tick).  meter.c alone turns ticks into joules (wn__meter_joules), so
- * the conversion lives in one place, as likwid's calculateResult does.
+ * per tick).  Ticks become joules only through wn__meter_joules, which asks
+ * lib/readings (the one conversion, as likwid's calculateResult).
  */
 #ifndef WN_METER_INTERNAL_H
 #define WN_METER_INTERNAL_H
@@ -15,7 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <wattnet/wattnet.h>
+#include <wattnet/core.h>
+#include <wattnet/meter.h>
 
 enum wn__meter_kind {
     WN__KIND_COUNTER = 0,     /* cumulative energy counter */
@@ -30,6 +31,8 @@ struct wn__meter_domain {
     double unit;              /* J per tick (counter) or W per tick (power) */
     uint64_t range;           /* counter wraps modulo range; 0: never */
     int in_total;
+    int part_only;            /* a part of contained_in whose total is not
+                                 read here: never added, never the whole */
     int slot;                 /* the backend's own index for this domain
                                  (stable when other domains are dropped) */
     /* Running state, under the meter's lock: */
@@ -45,6 +48,9 @@ struct wn__meter_domain {
     uint64_t n_gap;           /* gaps long enough to hide a whole wrap */
     uint64_t n_zero;          /* power readings of 0: not measurements */
     uint64_t n_err;           /* failed reads */
+    uint64_t n_reset;         /* counter resets (wn_raw_is_reset) */
+    uint64_t missed;          /* power: failed polls since prev_ticks, to be
+                                 bridged by the next reading (meter_bridge.c) */
 };
 
 struct wn__meter_src;
@@ -80,6 +86,18 @@ extern const struct wn_meter_ops wn__meter_ipmi_ops;
 extern const struct wn_meter_ops wn__meter_redfish_ops;
 extern const struct wn_meter_ops wn__meter_estimate_ops;
 extern const struct wn_meter_ops wn__meter_sim_ops;
+
+/* One Redfish PowerControl[] entry, as the BMC numbered it. */
+struct wn__redfish_entry {
+    char id[32];              /* MemberId (printable, no blanks), else the
+                                 index */
+    int has_watts;            /* PowerConsumedWatts is a number >= 0 */
+    double watts;
+};
+/* Every PowerControl entry of a Power resource, in order (at most max);
+ * WN_EFORMAT when none has a numeric PowerConsumedWatts. */
+int wn__redfish_parse(const char *json, struct wn__redfish_entry *e,
+                      size_t max, size_t *n);
 
 /* Add a domain to src; returns it or NULL when the table is full. */
 struct wn__meter_domain *wn__meter_add_domain(struct wn__meter_src *src,
@@ -135,5 +153,104 @@ int wn__meter_parse_time(const char *s, double *out);
 /* Estimate: per-core watts for this CPU (table of known models from
  * /proc/cpuinfo, else the documented default); *model gets the name. */
 double wn__meter_cpu_watts(char *model, size_t n);
+
+/* ---- The open meter (shared by meter_open, meter_sampler, meter_window,
+ * meter_idle and meter_probe) --------------------------------------------- */
+
+#include <pthread.h>
+
+#define WN__METER_MAX_SOURCES 8
+#define WN__METER_MAX_WINDOWS 32
+/* Raw readings kept per domain (a ring, the newest win): what a window's
+ * raw readings (wn_meter_window_raw) can hold.  At the default 100 ms
+ * period, 13.6 minutes. */
+#define WN__METER_RING 8192
+
+struct wn__meter_window {
+    int used;
+    double t0;
+    uint64_t *acc;            /* one entry per domain of the meter */
+    double *acc_s;
+    uint64_t *zero;
+    uint64_t *err;
+    uint64_t *gap;
+    uint64_t *wraps;
+    uint64_t *ticks0;         /* the raw reading at t0 */
+    uint64_t *reset;
+    uint64_t *pend;           /* power: the poll at t0 failed, so the next
+                                 reading's segment straddles t0 (bridge) */
+};
+
+/* One raw reading of a domain, in the ring. */
+struct wn__meter_reading {
+    double t;                 /* CLOCK_MONOTONIC seconds */
+    uint64_t ticks;
+};
+
+struct wn_meter {
+    size_t n_src;
+    struct wn__meter_src *src[WN__METER_MAX_SOURCES];
+    size_t n_dom;             /* domains over every source */
+    double *idle_w;           /* n_dom: idle watts per domain, or NAN */
+    char source_name[16];
+    int is_estimate;
+    unsigned interval_ms;
+    char warning[768];
+
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    int lock_ok, cond_ok, thread_ok, stop;
+    pthread_t thread;
+
+    struct wn__meter_window win[WN__METER_MAX_WINDOWS];
+    void *win_mem;
+
+    /* Raw readings: ring[k * WN__METER_RING + i] for domain k; ring_n[k]
+     * readings pushed so far (the ring holds the last WN__METER_RING). */
+    struct wn__meter_reading *ring;
+    uint64_t *ring_n;
+    /* The raw readings of the window closed last (wn_meter_window_raw). */
+    wn_raw_window last_raw;
+};
+
+/* meter_probe.c: the registry and opening one source. */
+const struct wn_meter_ops *wn__meter_find_ops(const char *name);
+int wn__meter_src_open(const struct wn_meter_ops *ops, const wn_meter_opts *o,
+                       struct wn__meter_src **out);
+void wn__meter_src_free(struct wn__meter_src **ps);
+void wn__meter_fill_info(const struct wn__meter_src *s, wn_meter_info *out);
+
+/* meter_sampler.c: read the due sources (all when force) under m->lock;
+ * returns the time stamp window edges use.  Start / stop the thread. */
+double wn__meter_sample_all(wn_meter *m, int force);
+int wn__meter_sampler_start(wn_meter *m);
+void wn__meter_sampler_stop(wn_meter *m);
+
+/* meter_idle.c: this host's baselines from the state file, at open. */
+int wn__meter_idle_load(wn_meter *m, const wn_meter_opts *o);
+/* meter_idle_file.c: one baseline from the state file (WN_ENOENT: none). */
+int wn__idle_lookup(const char *path, const char *host, const char *source,
+                    const char *domain, double *watts);
+
+/* meter_bridge.c: missed polls of a power source.  The period a source is
+ * polled at; resolve the windows whose first poll failed, once reading cur
+ * of domain k arrives at t (before d's prev is replaced); a window's
+ * tick-seconds for power domain k (with the last reading held to t1 when
+ * the closing poll failed); 1 when a run of missed polls is a real gap
+ * (longer than WN__METER_GAP_POLLS periods). */
+#define WN__METER_GAP_POLLS 3
+double wn__meter_period_s(const wn_meter *m, const struct wn__meter_src *s);
+void wn__meter_bridge(wn_meter *m, size_t k,
+                      const struct wn__meter_domain *d, uint64_t cur,
+                      double t);
+double wn__meter_window_tick_s(const struct wn__meter_window *w, size_t k,
+                               const struct wn__meter_domain *d, double t1);
+int wn__meter_missed_gap(const wn_meter *m, const struct wn__meter_src *s,
+                         const struct wn__meter_domain *d, double t);
+
+/* meter_raw.c: keep raw readings and hand a window's out. */
+void wn__meter_ring_push(wn_meter *m, size_t k, double t, uint64_t ticks);
+int wn__meter_raw_capture(wn_meter *m, const struct wn__meter_window *w,
+                          double t1);
 
 #endif /* WN_METER_INTERNAL_H */

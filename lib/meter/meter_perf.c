@@ -22,7 +22,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <wattnet/wattnet.h>
+#include <wattnet/core.h>
+#include <wattnet/meter.h>
 
 #include "meter/meter_internal.h"
 
@@ -106,6 +107,44 @@ static size_t parse_cpus(const char *s, int *cpus, size_t max)
     return n;
 }
 
+/* An event's config and scale (J per count) from the PMU's sysfs files;
+ * 0 when it is missing or malformed. */
+static int read_event(const char *root, const char *event, uint64_t *config,
+                      double *scale)
+{
+    char p[512], cfg[128], scale_s[64];
+    snprintf(p, sizeof p, "%s/power/events/%s", root, event);
+    if (wn__meter_read_file(p, cfg, sizeof cfg) != WN_OK)
+        return 0;
+    const char *ev = strstr(cfg, "event=");
+    if (!ev)
+        return 0;
+    char *end = NULL;
+    errno = 0;
+    *config = strtoull(ev + 6, &end, 0);
+    if (errno || end == ev + 6)
+        return 0;
+    *scale = 0;
+    snprintf(p, sizeof p, "%s/power/events/%s.scale", root, event);
+    if (wn__meter_read_file(p, scale_s, sizeof scale_s) == WN_OK)
+        *scale = strtod(scale_s, NULL);
+    return *scale > 0 && *scale <= 1;
+}
+
+/* System-wide perf events refused: the setting, its value, the fix. */
+static int denied(const char *first_err)
+{
+    const char *file = "/proc/sys/kernel/perf_event_paranoid";
+    char now[32] = "";
+    if (wn__meter_read_file(file, now, sizeof now) != WN_OK)
+        now[0] = '\0';
+    return wn_seterr(WN_EPERM, "perf: %s: system-wide perf events need "
+                     "kernel.perf_event_paranoid <= 0 (%s is %s): `sudo "
+                     "sysctl kernel.perf_event_paranoid=0`, or CAP_PERFMON "
+                     "(CAP_SYS_ADMIN before Linux 5.8), or run as root",
+                     first_err, file, now[0] ? now : "unreadable");
+}
+
 static int perf_open(struct wn__meter_src *src, const wn_meter_opts *o)
 {
     (void)o;
@@ -136,24 +175,9 @@ static int perf_open(struct wn__meter_src *src, const wn_meter_opts *o)
     int have_psys = 0, perm = 0;
     char first_err[200] = "";
     for (size_t e = 0; e < sizeof events / sizeof events[0]; e++) {
-        char cfg[128], scale_s[64];
-        snprintf(p, sizeof p, "%s/power/events/%s", root, events[e].event);
-        if (wn__meter_read_file(p, cfg, sizeof cfg) != WN_OK)
-            continue;
-        const char *ev = strstr(cfg, "event=");
-        if (!ev)
-            continue;
-        char *end = NULL;
-        errno = 0;
-        uint64_t config = strtoull(ev + 6, &end, 0);
-        if (errno || end == ev + 6)
-            continue;
-        double scale = 0;
-        snprintf(p, sizeof p, "%s/power/events/%s.scale", root,
-                 events[e].event);
-        if (wn__meter_read_file(p, scale_s, sizeof scale_s) == WN_OK)
-            scale = strtod(scale_s, NULL);
-        if (!(scale > 0) || scale > 1)
+        uint64_t config;
+        double scale;
+        if (!read_event(root, events[e].event, &config, &scale))
             continue;
         size_t per = strcmp(events[e].domain, "psys") == 0 ? 1 : n_cpus;
         for (size_t c = 0; c < per; c++) {
@@ -191,9 +215,7 @@ static int perf_open(struct wn__meter_src *src, const wn_meter_opts *o)
     }
     if (src->n_dom == 0) {
         if (perm)
-            return wn_seterr(WN_EPERM, "perf: %s: allow system-wide perf "
-                             "events (sysctl kernel.perf_event_paranoid=0, or "
-                             "CAP_PERFMON), or run as root", first_err);
+            return denied(first_err);
         return wn_seterr(WN_EUNAVAILABLE, "perf: no usable energy event%s%s",
                          first_err[0] ? ": " : "", first_err);
     }

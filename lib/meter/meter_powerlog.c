@@ -22,7 +22,8 @@
 #include <string.h>
 #include <time.h>
 
-#include <wattnet/wattnet.h>
+#include <wattnet/core.h>
+#include <wattnet/meter.h>
 
 #include "meter/meter_internal.h"
 
@@ -88,6 +89,45 @@ static int cmp_sample(const void *a, const void *b)
 }
 
 /* Read NODE's samples (node NULL: the only node in the file). */
+/* Watts in [0, 1e7]; 0 on success. */
+static int parse_watts(const char *field, double *w)
+{
+    char *end = NULL;
+    errno = 0;
+    *w = strtod(field, &end);
+    return errno || end == field || *end || !(*w >= 0) || *w > 1e7;
+}
+
+/* Append one sample to *s (grown by doubling); WN_ENOMEM. */
+static int push_sample(struct sample **s, size_t *n, size_t *cap, double t,
+                       double w, size_t lineno)
+{
+    if (*n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 256;
+        struct sample *ns = wn_realloc(*s, nc * sizeof *ns);
+        if (!ns)
+            return WN_ENOMEM;
+        *s = ns;
+        *cap = nc;
+    }
+    (*s)[*n].t = t;
+    (*s)[*n].watts = w;
+    (*s)[*n].line = lineno;
+    (*n)++;
+    return WN_OK;
+}
+
+/* Without --node a log must hold one node: remember the first, WN_EINVAL
+ * for another. */
+static int one_node(const char *field, char *node_seen, size_t node_n)
+{
+    if (!node_seen[0])
+        snprintf(node_seen, node_n, "%s", field);
+    else if (strcmp(node_seen, field) != 0)
+        return WN_EINVAL;
+    return WN_OK;
+}
+
 static int read_log(const char *path, const char *node, struct sample **out,
                     size_t *n_out, char *node_seen, size_t node_n)
 {
@@ -136,36 +176,21 @@ static int read_log(const char *path, const char *node, struct sample **out,
         if (node && node[0]) {
             if (strcmp(fields[1], node) != 0)
                 continue;
-        } else if (!node_seen[0]) {
-            snprintf(node_seen, node_n, "%s", fields[1]);
-        } else if (strcmp(node_seen, fields[1]) != 0) {
-            rc = wn_seterr(WN_EINVAL, "%s:%zu: several nodes (%s, %s): say "
-                           "which (--node)", path, lineno, node_seen,
-                           fields[1]);
+        } else if ((rc = one_node(fields[1], node_seen, node_n)) != WN_OK) {
+            rc = wn_seterr(rc, "%s:%zu: several nodes (%s, %s): say which "
+                           "(--node)", path, lineno, node_seen, fields[1]);
             goto out;
         }
-        char *end = NULL;
-        errno = 0;
-        w = strtod(fields[2], &end);
-        if (errno || end == fields[2] || *end || !(w >= 0) || w > 1e7) {
+        if (parse_watts(fields[2], &w) != 0) {
             rc = wn_seterr(WN_EFORMAT, "%s:%zu:%zu: bad watts '%.40s'", path,
                            lineno, (size_t)(fields[2] - line) + 1, fields[2]);
             goto out;
         }
-        if (n == cap) {
-            size_t nc = cap ? cap * 2 : 256;
-            struct sample *ns = wn_realloc(s, nc * sizeof *ns);
-            if (!ns) {
-                rc = wn_seterr(WN_ENOMEM, "%s: out of memory", path);
-                goto out;
-            }
-            s = ns;
-            cap = nc;
+        rc = push_sample(&s, &n, &cap, t, w, lineno);
+        if (rc) {
+            rc = wn_seterr(rc, "%s: out of memory", path);
+            goto out;
         }
-        s[n].t = t;
-        s[n].watts = w;
-        s[n].line = lineno;
-        n++;
     }
     if (ferror(f)) {
         rc = wn_seterr(WN_EIO, "%s: read failed", path);

@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <wattnet/wattnet.h>
+#include <wattnet/core.h>
 #include <wattnet/model.h>
 
 /* ---- placement helpers --------------------------------------------------- */
@@ -64,6 +64,36 @@ static void greedy_place(const wn_hw_profile *hw, int threads,
 
 /* ---- public -------------------------------------------------------------- */
 
+/* FLOPs per datum of each layer, placed by the level holding that layer's
+ * own set, scaled so they sum to the epoch's FLOPs per datum (the test
+ * pass included). */
+static void flops_by_level(const wn_net_desc *net, const wn_hw_profile *hw,
+                           int threads, wn_features *out)
+{
+    const double B = (double)net->batch;
+    const int nl = out->n_levels;
+    double total_layer_flops = 0.0;
+    for (size_t k = 0; k < net->depth; k++) {
+        double fan_in = (double)(k == 0 ? net->inputs : net->widths[k - 1]);
+        double w = (double)net->widths[k];
+        double lp = (fan_in + 1.0) * w;
+        double lf = (fan_in * w + w) + (2.0 * w + fan_in * w +
+                     (k > 0 ? fan_in * w : 0.0)) + lp * (1.0 + B) / B;
+        double set = 16.0 * lp + 4.0 * B * (fan_in + w);
+        double share[WN_FEAT_LEVELS];
+        level_shares(hw, threads, set, share, nl);
+        for (int l = 0; l < nl; l++)
+            out->flops_by_level[l] += lf * share[l];
+        total_layer_flops += lf;
+    }
+    /* the test pass: scale to the epoch's FLOPs per datum */
+    if (total_layer_flops > 0.0) {
+        double scale = out->flops_per_datum / total_layer_flops;
+        for (int l = 0; l < nl; l++)
+            out->flops_by_level[l] *= scale;
+    }
+}
+
 int wn_features_compute(const wn_net_desc *net, const wn_hw_profile *hw,
                         wn_features *out)
 {
@@ -76,6 +106,12 @@ int wn_features_compute(const wn_net_desc *net, const wn_hw_profile *hw,
     if (hw->n_levels < 0 || hw->n_levels > WN_HW_MAX_LEVELS)
         return wn_seterr(WN_EINVAL, "features.c:%d: profile has %d cache "
                          "levels", __LINE__, hw->n_levels);
+    /* the batch the trainer really uses: at most the training rows, so a
+     * huge --batch predicts what it would train (issue 9 item 19) */
+    wn_net_desc clamped = *net;
+    if (clamped.batch > clamped.train_rows)
+        clamped.batch = clamped.train_rows;
+    net = &clamped;
     memset(out, 0, sizeof *out);
     const double B = (double)net->batch;
     const int threads = net->threads > 0 ? net->threads : 1;
@@ -130,27 +166,7 @@ int wn_features_compute(const wn_net_desc *net, const wn_hw_profile *hw,
     for (int l = 0; l < nl; l++)
         out->traffic_bytes[l] = out->traffic_per_datum * out->level_share[l];
 
-    /* FLOPs per datum of each layer, placed by that layer's own set */
-    double total_layer_flops = 0.0;
-    for (size_t k = 0; k < net->depth; k++) {
-        double fan_in = (double)(k == 0 ? net->inputs : net->widths[k - 1]);
-        double w = (double)net->widths[k];
-        double lp = (fan_in + 1.0) * w;
-        double lf = (fan_in * w + w) + (2.0 * w + fan_in * w +
-                     (k > 0 ? fan_in * w : 0.0)) + lp * (1.0 + B) / B;
-        double set = 16.0 * lp + 4.0 * B * (fan_in + w);
-        double share[WN_FEAT_LEVELS];
-        level_shares(hw, threads, set, share, nl);
-        for (int l = 0; l < nl; l++)
-            out->flops_by_level[l] += lf * share[l];
-        total_layer_flops += lf;
-    }
-    /* the test pass: scale to the epoch's FLOPs per datum */
-    if (total_layer_flops > 0.0) {
-        double scale = out->flops_per_datum / total_layer_flops;
-        for (int l = 0; l < nl; l++)
-            out->flops_by_level[l] *= scale;
-    }
+    flops_by_level(net, hw, threads, out);
     return WN_OK;
 }
 

@@ -10,7 +10,7 @@
 
 #include <cjson/cJSON.h>
 
-#include <wattnet/wattnet.h>
+#include <wattnet/core.h>
 #include <wattnet/model.h>
 
 #include "model/model_util.h"
@@ -138,6 +138,14 @@ static double get_num(const cJSON *o, const char *k)
     return cJSON_IsNumber(v) ? v->valuedouble : NAN;
 }
 
+/* A count field: a finite value in (0, 2^53], else 0 (casting a larger
+ * double to size_t is undefined behaviour: the fuzzing kind of 1e50). */
+static size_t get_count(const cJSON *o, const char *key)
+{
+    double v = get_num(o, key);
+    return isfinite(v) && v > 0 && v <= 9007199254740992.0 ? (size_t)v : 0;
+}
+
 static void read_stats(const cJSON *o, const char *prefix, wn_cv_stats *s)
 {
     char k[48];
@@ -150,11 +158,9 @@ static void read_stats(const cJSON *o, const char *prefix, wn_cv_stats *s)
         s->field = get_num(o, k);                                         \
     } while (0)
     snprintf(k, sizeof k, "%sn", prefix);
-    double n = get_num(o, k);
-    s->n = isfinite(n) && n > 0 ? (size_t)n : 0;
+    s->n = get_count(o, k);
     snprintf(k, sizeof k, "%sn_folds", prefix);
-    n = get_num(o, k);
-    s->n_folds = isfinite(n) && n > 0 ? (size_t)n : 0;
+    s->n_folds = get_count(o, k);
     GET(r2);
     GET(r2_linear);
     GET(mape);
@@ -168,6 +174,92 @@ static void read_stats(const cJSON *o, const char *prefix, wn_cv_stats *s)
         s->q10_log_ratio = 0.0;
     if (!isfinite(s->q90_log_ratio))
         s->q90_log_ratio = 0.0;
+}
+
+
+/* Format, target and note, hardware and counts of the model file. */
+static int parse_head(const cJSON *root, const char *origin, wn_model *m)
+{
+    if (!(get_num(root, "wattnet_model") == MODEL_FORMAT))
+        return wn_seterr(WN_EFORMAT, "%s: wattnet_model: missing or not %d "
+                         "(not a wattnet model file?)", origin, MODEL_FORMAT);
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(root, "target");
+    if (!cJSON_IsString(t) || (strcmp(t->valuestring, WN_TARGET_ENERGY) &&
+                               strcmp(t->valuestring, WN_TARGET_TIME)))
+        return wn_seterr(WN_EFORMAT, "%s: target: missing or not \"%s\" / "
+                         "\"%s\"", origin, WN_TARGET_ENERGY, WN_TARGET_TIME);
+    wn__copy_str(m->target, sizeof m->target, t->valuestring);
+    const cJSON *note = cJSON_GetObjectItemCaseSensitive(root, "target_note");
+    if (cJSON_IsString(note))
+        wn__copy_str(m->target_note, sizeof m->target_note, note->valuestring);
+    char where[300];
+    snprintf(where, sizeof where, "%s: hardware", origin);
+    const cJSON *hw = cJSON_GetObjectItemCaseSensitive(root, "hardware");
+    int rc = wn__hw_profile_from_cjson(hw, where, &m->hw);
+    if (rc != WN_OK)
+        return rc;
+    m->n_runs = get_count(root, "n_runs");
+    m->n_measured = get_count(root, "n_measured");
+    m->n_estimated = get_count(root, "n_estimated");
+    m->n_time_only = get_count(root, "n_time_only");
+    m->n_noisy = get_count(root, "n_noisy_left_out");
+    double v = get_num(root, "max_epoch_spread");
+    m->max_epoch_spread = isfinite(v) && v > 0 ? v : 0.0;
+    return WN_OK;
+}
+
+static int parse_coefs(const cJSON *cs, const char *origin, size_t k,
+                       wn_model_fit *mf)
+{
+    if (!cJSON_IsArray(cs) || cJSON_GetArraySize(cs) < 1 ||
+        cJSON_GetArraySize(cs) > WN_MODEL_MAX_COEFS)
+        return wn_seterr(WN_EFORMAT, "%s: models[%zu].coefficients: missing "
+                         "or not an array", origin, k);
+    const cJSON *c;
+    cJSON_ArrayForEach(c, cs) {
+        wn_coef *co = &mf->coefs[mf->n_coefs];
+        const cJSON *cn = cJSON_GetObjectItemCaseSensitive(c, "name");
+        const cJSON *cu = cJSON_GetObjectItemCaseSensitive(c, "unit");
+        double cv = get_num(c, "value");
+        if (!cJSON_IsString(cn) || !isfinite(cv) || cv < 0.0)
+            return wn_seterr(WN_EFORMAT, "%s: models[%zu].coefficients[%zu]:"
+                             " needs a name and a value >= 0", origin, k,
+                             mf->n_coefs);
+        wn__copy_str(co->name, sizeof co->name, cn->valuestring);
+        wn__copy_str(co->unit, sizeof co->unit,
+                     cJSON_IsString(cu) ? cu->valuestring : "");
+        co->value = cv;
+        mf->n_coefs++;
+    }
+    return WN_OK;
+}
+
+/* models[k]: name, coefficients and figures. */
+static int parse_fit(const cJSON *mo, const char *origin, size_t k,
+                     wn_model_fit *mf)
+{
+    const cJSON *nm = cJSON_GetObjectItemCaseSensitive(mo, "name");
+    int known = 0;
+    for (int q = 0; q < WN_MODEL_COUNT; q++)
+        if (cJSON_IsString(nm) &&
+            strcmp(nm->valuestring, wn_model_kind_name(q)) == 0)
+            known = 1;
+    if (!known)
+        return wn_seterr(WN_EFORMAT, "%s: models[%zu].name: missing or not "
+                         "a known model", origin, k);
+    wn__copy_str(mf->name, sizeof mf->name, nm->valuestring);
+    int rc = parse_coefs(cJSON_GetObjectItemCaseSensitive(mo, "coefficients"),
+                         origin, k, mf);
+    if (rc != WN_OK)
+        return rc;
+    read_stats(mo, "cv_", &mf->cv[WN_CV_COMBINED]);
+    const cJSON *cv = cJSON_GetObjectItemCaseSensitive(mo, "cv");
+    for (int g = 0; g < WN_CV_COMBINED; g++)
+        read_stats(cJSON_GetObjectItemCaseSensitive(cv,
+                       wn_cv_grouping_name(g)), "", &mf->cv[g]);
+    read_stats(cJSON_GetObjectItemCaseSensitive(mo, "in_sample"), "",
+               &mf->in_sample);
+    return WN_OK;
 }
 
 int wn_model_parse(const char *json, const char *origin, wn_model *out)
@@ -187,40 +279,8 @@ int wn_model_parse(const char *json, const char *origin, wn_model *out)
         rc = wn_seterr(WN_EFORMAT, "%s: not valid JSON", origin);
         goto out;
     }
-    if (!(get_num(root, "wattnet_model") == MODEL_FORMAT)) {
-        rc = wn_seterr(WN_EFORMAT, "%s: wattnet_model: missing or not %d "
-                       "(not a wattnet model file?)", origin, MODEL_FORMAT);
+    if ((rc = parse_head(root, origin, m)) != WN_OK)
         goto out;
-    }
-    const cJSON *t = cJSON_GetObjectItemCaseSensitive(root, "target");
-    if (!cJSON_IsString(t) || (strcmp(t->valuestring, WN_TARGET_ENERGY) &&
-                               strcmp(t->valuestring, WN_TARGET_TIME))) {
-        rc = wn_seterr(WN_EFORMAT, "%s: target: missing or not \"%s\" / "
-                       "\"%s\"", origin, WN_TARGET_ENERGY, WN_TARGET_TIME);
-        goto out;
-    }
-    wn__copy_str(m->target, sizeof m->target, t->valuestring);
-    const cJSON *note = cJSON_GetObjectItemCaseSensitive(root, "target_note");
-    if (cJSON_IsString(note))
-        wn__copy_str(m->target_note, sizeof m->target_note, note->valuestring);
-    char where[300];
-    snprintf(where, sizeof where, "%s: hardware", origin);
-    const cJSON *hw = cJSON_GetObjectItemCaseSensitive(root, "hardware");
-    rc = wn__hw_profile_from_cjson(hw, where, &m->hw);
-    if (rc != WN_OK)
-        goto out;
-    double v = get_num(root, "n_runs");
-    m->n_runs = isfinite(v) && v > 0 ? (size_t)v : 0;
-    v = get_num(root, "n_measured");
-    m->n_measured = isfinite(v) && v > 0 ? (size_t)v : 0;
-    v = get_num(root, "n_estimated");
-    m->n_estimated = isfinite(v) && v > 0 ? (size_t)v : 0;
-    v = get_num(root, "n_time_only");
-    m->n_time_only = isfinite(v) && v > 0 ? (size_t)v : 0;
-    v = get_num(root, "n_noisy_left_out");
-    m->n_noisy = isfinite(v) && v > 0 ? (size_t)v : 0;
-    v = get_num(root, "max_epoch_spread");
-    m->max_epoch_spread = isfinite(v) && v > 0 ? v : 0.0;
     const cJSON *models = cJSON_GetObjectItemCaseSensitive(root, "models");
     if (!cJSON_IsArray(models) || cJSON_GetArraySize(models) < 1 ||
         cJSON_GetArraySize(models) > WN_MODEL_COUNT) {
@@ -230,52 +290,9 @@ int wn_model_parse(const char *json, const char *origin, wn_model *out)
     }
     const cJSON *mo;
     cJSON_ArrayForEach(mo, models) {
-        size_t k = m->n_models;
-        wn_model_fit *mf = &m->models[k];
-        const cJSON *nm = cJSON_GetObjectItemCaseSensitive(mo, "name");
-        int known = 0;
-        for (int q = 0; q < WN_MODEL_COUNT; q++)
-            if (cJSON_IsString(nm) &&
-                strcmp(nm->valuestring, wn_model_kind_name(q)) == 0)
-                known = 1;
-        if (!known) {
-            rc = wn_seterr(WN_EFORMAT, "%s: models[%zu].name: missing or not "
-                           "a known model", origin, k);
+        rc = parse_fit(mo, origin, m->n_models, &m->models[m->n_models]);
+        if (rc != WN_OK)
             goto out;
-        }
-        wn__copy_str(mf->name, sizeof mf->name, nm->valuestring);
-        const cJSON *cs = cJSON_GetObjectItemCaseSensitive(mo, "coefficients");
-        if (!cJSON_IsArray(cs) || cJSON_GetArraySize(cs) < 1 ||
-            cJSON_GetArraySize(cs) > WN_MODEL_MAX_COEFS) {
-            rc = wn_seterr(WN_EFORMAT, "%s: models[%zu].coefficients: missing "
-                           "or not an array", origin, k);
-            goto out;
-        }
-        const cJSON *c;
-        cJSON_ArrayForEach(c, cs) {
-            wn_coef *co = &mf->coefs[mf->n_coefs];
-            const cJSON *cn = cJSON_GetObjectItemCaseSensitive(c, "name");
-            const cJSON *cu = cJSON_GetObjectItemCaseSensitive(c, "unit");
-            double cv = get_num(c, "value");
-            if (!cJSON_IsString(cn) || !isfinite(cv) || cv < 0.0) {
-                rc = wn_seterr(WN_EFORMAT, "%s: models[%zu].coefficients[%zu]:"
-                               " needs a name and a value >= 0", origin, k,
-                               mf->n_coefs);
-                goto out;
-            }
-            wn__copy_str(co->name, sizeof co->name, cn->valuestring);
-            wn__copy_str(co->unit, sizeof co->unit,
-                         cJSON_IsString(cu) ? cu->valuestring : "");
-            co->value = cv;
-            mf->n_coefs++;
-        }
-        read_stats(mo, "cv_", &mf->cv[WN_CV_COMBINED]);
-        const cJSON *cv = cJSON_GetObjectItemCaseSensitive(mo, "cv");
-        for (int g = 0; g < WN_CV_COMBINED; g++)
-            read_stats(cJSON_GetObjectItemCaseSensitive(cv,
-                           wn_cv_grouping_name(g)), "", &mf->cv[g]);
-        read_stats(cJSON_GetObjectItemCaseSensitive(mo, "in_sample"), "",
-                   &mf->in_sample);
         m->n_models++;
     }
     *out = *m;

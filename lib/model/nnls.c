@@ -20,7 +20,7 @@
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_multifit.h>
 
-#include <wattnet/wattnet.h>
+#include <wattnet/core.h>
 
 #include "model/nnls.h"
 
@@ -83,15 +83,129 @@ static void gradient(const double *A, const double *b, size_t m, size_t n,
     }
 }
 
+/* ---- Lawson-Hanson steps ------------------------------------------------ */
+
+/* One problem's state: the passive set P[0..k) (inP marks it), the
+ * current solution x, the passive solution s, residual r, gradient w. */
+struct nnls {
+    const double *A, *b;
+    size_t m, n;
+    double *x, *s, *w, *r;
+    size_t *P, k;
+    unsigned char *inP;
+};
+
+static int check_finite(const double *A, const double *b, size_t m, size_t n)
+{
+    for (size_t i = 0; i < m * n; i++)
+        if (!isfinite(A[i]))
+            return wn_seterr(WN_ENUMERIC, "nnls.c:%d: A[%zu] is not finite",
+                             __LINE__, i);
+    for (size_t i = 0; i < m; i++)
+        if (!isfinite(b[i]))
+            return wn_seterr(WN_ENUMERIC, "nnls.c:%d: b[%zu] is not finite",
+                             __LINE__, i);
+    return WN_OK;
+}
+
+/* tolerance relative to the problem's scale */
+static double tolerance(const double *A, const double *b, size_t m, size_t n)
+{
+    double scale = 0.0, bmax = 0.0;
+    for (size_t i = 0; i < m * n; i++)
+        scale = fmax(scale, fabs(A[i]));
+    for (size_t i = 0; i < m; i++)
+        bmax = fmax(bmax, fabs(b[i]));
+    return 1e-12 * fmax(1.0, scale * bmax * (double)m);
+}
+
+/* Move x towards s until the first passive variable reaches zero, then
+ * drop the passive variables at zero. */
+static void step_to_boundary(struct nnls *q)
+{
+    double alpha = 1.0;
+    for (size_t i = 0; i < q->k; i++) {
+        size_t j = q->P[i];
+        if (q->s[j] <= 0.0) {
+            double a = q->x[j] / (q->x[j] - q->s[j]);
+            if (a < alpha)
+                alpha = a;
+        }
+    }
+    for (size_t j = 0; j < q->n; j++)
+        q->x[j] += alpha * (q->s[j] - q->x[j]);
+    size_t kk = 0;
+    for (size_t i = 0; i < q->k; i++) {
+        size_t j = q->P[i];
+        if (q->x[j] <= 1e-14 * fabs(q->s[j]) || q->x[j] <= 0.0) {
+            q->x[j] = 0.0;
+            q->inP[j] = 0;
+            continue;
+        }
+        q->P[kk++] = j;
+    }
+    q->k = kk;
+}
+
+/* The inner loop: solve on the passive set until the solution is
+ * feasible (or the set empties). */
+static int inner_loop(struct nnls *q)
+{
+    for (size_t inner = 0;; inner++) {
+        int rc = solve_passive(q->A, q->b, q->m, q->n, q->P, q->k, q->s);
+        if (rc != WN_OK)
+            return rc;
+        int feasible = 1;
+        for (size_t i = 0; i < q->k; i++)
+            if (q->s[q->P[i]] <= 0.0)
+                feasible = 0;
+        if (feasible) {
+            memcpy(q->x, q->s, q->n * sizeof *q->x);
+            return WN_OK;
+        }
+        if (inner > 3 * q->n + 10)
+            return wn_seterr(WN_ENUMERIC, "nnls.c:%d: inner loop did not "
+                             "converge", __LINE__);
+        step_to_boundary(q);
+        if (q->k == 0)
+            return WN_OK;
+    }
+}
+
+/* The outer loop: add the most promising variable until none improves. */
+static int outer_loop(struct nnls *q, size_t *iter)
+{
+    double tol = tolerance(q->A, q->b, q->m, q->n);
+    gradient(q->A, q->b, q->m, q->n, q->x, q->r, q->w);
+    for (;;) {
+        size_t t = q->n;
+        double best = tol;
+        for (size_t j = 0; j < q->n; j++)
+            if (!q->inP[j] && q->w[j] > best) {
+                best = q->w[j];
+                t = j;
+            }
+        if (t == q->n)
+            return WN_OK;
+        if (++*iter > 3 * q->n + 10)
+            return wn_seterr(WN_ENUMERIC, "nnls.c:%d: no convergence after "
+                             "%zu steps", __LINE__, *iter - 1);
+        q->inP[t] = 1;
+        q->P[q->k++] = t;
+        int rc = inner_loop(q);
+        if (rc != WN_OK)
+            return rc;
+        gradient(q->A, q->b, q->m, q->n, q->x, q->r, q->w);
+    }
+}
+
 /* ---- public (module) ---------------------------------------------------- */
 
 int wn__nnls(const double *A, const double *b, size_t m, size_t n, double *x,
              size_t *iterations)
 {
     int rc = WN_OK;
-    double *s = NULL, *w = NULL, *r = NULL;
-    size_t *P = NULL;
-    unsigned char *inP = NULL;
+    struct nnls q = {.A = A, .b = b, .m = m, .n = n, .x = x};
     gsl_error_handler_t *old = gsl_set_error_handler_off();
     size_t iter = 0;
 
@@ -99,113 +213,31 @@ int wn__nnls(const double *A, const double *b, size_t m, size_t n, double *x,
         rc = wn_seterr(WN_EINVAL, "nnls.c:%d: empty problem", __LINE__);
         goto out;
     }
-    for (size_t i = 0; i < m * n; i++)
-        if (!isfinite(A[i])) {
-            rc = wn_seterr(WN_ENUMERIC, "nnls.c:%d: A[%zu] is not finite",
-                           __LINE__, i);
-            goto out;
-        }
-    for (size_t i = 0; i < m; i++)
-        if (!isfinite(b[i])) {
-            rc = wn_seterr(WN_ENUMERIC, "nnls.c:%d: b[%zu] is not finite",
-                           __LINE__, i);
-            goto out;
-        }
-    s = wn_calloc(n, sizeof *s);
-    w = wn_calloc(n, sizeof *w);
-    r = wn_calloc(m, sizeof *r);
-    P = wn_calloc(n, sizeof *P);
-    inP = wn_calloc(n, 1);
-    if (!s || !w || !r || !P || !inP) {
+    if ((rc = check_finite(A, b, m, n)) != WN_OK)
+        goto out;
+    q.s = wn_calloc(n, sizeof *q.s);
+    q.w = wn_calloc(n, sizeof *q.w);
+    q.r = wn_calloc(m, sizeof *q.r);
+    q.P = wn_calloc(n, sizeof *q.P);
+    q.inP = wn_calloc(n, 1);
+    if (!q.s || !q.w || !q.r || !q.P || !q.inP) {
         rc = wn_seterr(WN_ENOMEM, "nnls.c:%d: out of memory", __LINE__);
         goto out;
     }
     memset(x, 0, n * sizeof *x);
-
-    /* tolerance relative to the problem's scale */
-    double scale = 0.0;
-    for (size_t i = 0; i < m * n; i++)
-        scale = fmax(scale, fabs(A[i]));
-    double bmax = 0.0;
-    for (size_t i = 0; i < m; i++)
-        bmax = fmax(bmax, fabs(b[i]));
-    double tol = 1e-12 * fmax(1.0, scale * bmax * (double)m);
-
-    size_t k = 0;
-    gradient(A, b, m, n, x, r, w);
-    for (;;) {
-        size_t t = n;
-        double best = tol;
-        for (size_t j = 0; j < n; j++)
-            if (!inP[j] && w[j] > best) {
-                best = w[j];
-                t = j;
-            }
-        if (t == n)
-            break;
-        if (++iter > 3 * n + 10) {
-            rc = wn_seterr(WN_ENUMERIC, "nnls.c:%d: no convergence after %zu "
-                           "steps", __LINE__, iter - 1);
-            goto out;
-        }
-        inP[t] = 1;
-        P[k++] = t;
-        for (size_t inner = 0;; inner++) {
-            rc = solve_passive(A, b, m, n, P, k, s);
-            if (rc != WN_OK)
-                goto out;
-            int feasible = 1;
-            for (size_t q = 0; q < k; q++)
-                if (s[P[q]] <= 0.0)
-                    feasible = 0;
-            if (feasible) {
-                memcpy(x, s, n * sizeof *x);
-                break;
-            }
-            if (inner > 3 * n + 10) {
-                rc = wn_seterr(WN_ENUMERIC, "nnls.c:%d: inner loop did not "
-                               "converge", __LINE__);
-                goto out;
-            }
-            double alpha = 1.0;
-            for (size_t q = 0; q < k; q++) {
-                size_t j = P[q];
-                if (s[j] <= 0.0) {
-                    double a = x[j] / (x[j] - s[j]);
-                    if (a < alpha)
-                        alpha = a;
-                }
-            }
-            for (size_t j = 0; j < n; j++)
-                x[j] += alpha * (s[j] - x[j]);
-            /* drop the variables that reached zero */
-            size_t kk = 0;
-            for (size_t q = 0; q < k; q++) {
-                size_t j = P[q];
-                if (x[j] <= 1e-14 * fabs(s[j]) || x[j] <= 0.0) {
-                    x[j] = 0.0;
-                    inP[j] = 0;
-                    continue;
-                }
-                P[kk++] = j;
-            }
-            k = kk;
-            if (k == 0)
-                break;
-        }
-        gradient(A, b, m, n, x, r, w);
-    }
+    if ((rc = outer_loop(&q, &iter)) != WN_OK)
+        goto out;
     for (size_t j = 0; j < n; j++)
         if (x[j] < 0.0)
             x[j] = 0.0;
 out:
     if (iterations != NULL)
         *iterations = iter;
-    wn_free(inP);
-    wn_free(P);
-    wn_free(r);
-    wn_free(w);
-    wn_free(s);
+    wn_free(q.inP);
+    wn_free(q.P);
+    wn_free(q.r);
+    wn_free(q.w);
+    wn_free(q.s);
     gsl_set_error_handler(old);
     return rc;
 }

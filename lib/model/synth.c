@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <wattnet/wattnet.h>
+#include <wattnet/core.h>
 #include <wattnet/model.h>
 
 #include "core/rng.h"
@@ -82,11 +82,106 @@ void wn__synth_free(wn_run_record **runs, size_t n)
     *runs = NULL;
 }
 
+/* One point of the grid: dataset d, shape s, size 2^(6+2z), depth dp,
+ * batch b - the spec and summary of a run trained as `wattnet train`
+ * would (its split), without its figures. */
+static void describe_run(wn_run_record *r, const wn_hw_profile *hw,
+                         size_t d, size_t s, size_t z, size_t dp, size_t b,
+                         size_t epochs)
+{
+    wn_train_config tc;
+    wn_train_config_default(&tc);
+    uint64_t size = (uint64_t)1 << (6 + 2 * z);
+    snprintf(r->spec.dataset, sizeof r->spec.dataset, "synthetic:%s",
+             DATA[d].name);
+    snprintf(r->spec.train.shape, sizeof r->spec.train.shape, "%s", SHAPES[s]);
+    r->spec.train.depth = DEPTHS[dp];
+    r->spec.train.size = size;
+    r->spec.train.epochs = epochs;
+    r->spec.train.batch = BATCHES[b];
+    r->spec.train.learning_rate = 1e-4;
+    r->spec.train.seed = 1;
+    r->spec.train.threads = 1;
+    snprintf(r->host, sizeof r->host, "%s", hw->name);
+    snprintf(r->dataset_name, sizeof r->dataset_name, "%s", DATA[d].name);
+    snprintf(r->data_source, sizeof r->data_source, "synthetic");
+    snprintf(r->task, sizeof r->task, "multiclass");
+    r->inputs = DATA[d].inputs;
+    r->outputs = DATA[d].outputs;
+    wn_train_summary *sm = &r->summary;
+    sm->depth = DEPTHS[dp];
+    wn__synth_widths(r->inputs, r->outputs, SHAPES[s], sm->depth, size,
+                     sm->widths);
+    sm->params = wn_params(r->inputs, sm->widths, sm->depth);
+    sm->epochs = epochs;
+    sm->train_rows = wn_split_train_rows(DATA[d].rows, tc.train_fraction);
+    sm->test_rows = DATA[d].rows - sm->train_rows;
+    sm->batches_per_epoch = (sm->train_rows + BATCHES[b] - 1) / BATCHES[b];
+    sm->threads = 1;
+}
+
+/* The run's epochs and totals for a true target per datum `truth`, with
+ * the options' noise (the order of the draws is part of the seed's
+ * meaning: tests depend on it). */
+static int fill_figures(wn_run_record *r, const wn_synth_opts *o,
+                        size_t epochs, double truth, wn_rng *rng)
+{
+    wn_train_summary *sm = &r->summary;
+    double data_per_epoch = (double)sm->batches_per_epoch *
+                            (double)r->spec.train.batch;
+    r->epochs = wn_calloc(epochs, sizeof *r->epochs);
+    if (r->epochs == NULL)
+        return wn_seterr(WN_ENOMEM, "synth.c:%d: out of memory", __LINE__);
+    r->n_epochs = epochs;
+    double tot_s = 0.0;
+    double rate = 0.15 * log2((double)r->spec.train.size) / 10.0;
+    /* one noise draw for the run's figure keeps CV noise = sigma */
+    double run_y = truth * exp(o->noise_sigma * wn__rng_normal(rng));
+    for (size_t e = 0; e < epochs; e++) {
+        wn_epoch_record *er = &r->epochs[e];
+        double per_datum = truth * exp(o->noise_sigma * wn__rng_normal(rng));
+        /* time only: the fastest epoch (the target) is the run's figure;
+         * the others are slower by contention */
+        double sec = o->energy
+                         ? per_datum * data_per_epoch / 150.0
+                         : run_y * data_per_epoch *
+                               (e + 1 == epochs
+                                    ? 1.0
+                                    : exp(fabs(o->noise_sigma *
+                                               wn__rng_normal(rng))));
+        er->stats.epoch = e + 1;
+        er->stats.test_loss = 1.0 * exp(-rate * (double)(e + 1)) +
+                              0.02 * wn__rng_uniform(rng);
+        er->stats.train_loss = er->stats.test_loss * 0.95;
+        er->stats.seconds = sec;
+        if (o->energy) {
+            er->energy.measured = 1;
+            wn_energy_set_source(&er->energy, WN_ENERGY_SIM);
+            er->energy.seconds = sec;
+            er->energy.energy_j = per_datum * data_per_epoch;
+            er->energy.avg_power_w = er->energy.energy_j / sec;
+        }
+        tot_s += sec;
+    }
+    sm->seconds_total = tot_s;
+    sm->seconds_per_epoch_median = tot_s / (double)epochs;
+    sm->test_loss = r->epochs[epochs - 1].stats.test_loss;
+    if (o->energy) {
+        r->energy.measured = 1;
+        wn_energy_set_source(&r->energy, WN_ENERGY_SIM);
+        r->energy.energy_j = run_y * data_per_epoch * (double)epochs;
+        r->energy.seconds = tot_s;
+        r->energy.avg_power_w = r->energy.energy_j / tot_s;
+        r->has_jpd = 1;
+        r->joules_per_datum = run_y;
+    }
+    return WN_OK;
+}
+
 int wn__synth_runs(const wn_hw_profile *hw, const wn_synth_opts *o,
                    wn_run_record **runs_out, size_t *n_out)
 {
     int rc = WN_OK;
-    wn_run_record *runs = NULL;
     size_t n = 0;
     size_t n_sizes = o->n_sizes ? o->n_sizes : 7;
     size_t epochs = o->epochs ? o->epochs : 4;
@@ -95,119 +190,33 @@ int wn__synth_runs(const wn_hw_profile *hw, const wn_synth_opts *o,
     wn__rng_seed(&rng, o->seed);
     *runs_out = NULL;
     *n_out = 0;
-    runs = wn_calloc(total, sizeof *runs);
+    wn_run_record *runs = wn_calloc(total, sizeof *runs);
     if (runs == NULL) {
         rc = wn_seterr(WN_ENOMEM, "synth.c:%d: out of memory", __LINE__);
         goto out;
     }
-    const char *unit = o->energy ? "J" : "s";
-    size_t nc = wn__model_columns(o->kind, hw, unit, NULL);
+    size_t nc = wn__model_columns(o->kind, hw, o->energy ? "J" : "s", NULL);
     for (size_t d = 0; d < 3; d++)
     for (size_t s = 0; s < 3; s++)
     for (size_t z = 0; z < n_sizes; z++)
     for (size_t dp = 0; dp < 2; dp++)
     for (size_t b = 0; b < 2; b++) {
         wn_run_record *r = &runs[n];
-        uint64_t size = (uint64_t)1 << (6 + 2 * z);
-        r->run_id = (int64_t)n + 1;
-        snprintf(r->spec.dataset, sizeof r->spec.dataset, "synthetic:%s",
-                 DATA[d].name);
-        snprintf(r->spec.train.shape, sizeof r->spec.train.shape, "%s", SHAPES[s]);
-        r->spec.train.depth = DEPTHS[dp];
-        r->spec.train.size = size;
-        r->spec.train.epochs = epochs;
-        r->spec.train.batch = BATCHES[b];
-        r->spec.train.learning_rate = 1e-4;
-        r->spec.train.seed = 1;
-        r->spec.train.threads = 1;
-        snprintf(r->host, sizeof r->host, "%s", hw->name);
-        snprintf(r->dataset_name, sizeof r->dataset_name, "%s", DATA[d].name);
-        snprintf(r->data_source, sizeof r->data_source, "synthetic");
-        snprintf(r->task, sizeof r->task, "multiclass");
-        r->inputs = DATA[d].inputs;
-        r->outputs = DATA[d].outputs;
-        wn_train_summary *sm = &r->summary;
-        sm->depth = DEPTHS[dp];
-        wn__synth_widths(r->inputs, r->outputs, SHAPES[s], sm->depth, size,
-                         sm->widths);
-        sm->params = wn_params(r->inputs, sm->widths, sm->depth);
-        sm->epochs = epochs;
-        sm->train_rows = (size_t)llround(0.8 * (double)DATA[d].rows);
-        sm->test_rows = DATA[d].rows - sm->train_rows;
-        sm->batches_per_epoch = (sm->train_rows + BATCHES[b] - 1) / BATCHES[b];
-        sm->threads = 1;
-
         wn_features f;
-        rc = wn_features_of_run(r, hw, &f);
-        if (rc != WN_OK)
-            goto out;
-        sm->flops_per_epoch = f.flops_per_datum * f.batches_per_epoch *
-                              (double)BATCHES[b];
         double row[WN_MODEL_MAX_COEFS];
-        wn__model_row(o->kind, &f, hw->n_levels + 1, row);
-        double truth = 0.0;
-        for (size_t j = 0; j < nc; j++)
-            truth += row[j] * o->coefs[j];
-        double data_per_epoch = (double)sm->batches_per_epoch *
-                                (double)BATCHES[b];
-        r->epochs = wn_calloc(epochs, sizeof *r->epochs);
-        if (r->epochs == NULL) {
-            rc = wn_seterr(WN_ENOMEM, "synth.c:%d: out of memory", __LINE__);
+        r->run_id = (int64_t)n + 1;
+        describe_run(r, hw, d, s, z, dp, b, epochs);
+        if ((rc = wn_features_of_run(r, hw, &f)) != WN_OK)
             goto out;
-        }
-        r->n_epochs = epochs;
+        r->summary.flops_per_epoch = f.flops_per_datum * f.batches_per_epoch *
+                                     (double)BATCHES[b];
+        wn__model_row(o->kind, &f, hw->n_levels + 1, row);
+        double truth = wn__dot(row, o->coefs, nc);
         n++;
-        double tot_e = 0.0, tot_s = 0.0, noise = 1.0;
-        double rate = 0.15 * log2((double)size) / 10.0;
-        /* one noise draw for the run's figure keeps CV noise = sigma */
-        double run_noise = exp(o->noise_sigma * wn__rng_normal(&rng));
-        double run_y = truth * run_noise;
-        for (size_t e = 0; e < epochs; e++) {
-            wn_epoch_record *er = &r->epochs[e];
-            noise = exp(o->noise_sigma * wn__rng_normal(&rng));
-            double per_datum = truth * noise;
-            /* time only: the fastest epoch (the target) is the run's
-             * figure; the others are slower by contention */
-            double sec = o->energy
-                             ? per_datum * data_per_epoch / 150.0
-                             : run_y * data_per_epoch *
-                                   (e + 1 == epochs
-                                        ? 1.0
-                                        : exp(fabs(o->noise_sigma *
-                                                   wn__rng_normal(&rng))));
-            er->stats.epoch = e + 1;
-            er->stats.test_loss = 1.0 * exp(-rate * (double)(e + 1)) +
-                                  0.02 * wn__rng_uniform(&rng);
-            er->stats.train_loss = er->stats.test_loss * 0.95;
-            er->stats.seconds = sec;
-            if (o->energy) {
-                er->energy.measured = 1;
-                snprintf(er->energy.source, sizeof er->energy.source, "sim");
-                er->energy.seconds = sec;
-                er->energy.energy_j = per_datum * data_per_epoch;
-                er->energy.avg_power_w = er->energy.energy_j / sec;
-                tot_e += er->energy.energy_j;
-            }
-            tot_s += sec;
-        }
-        sm->seconds_total = tot_s;
-        sm->test_loss = r->epochs[epochs - 1].stats.test_loss;
-        if (o->energy) {
-            r->energy.measured = 1;
-            snprintf(r->energy.source, sizeof r->energy.source, "sim");
-            r->energy.energy_j = run_y * data_per_epoch * (double)epochs;
-            r->energy.seconds = tot_s;
-            r->energy.avg_power_w = r->energy.energy_j / tot_s;
-            r->has_jpd = 1;
-            r->joules_per_datum = run_y;
-            sm->seconds_per_epoch_median = tot_s / (double)epochs;
-        } else {
-            snprintf(r->energy.source, sizeof r->energy.source, "%s", "");
-            sm->seconds_per_epoch_median = tot_s / (double)epochs;
-        }
-        (void)tot_e;
+        if ((rc = fill_figures(r, o, epochs, truth, &rng)) != WN_OK)
+            goto out;
         r->start_time = 1.7e9 + (double)n * 100.0;
-        r->end_time = r->start_time + tot_s;
+        r->end_time = r->start_time + r->summary.seconds_total;
     }
     *runs_out = runs;
     *n_out = n;

@@ -45,9 +45,14 @@ double wn_flops_epoch(size_t batch, size_t inputs, const size_t *widths,
 {
     if (batch == 0)
         return 0.0;
-    double train_batches = (double)((train_rows + batch - 1) / batch);
-    double test_batches = (double)((test_rows + batch - 1) / batch);
-    double fwd = wn_flops_forward(batch, inputs, widths, depth);
-    double bwd = wn_flops_backward(batch, inputs, widths, depth);
+    /* SPEC section 5, with the batch the trainer really uses: a batch
+     * larger than the training rows is the training rows (issue 9 #19) */
+    size_t b = batch < train_rows ? batch : train_rows;
+    if (b == 0)
+        return 0.0;
+    double train_batches = (double)((train_rows + b - 1) / b);
+    double test_batches = (double)((test_rows + b - 1) / b);
+    double fwd = wn_flops_forward(b, inputs, widths, depth);
+    double bwd = wn_flops_backward(b, inputs, widths, depth);
     return train_batches * (fwd + bwd) + test_batches * fwd;
 }

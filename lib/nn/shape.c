@@ -176,6 +176,14 @@ int wn_shape_widths(size_t inputs, size_t outputs, const char *shape,
                     size_t depth, uint64_t size, size_t *widths,
                     uint64_t *params_out)
 {
+    return wn_shape_widths_tol(inputs, outputs, shape, depth, size,
+                               WN_SHAPE_TOLERANCE, widths, params_out);
+}
+
+int wn_shape_widths_tol(size_t inputs, size_t outputs, const char *shape,
+                        size_t depth, uint64_t size, double tolerance,
+                        size_t *widths, uint64_t *params_out)
+{
     enum shape_kind kind;
     uint64_t n;
     size_t cand[WN_MAX_DEPTH];
@@ -215,13 +223,16 @@ int wn_shape_widths(size_t inputs, size_t outputs, const char *shape,
         else
             break;
     }
-    if (best_w0 == 0 || (double)best_dist > 0.2 * (double)size)
+    if (!(tolerance > 0))
+        return wn_seterr(WN_EINVAL, "width tolerance %g: must be > 0", tolerance);
+    if (best_w0 == 0 || (double)best_dist >= tolerance * (double)size)
         return wn_seterr(WN_EINVAL,
                          "size %llu: no %s network of depth %zu with %zu "
-                         "inputs and %zu outputs comes within 20%% (nearest "
+                         "inputs and %zu outputs comes within %g%% (nearest "
                          "has %llu parameters)",
                          (unsigned long long)size, shape, depth, inputs,
-                         outputs, (unsigned long long)best_params);
+                         outputs, 100.0 * tolerance,
+                         (unsigned long long)best_params);
     make_widths(kind, n, outputs, depth, best_w0, widths);
     if (params_out)
         *params_out = best_params;

@@ -38,6 +38,7 @@
 #include <wattnet/train.h>
 
 #include "core/rng.h"
+#include "nn/gpu.h"
 #include "nn/net.h"
 
 #define SHUFFLE_SALT 0x53485546464c4531ULL   /* "SHUFFLE1" */
@@ -207,6 +208,13 @@ int wn_train(const wn_dataset *d, const wn_train_config *cfg,
     rc = check_config(cfg);
     if (rc != WN_OK)
         return rc;
+    struct wn__device dev;
+    rc = wn__device_parse(cfg->device, &dev);
+    if (rc != WN_OK)
+        return rc;
+    if (dev.kind == WN__DEV_CUDA)
+        return wn__gpu_train(d, cfg, dev.index, hooks, out);   /* gpu_train.c */
+    snprintf(out->device, sizeof out->device, "cpu");
 
     size_t inputs = wn_dataset_inputs(d), outputs = wn_dataset_outputs(d);
     wn_task task = wn_dataset_task(d);
@@ -230,7 +238,9 @@ int wn_train(const wn_dataset *d, const wn_train_config *cfg,
     int threads = cfg->threads > 0 ? cfg->threads : wn_cpus_usable();
     omp_set_num_threads(threads);
 
-    size_t B = cfg->batch;
+    /* A batch larger than the data is the whole training set: count (and
+     * record) what was trained, not what was asked (issue 9 item 19). */
+    size_t B = cfg->batch < n_train ? cfg->batch : n_train;
     size_t most = n_train > n_test ? n_train : n_test;
     size_t net_rows = B < most ? B : most;
     rc = wn__net_create(inputs, widths, cfg->depth, wn_shape_is_residual(cfg->shape),
@@ -290,6 +300,7 @@ int wn_train(const wn_dataset *d, const wn_train_config *cfg,
     out->train_rows = n_train;
     out->test_rows = n_test;
     out->batches_per_epoch = (n_train + B - 1) / B;
+    out->batch = B;
     out->threads = threads;
     out->flops_per_epoch = wn_flops_epoch(B, inputs, widths, cfg->depth, n_train, n_test);
 

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <wattnet/wattnet.h>
+#include <wattnet/core.h>
 
 #include "report/chart.h"
 
@@ -137,24 +137,69 @@ static size_t ticks(const struct axis *a, double *t, size_t cap)
 
 /* ---- the chart -------------------------------------------------------------- */
 
-void wn__chart_svg(struct wn_sbuf *b, const struct wn_chart *c)
+/* A chart being drawn: its axes (in axis units) and plot area size. */
+struct plot {
+    const struct wn_chart *c;
+    struct axis ax, ay;
+    double pw, ph;
+};
+
+static double px(const struct plot *p, double v)
 {
-    struct axis ax = {c->logx, DBL_MAX, -DBL_MAX};
-    struct axis ay = {c->logy, DBL_MAX, -DBL_MAX};
+    return ML + (v - p->ax.lo) / (p->ax.hi - p->ax.lo) * p->pw;
+}
+
+static double py(const struct plot *p, double v)
+{
+    return MT + p->ph - (v - p->ay.lo) / (p->ay.hi - p->ay.lo) * p->ph;
+}
+
+/* Axis ranges over the usable points; returns their count. */
+static size_t data_range(struct plot *p)
+{
+    const struct wn_chart *c = p->c;
     size_t points = 0;
     for (size_t s = 0; s < c->n_series; s++) {
         const struct wn_chart_series *se = &c->series[s];
         for (size_t i = 0; i < se->n; i++) {
             if (!usable(c, se->x[i], se->y[i]))
                 continue;
-            double x = tr(&ax, se->x[i]), y = tr(&ay, se->y[i]);
-            ax.lo = fmin(ax.lo, x);
-            ax.hi = fmax(ax.hi, x);
-            ay.lo = fmin(ay.lo, y);
-            ay.hi = fmax(ay.hi, y);
+            double x = tr(&p->ax, se->x[i]), y = tr(&p->ay, se->y[i]);
+            p->ax.lo = fmin(p->ax.lo, x);
+            p->ax.hi = fmax(p->ax.hi, x);
+            p->ay.lo = fmin(p->ay.lo, y);
+            p->ay.hi = fmax(p->ay.hi, y);
             points++;
         }
     }
+    return points;
+}
+
+/* y = x needs one range on both axes; boundaries near the data stay
+ * visible; then a margin. */
+static void fit_axes(struct plot *p)
+{
+    const struct wn_chart *c = p->c;
+    if (c->diagonal) {
+        double lo = fmin(p->ax.lo, p->ay.lo), hi = fmax(p->ax.hi, p->ay.hi);
+        p->ax.lo = p->ay.lo = lo;
+        p->ax.hi = p->ay.hi = hi;
+    }
+    for (size_t v = 0; v < c->n_vlines; v++) {
+        double x = tr(&p->ax, c->vline_x[v]);
+        if (isfinite(x) && x > p->ax.lo - 1.0 && x < p->ax.hi + 1.0) {
+            p->ax.lo = fmin(p->ax.lo, x);
+            p->ax.hi = fmax(p->ax.hi, x);
+        }
+    }
+    pad_axis(&p->ax);
+    pad_axis(&p->ay);
+    p->pw = W - ML - MR;
+    p->ph = H - MT - MB;
+}
+
+static void svg_open(struct wn_sbuf *b, const struct wn_chart *c)
+{
     wn__sbuf_printf(b, "<svg xmlns=\"http://www.w3.org/2000/svg\" "
                     "viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" height=\"%.0f\" "
                     "role=\"img\" aria-label=\"", W, H, W, H);
@@ -166,88 +211,75 @@ void wn__chart_svg(struct wn_sbuf *b, const struct wn_chart *c)
                     "font-weight=\"bold\">", ML);
     wn__sbuf_escape(b, c->title);
     wn__sbuf_puts(b, "</text>\n");
-    if (points == 0) {
-        wn__sbuf_printf(b, "<text x=\"%.0f\" y=\"%.0f\" fill=\"#666\">no data "
-                        "to draw</text>\n</svg>\n", ML, H / 2);
-        return;
-    }
-    if (c->diagonal) {   /* y = x needs one range on both axes */
-        double lo = fmin(ax.lo, ay.lo), hi = fmax(ax.hi, ay.hi);
-        ax.lo = ay.lo = lo;
-        ax.hi = ay.hi = hi;
-    }
-    for (size_t v = 0; v < c->n_vlines; v++) {
-        /* keep boundaries near the data visible */
-        double x = tr(&ax, c->vline_x[v]);
-        if (isfinite(x) && x > ax.lo - 1.0 && x < ax.hi + 1.0) {
-            ax.lo = fmin(ax.lo, x);
-            ax.hi = fmax(ax.hi, x);
-        }
-    }
-    pad_axis(&ax);
-    pad_axis(&ay);
-    const double pw = W - ML - MR, ph = H - MT - MB;
-#define PX(v) (ML + ((v) - ax.lo) / (ax.hi - ax.lo) * pw)
-#define PY(v) (MT + ph - ((v) - ay.lo) / (ay.hi - ay.lo) * ph)
+}
 
-    /* frame, grid and ticks */
-    wn__sbuf_printf(b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
-                    "height=\"%.1f\" fill=\"none\" stroke=\"#333\"/>\n",
-                    ML, MT, pw, ph);
+/* frame, grid, ticks and axis labels */
+static void draw_frame(struct wn_sbuf *b, const struct plot *p)
+{
     double t[64];
     char lab[48];
-    size_t nt = ticks(&ax, t, 64);
+    wn__sbuf_printf(b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+                    "height=\"%.1f\" fill=\"none\" stroke=\"#333\"/>\n",
+                    ML, MT, p->pw, p->ph);
+    size_t nt = ticks(&p->ax, t, 64);
     for (size_t i = 0; i < nt; i++) {
-        double px = PX(t[i]);
-        fmt_tick(t[i], ax.log, lab, sizeof lab);
+        double x = px(p, t[i]);
+        fmt_tick(t[i], p->ax.log, lab, sizeof lab);
         wn__sbuf_printf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
                         "y2=\"%.1f\" stroke=\"#e4e4e4\"/><text x=\"%.1f\" "
                         "y=\"%.1f\" text-anchor=\"middle\">%s</text>\n",
-                        px, MT, px, MT + ph, px, MT + ph + 16, lab);
+                        x, MT, x, MT + p->ph, x, MT + p->ph + 16, lab);
     }
-    nt = ticks(&ay, t, 64);
+    nt = ticks(&p->ay, t, 64);
     for (size_t i = 0; i < nt; i++) {
-        double py = PY(t[i]);
-        fmt_tick(t[i], ay.log, lab, sizeof lab);
+        double y = py(p, t[i]);
+        fmt_tick(t[i], p->ay.log, lab, sizeof lab);
         wn__sbuf_printf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
                         "y2=\"%.1f\" stroke=\"#e4e4e4\"/><text x=\"%.1f\" "
                         "y=\"%.1f\" text-anchor=\"end\">%s</text>\n",
-                        ML, py, ML + pw, py, ML - 6, py + 4, lab);
+                        ML, y, ML + p->pw, y, ML - 6, y + 4, lab);
     }
     wn__sbuf_printf(b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">",
-                    ML + pw / 2, H - 18);
-    wn__sbuf_escape(b, c->xlabel);
-    wn__sbuf_puts(b, c->logx ? " (log scale)</text>\n" : "</text>\n");
+                    ML + p->pw / 2, H - 18);
+    wn__sbuf_escape(b, p->c->xlabel);
+    wn__sbuf_puts(b, p->c->logx ? " (log scale)</text>\n" : "</text>\n");
     wn__sbuf_printf(b, "<text transform=\"translate(18 %.1f) rotate(-90)\" "
-                    "text-anchor=\"middle\">", MT + ph / 2);
-    wn__sbuf_escape(b, c->ylabel);
-    wn__sbuf_puts(b, c->logy ? " (log scale)</text>\n" : "</text>\n");
+                    "text-anchor=\"middle\">", MT + p->ph / 2);
+    wn__sbuf_escape(b, p->c->ylabel);
+    wn__sbuf_puts(b, p->c->logy ? " (log scale)</text>\n" : "</text>\n");
+}
 
-    /* cache boundaries */
+/* cache boundaries and the y = x line */
+static void draw_guides(struct wn_sbuf *b, const struct plot *p)
+{
+    const struct wn_chart *c = p->c;
     for (size_t v = 0; v < c->n_vlines; v++) {
-        double x = tr(&ax, c->vline_x[v]);
-        if (!isfinite(x) || x < ax.lo || x > ax.hi)
+        double x = tr(&p->ax, c->vline_x[v]);
+        if (!isfinite(x) || x < p->ax.lo || x > p->ax.hi)
             continue;
-        double px = PX(x);
-        int left = px > ML + pw - 70;   /* label left of a line near the edge */
+        double X = px(p, x);
+        int left = X > ML + p->pw - 70;  /* label left of a line near the edge */
         wn__sbuf_printf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
                         "y2=\"%.1f\" stroke=\"#555\" stroke-dasharray=\"5 4\"/>"
                         "<text x=\"%.1f\" y=\"%.1f\" fill=\"#555\" "
-                        "font-size=\"11\" text-anchor=\"%s\">", px, MT, px,
-                        MT + ph, left ? px - 3 : px + 3,
+                        "font-size=\"11\" text-anchor=\"%s\">", X, MT, X,
+                        MT + p->ph, left ? X - 3 : X + 3,
                         MT + 12 + 12.0 * (double)(v % 2),
                         left ? "end" : "start");
         wn__sbuf_escape(b, c->vline_label[v]);
         wn__sbuf_puts(b, "</text>\n");
     }
     if (c->diagonal) {
-        double lo = fmax(ax.lo, ay.lo), hi = fmin(ax.hi, ay.hi);
+        double lo = fmax(p->ax.lo, p->ay.lo), hi = fmin(p->ax.hi, p->ay.hi);
         wn__sbuf_printf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
                         "y2=\"%.1f\" stroke=\"#000\" stroke-width=\"1\"/>\n",
-                        PX(lo), PY(lo), PX(hi), PY(hi));
+                        px(p, lo), py(p, lo), px(p, hi), py(p, hi));
     }
+}
 
-    /* series */
+static void draw_series(struct wn_sbuf *b, const struct plot *p)
+{
+    const struct wn_chart *c = p->c;
     for (size_t s = 0; s < c->n_series; s++) {
         const struct wn_chart_series *se = &c->series[s];
         const char *col = wn__chart_color(s);
@@ -257,19 +289,22 @@ void wn__chart_svg(struct wn_sbuf *b, const struct wn_chart *c)
             for (size_t i = 0; i < se->n; i++)
                 if (usable(c, se->x[i], se->y[i]))
                     wn__sbuf_printf(b, "%.1f,%.1f ",
-                                    PX(tr(&ax, se->x[i])),
-                                    PY(tr(&ay, se->y[i])));
+                                    px(p, tr(&p->ax, se->x[i])),
+                                    py(p, tr(&p->ay, se->y[i])));
             wn__sbuf_puts(b, "\"/>\n");
         }
         wn__sbuf_printf(b, "<g fill=\"%s\" fill-opacity=\"0.75\">", col);
         for (size_t i = 0; i < se->n; i++)
             if (usable(c, se->x[i], se->y[i]))
                 wn__sbuf_printf(b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\"/>",
-                                PX(tr(&ax, se->x[i])), PY(tr(&ay, se->y[i])));
+                                px(p, tr(&p->ax, se->x[i])),
+                                py(p, tr(&p->ay, se->y[i])));
         wn__sbuf_puts(b, "</g>\n");
     }
+}
 
-    /* legend */
+static void draw_legend(struct wn_sbuf *b, const struct wn_chart *c)
+{
     double lx = W - MR + 14, ly = MT + 6;
     wn__sbuf_printf(b, "<text x=\"%.1f\" y=\"%.1f\" font-weight=\"bold\">"
                     "legend</text>\n", lx, ly);
@@ -295,7 +330,23 @@ void wn__chart_svg(struct wn_sbuf *b, const struct wn_chart *c)
                         "y=\"%.1f\">y = x</text>\n", lx, ly - 4, lx + 10,
                         ly - 4, lx + 15, ly);
     }
+}
+
+void wn__chart_svg(struct wn_sbuf *b, const struct wn_chart *c)
+{
+    struct plot p = {.c = c, .ax = {c->logx, DBL_MAX, -DBL_MAX},
+                     .ay = {c->logy, DBL_MAX, -DBL_MAX}};
+    size_t points = data_range(&p);
+    svg_open(b, c);
+    if (points == 0) {
+        wn__sbuf_printf(b, "<text x=\"%.0f\" y=\"%.0f\" fill=\"#666\">no data "
+                        "to draw</text>\n</svg>\n", ML, H / 2);
+        return;
+    }
+    fit_axes(&p);
+    draw_frame(b, &p);
+    draw_guides(b, &p);
+    draw_series(b, &p);
+    draw_legend(b, c);
     wn__sbuf_puts(b, "</svg>\n");
-#undef PX
-#undef PY
 }

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <wattnet/wattnet.h>
+#include <wattnet/core.h>
 
 #include "report/sbuf.h"
 

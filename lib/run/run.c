@@ -11,11 +11,13 @@
  *     energy_j / (batches_per_epoch * epochs * batch).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <wattnet/wattnet.h>
+#include <wattnet/data_origin.h>
 
 struct run_ctx {
     wn_meter *meter;
@@ -187,10 +189,25 @@ int wn_run_execute(const wn_run_spec *spec, const wn_data_opts *dopts,
     if (rc)
         goto out;
     describe_dataset(d, out);
+    /* A spec without a device runs on $WATTNET_DEVICE when set (sweep
+     * workers on a GPU host: the job queue does not carry a device yet). */
+    const char *dev = getenv("WATTNET_DEVICE");
+    if (!out->spec.train.device[0] && dev && *dev)
+        snprintf(out->spec.train.device, sizeof out->spec.train.device, "%s", dev);
+    if (wn_dataset_source(d) == WN_SOURCE_FILE) {
+        /* which file, and its checksum, so the record says what was trained */
+        wn_data_origin origin;
+        rc = wn_data_resolve(spec->dataset, dopts, 1, &origin);
+        if (rc)
+            goto out;
+        snprintf(out->data_path, sizeof out->data_path, "%s", origin.path);
+        snprintf(out->data_sha256, sizeof out->data_sha256, "%s", origin.sha256);
+    }
     wn_train_hooks hooks = { on_epoch_begin, on_epoch_end, &ctx };
     rc = wn_train(d, &out->spec.train, &hooks, &out->summary);
     if (rc)
         goto out;
+    out->spec.train.batch = out->summary.batch;   /* the effective batch */
 
     if (meter) {
         int w = run_win;

@@ -202,3 +202,15 @@ int wn__col_null(wn_store *s, const struct wn__sql_row *r, int i)
 {
     return s->ops->col_null(r, i);
 }
+
+int wn__row_int(void *user, wn_store *s, const struct wn__sql_row *r)
+{
+    *(int64_t *)user = wn__col_int(s, r, 0);
+    return WN_OK;
+}
+
+int wn__row_real(void *user, wn_store *s, const struct wn__sql_row *r)
+{
+    *(double *)user = wn__col_real(s, r, 0);
+    return WN_OK;
+}

@@ -128,7 +128,7 @@ static const struct xcol butter_cols[] = {
     { "batch_size", "batch", K_INT },
     { "optimizer", "'Adam'", K_TEXT },
     { "is_gpu", "'false'", K_TEXT },
-    { "run_data", "NULL", K_TEXT },
+    { "run_data", "'{\"epochs\": ' || epochs || '}'", K_TEXT },
     { "batch", "(SELECT s.name FROM jobs j JOIN sweeps s ON s.id = j.sweep_id"
                " WHERE j.id = runs.job_id)", K_TEXT },
     /* No source column here: an estimate must not pass for a reading. */

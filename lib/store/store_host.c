@@ -1,14 +1,17 @@
 /*
- * store_host.c - the machine the stored runs were recorded on, read back
- * from the hosts table, so that fitting and reporting use the caches of
+ * store_host.c - the hosts table: wn_store_put_host records the machine a
+ * run is recorded on (deduplicated by a fingerprint of every field), and
+ * wn_store_runs_host reads it back, so that fitting and reporting use the caches of
  * the machine that ran them, not of the machine that reads the database.
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
 
-#include <wattnet/wattnet.h>
+#include <wattnet/core.h>
+#include <wattnet/store.h>
 
 #include "store/store_impl.h"
 
@@ -84,3 +87,77 @@ int wn_store_runs_host(wn_store *s, wn_host *out, size_t *n_hosts)
                               " FROM hosts WHERE id = $1",
                            v, 1, read_host, out, NULL);
 }
+
+int wn_store_put_host(wn_store *s, const wn_host *h, int64_t *host_id)
+{
+    char fp[2048], caches[512], gpus[WN_MAX_GPUS * 100 + 4];
+    uint64_t l[4] = { 0, 0, 0, 0 };
+    int64_t id = 0;
+    int rc = WN_OK;
+    if (!s || !h)
+        return wn_seterr(WN_EINVAL, "store: put_host: NULL argument");
+    size_t o = 0;
+    caches[0] = '\0';
+    o += (size_t)snprintf(caches, sizeof caches, "[");
+    for (int i = 0; i < h->n_caches && i < WN_MAX_CACHES; i++) {
+        const wn_cache_level *c = &h->caches[i];
+        if (c->level >= 1 && c->level <= 3)
+            l[c->level] = c->size_bytes;
+        int k = snprintf(caches + o, sizeof caches - o,
+                         "%s{\"level\":%d,\"size_bytes\":%" PRIu64
+                         ",\"shared_by_cores\":%d,\"instances\":%d}",
+                         i ? "," : "", c->level, c->size_bytes,
+                         c->shared_by_cores, c->instances);
+        if (k > 0 && (size_t)k < sizeof caches - o)
+            o += (size_t)k;
+    }
+    if (o + 2 <= sizeof caches) {
+        caches[o++] = ']';
+        caches[o] = '\0';
+    }
+    cJSON *g = cJSON_CreateArray();
+    char *gp = NULL;
+    for (int i = 0; g && i < h->n_gpus && i < WN_MAX_GPUS; i++)
+        cJSON_AddItemToArray(g, cJSON_CreateString(h->gpus[i]));
+    gp = g ? cJSON_PrintUnformatted(g) : NULL;
+    wn__copy_str(gpus, sizeof gpus, gp ? gp : "[]");
+    cJSON_free(gp);
+    cJSON_Delete(g);
+    snprintf(fp, sizeof fp, "%s|%s|%d|%s|%" PRIu64 "|%s|%s|%s|%s", h->hostname,
+             h->cpu_model, h->cores, caches, h->memory_bytes, h->kernel,
+             h->compiler, h->dnnl_version, gpus);
+
+    struct wn__sql_val v[] = {
+        wn__v_text(fp),          wn__v_text(h->hostname),
+        wn__v_text(h->cpu_model), wn__v_int(h->cores),
+        wn__v_int((int64_t)l[1]), wn__v_int((int64_t)l[2]),
+        wn__v_int((int64_t)l[3]), wn__v_text(caches),
+        wn__v_int((int64_t)h->memory_bytes), wn__v_text(h->kernel),
+        wn__v_text(h->compiler), wn__v_text(h->dnnl_version),
+        wn__v_int(h->n_gpus),    wn__v_text(gpus),
+    };
+    rc = wn__store_begin(s, 1);
+    if (rc != WN_OK)
+        goto out;
+    rc = wn__store_query(s, "SELECT id FROM hosts WHERE fingerprint = $1", v, 1,
+                         wn__row_int, &id, NULL);
+    if (rc == WN_OK && id == 0)
+        rc = wn__store_query(
+            s,
+            "INSERT INTO hosts (fingerprint, hostname, cpu_model, cores,"
+            " l1d_bytes, l2_bytes, l3_bytes, caches_json, memory_bytes, kernel,"
+            " compiler, dnnl_version, n_gpus, gpus_json, first_seen) VALUES"
+            " ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, {NOW})"
+            " RETURNING id",
+            v, sizeof v / sizeof v[0], wn__row_int, &id, NULL);
+    if (rc != WN_OK)
+        goto out;
+    rc = wn__store_commit(s);
+    if (rc == WN_OK && host_id)
+        *host_id = id;
+out:
+    if (s->in_tx)
+        wn__store_rollback(s);
+    return rc;
+}
+

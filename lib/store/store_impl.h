@@ -1,8 +1,8 @@
 /*
  * store_impl.h - the store's backend interface (private): a small SQL layer
  * that SQLite (store_sqlite.c) and PostgreSQL (store_pg.c) implement, so
- * that the schema, the queue and the run records (store.c, store_queue.c,
- * store_runs.c) are written once.
+ * that the schema, the queue, the run records, hosts, idle baselines,
+ * attributions and raw readings (store_*.c) are written once.
  *
  * SQL given to a backend uses $1, $2 ... for parameters (SQLite gets ?1,
  * ?2 ...) and these dialect tokens, expanded by wn__store_sql():
@@ -17,7 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <wattnet/wattnet.h>
+#include <wattnet/core.h>
+#include <wattnet/store.h>
 
 enum wn__sql_type { WN__SQL_NULL = 0, WN__SQL_INT, WN__SQL_REAL, WN__SQL_TEXT };
 
@@ -109,6 +110,20 @@ int64_t wn__col_int(wn_store *s, const struct wn__sql_row *r, int i);
 double wn__col_real(wn_store *s, const struct wn__sql_row *r, int i); /* NaN if NULL */
 const char *wn__col_text(wn_store *s, const struct wn__sql_row *r, int i);
 int wn__col_null(wn_store *s, const struct wn__sql_row *r, int i);
+
+/* Row callbacks reading column 0 into an int64_t / a double (*user). */
+int wn__row_int(void *user, wn_store *s, const struct wn__sql_row *r);
+int wn__row_real(void *user, wn_store *s, const struct wn__sql_row *r);
+
+/* ---- the energy columns of runs and epochs (store_energy.c) -------------- */
+#define WN__STORE_N_ENERGY_COLS 11
+extern const char *const wn__store_energy_cols[WN__STORE_N_ENERGY_COLS];
+/* Bind e to v[0..WN__STORE_N_ENERGY_COLS); *domains: wn_free it after. */
+int wn__store_bind_energy(const wn_energy *e, struct wn__sql_val *v,
+                          char **domains);
+/* Read the energy columns from column c on; returns the next column. */
+int wn__store_read_energy(wn_store *s, const struct wn__sql_row *r, int c,
+                          wn_energy *e);
 
 /* wn__copy_str and the file helpers. */
 #include "core/util.h"

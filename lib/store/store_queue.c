@@ -21,12 +21,6 @@
 
 /* ---- sweeps ------------------------------------------------------------------ */
 
-static int read_id(void *user, wn_store *s, const struct wn__sql_row *r)
-{
-    *(int64_t *)user = wn__col_int(s, r, 0);
-    return WN_OK;
-}
-
 #define JOB_COLS 12
 #define JOB_BATCH 100
 /* Per row: 12 "$NNNN, " (at most 8 bytes each) plus the literals. */
@@ -50,7 +44,7 @@ int wn_store_sweep_add(wn_store *s, const char *name, const char *spec_json,
     rc = wn__store_query(s,
                          "INSERT INTO sweeps (name, spec_json, seed, n_jobs, created)"
                          " VALUES ($1, $2, $3, $4, {NOW}) RETURNING id",
-                         sv, 4, read_id, &id, NULL);
+                         sv, 4, wn__row_int, &id, NULL);
     if (rc != WN_OK)
         goto out;
     /* Multi-row INSERTs of up to JOB_BATCH jobs: few round trips to a
@@ -111,7 +105,7 @@ int wn_store_sweep_find(wn_store *s, const char *name, int64_t *sweep_id)
         return wn_seterr(WN_EINVAL, "store: sweep_find: NULL argument");
     struct wn__sql_val v = wn__v_text(name);
     int rc = wn__store_query(s, "SELECT max(id) FROM sweeps WHERE name = $1", &v, 1,
-                             read_id, &id, NULL);
+                             wn__row_int, &id, NULL);
     if (rc != WN_OK)
         return rc;
     if (id == 0)

@@ -3,11 +3,10 @@
  * writes a run, its epochs and (for a sweep job) the job's "done" mark in
  * one transaction; wn_store_load_runs reads every field back, so that a
  * wn_run_record round-trips (the model and report read only through it).
- * Also hosts, idle baselines and energy set after the fact (attribution).
  *
  * The column lists below are the one place that maps record fields to
- * columns: run_cols[] and energy_cols[] are written by bind_* and read by
- * read_* in the same order.  Widths are stored as a JSON array and energy
+ * columns: run_cols[] here and wn__store_energy_cols[] (store_energy.c) are
+ * written by the binders and read by the readers in the same order.  Widths are stored as a JSON array and energy
  * domains as a JSON array of {"name","energy_j","in_total"}.
  */
 #include <inttypes.h>
@@ -29,16 +28,10 @@ static const char *const run_cols[] = {
     "params", "epochs_done", "train_rows", "test_rows", "batches_per_epoch",
     "threads_used", "seconds_total", "seconds_per_epoch_median", "train_loss",
     "test_loss", "has_accuracy", "test_accuracy", "test_mse", "test_mae",
-    "flops_per_epoch", "has_jpd", "joules_per_datum",
+    "flops_per_epoch", "has_jpd", "joules_per_datum", "data_path",
+    "data_sha256",
 };
 #define N_RUN_COLS (sizeof run_cols / sizeof run_cols[0])
-
-static const char *const energy_cols[] = {
-    "energy_measured", "energy_is_estimate", "energy_source", "energy_flag",
-    "energy_seconds", "energy_j", "idle_power_w", "has_idle",
-    "dynamic_energy_j", "avg_power_w", "energy_domains",
-};
-#define N_ENERGY_COLS (sizeof energy_cols / sizeof energy_cols[0])
 
 static const char *const epoch_cols[] = {
     "run_id", "epoch", "train_loss", "test_loss", "has_accuracy",
@@ -101,57 +94,11 @@ static size_t widths_from_json(const char *t, size_t *w, size_t cap)
     return n;
 }
 
-/* ---- binding and reading ----------------------------------------------------- */
-
-/* v[0..N_ENERGY_COLS); *domains must be wn_free'd by the caller. */
-static int bind_energy(const wn_energy *e, struct wn__sql_val *v, char **domains)
-{
-    *domains = wn_energy_domains_json(e);
-    if (!*domains)
-        return wn_seterr(WN_ENOMEM, "store: out of memory");
-    size_t k = 0;
-    v[k++] = wn__v_int(e->measured);
-    v[k++] = wn__v_int(e->is_estimate);
-    v[k++] = wn__v_text(e->source);
-    v[k++] = wn__v_text(e->flag);
-    v[k++] = wn__v_real(e->seconds);
-    v[k++] = wn__v_real(e->energy_j);
-    v[k++] = wn__v_real(e->idle_power_w);
-    v[k++] = wn__v_int(e->has_idle);
-    v[k++] = wn__v_real(e->dynamic_energy_j);
-    v[k++] = wn__v_real(e->avg_power_w);
-    v[k++] = wn__v_text(*domains);
-    return WN_OK;
-}
-
-static int read_energy(wn_store *s, const struct wn__sql_row *r, int c, wn_energy *e)
-{
-    memset(e, 0, sizeof *e);
-    e->measured = (int)wn__col_int(s, r, c++);
-    e->is_estimate = (int)wn__col_int(s, r, c++);
-    wn__copy_str(e->source, sizeof e->source, wn__col_text(s, r, c++));
-    wn__copy_str(e->flag, sizeof e->flag, wn__col_text(s, r, c++));
-    e->seconds = wn__col_real(s, r, c++);
-    e->energy_j = wn__col_real(s, r, c++);
-    e->idle_power_w = wn__col_real(s, r, c++);
-    e->has_idle = (int)wn__col_int(s, r, c++);
-    e->dynamic_energy_j = wn__col_real(s, r, c++);
-    e->avg_power_w = wn__col_real(s, r, c++);
-    (void)wn_energy_domains_parse(wn__col_text(s, r, c++), e);
-    return c;
-}
-
 /* ---- put_run ------------------------------------------------------------------ */
-
-static int read_id(void *user, wn_store *s, const struct wn__sql_row *r)
-{
-    *(int64_t *)user = wn__col_int(s, r, 0);
-    return WN_OK;
-}
 
 static int put_epoch(wn_store *s, int64_t run_id, const wn_epoch_record *ep)
 {
-    struct wn__sql_val v[N_EPOCH_COLS + N_ENERGY_COLS];
+    struct wn__sql_val v[N_EPOCH_COLS + WN__STORE_N_ENERGY_COLS];
     char cols[1024], dollars[512], sql[2048];
     char *domains = NULL;
     const wn_epoch_stats *st = &ep->stats;
@@ -165,77 +112,26 @@ static int put_epoch(wn_store *s, int64_t run_id, const wn_epoch_record *ep)
     v[k++] = wn__v_real(st->test_mse);
     v[k++] = wn__v_real(st->test_mae);
     v[k++] = wn__v_real(st->seconds);
-    int rc = bind_energy(&ep->energy, v + k, &domains);
+    int rc = wn__store_bind_energy(&ep->energy, v + k, &domains);
     if (rc != WN_OK)
         return rc;
-    col_list(cols, sizeof cols, epoch_cols, N_EPOCH_COLS, energy_cols,
-             N_ENERGY_COLS, 0);
-    col_list(dollars, sizeof dollars, epoch_cols, N_EPOCH_COLS, energy_cols,
-             N_ENERGY_COLS, 1);
+    col_list(cols, sizeof cols, epoch_cols, N_EPOCH_COLS, wn__store_energy_cols,
+             WN__STORE_N_ENERGY_COLS, 0);
+    col_list(dollars, sizeof dollars, epoch_cols, N_EPOCH_COLS, wn__store_energy_cols,
+             WN__STORE_N_ENERGY_COLS, 1);
     snprintf(sql, sizeof sql, "INSERT INTO epochs (%s) VALUES (%s)", cols, dollars);
-    rc = wn__store_query(s, sql, v, N_EPOCH_COLS + N_ENERGY_COLS, NULL, NULL, NULL);
+    rc = wn__store_query(s, sql, v, N_EPOCH_COLS + WN__STORE_N_ENERGY_COLS, NULL, NULL, NULL);
     wn_free(domains);
     return rc;
 }
 
-/* The run's job marked done in the open transaction: WN_ESTATE when it may
- * not be (already done; with OWNER: not running under OWNER's lease). */
-static int mark_job_done(wn_store *s, int64_t job_id, const char *owner)
+/* Bind the run's own columns (run_cols[]) to v[0..N_RUN_COLS). */
+static int bind_run(const wn_run_record *run, struct wn__sql_val *v,
+                    char *widths, size_t widths_cap)
 {
-    struct wn__sql_val j[] = { wn__v_int(job_id), wn__v_text(owner) };
-    int64_t changed = 0;
-    int rc = wn__store_query(s,
-                             owner ? "UPDATE jobs SET status = 'done', finished = {NOW},"
-                                     " error = NULL, lease_expires = NULL"
-                                     " WHERE id = $1 AND status = 'running'"
-                                     " AND lease_owner = $2"
-                                   : "UPDATE jobs SET status = 'done', finished = {NOW},"
-                                     " error = NULL, lease_expires = NULL"
-                                     " WHERE id = $1 AND status <> 'done'",
-                             j, owner ? 2 : 1, NULL, NULL, &changed);
-    if (rc == WN_OK && changed != 1 && owner)
-        rc = wn_seterr(WN_ESTATE,
-                       "store: job %" PRId64 " is no longer held by %s (lease lost);"
-                       " run not stored",
-                       job_id, owner);
-    else if (rc == WN_OK && changed != 1)
-        rc = wn_seterr(WN_ESTATE,
-                       "store: job %" PRId64 " is already done or does not "
-                       "exist; run not stored",
-                       job_id);
-    return rc;
-}
-
-static int put_run(wn_store *s, wn_run_record *run, const char *owner);
-
-int wn_store_put_run(wn_store *s, wn_run_record *run)
-{
-    return put_run(s, run, NULL);
-}
-
-int wn_store_put_job_run(wn_store *s, wn_run_record *run, const char *owner)
-{
-    if (!owner || (run && !run->job_id))
-        return wn_seterr(WN_EINVAL, "store: put_job_run: no owner or no job");
-    return put_run(s, run, owner);
-}
-
-static int put_run(wn_store *s, wn_run_record *run, const char *owner)
-{
-    struct wn__sql_val v[N_RUN_COLS + N_ENERGY_COLS];
-    char widths[WN_MAX_DEPTH * 21 + 3];
-    char cols[2048], dollars[1024], sql[4096];
-    char *domains = NULL;
-    int64_t run_id = 0;
-    int rc = WN_OK;
-    if (!s || !run)
-        return wn_seterr(WN_EINVAL, "store: put_run: NULL argument");
-    if (run->n_epochs && !run->epochs)
-        return wn_seterr(WN_EINVAL, "store: put_run: %zu epochs but no array",
-                         run->n_epochs);
     const wn_train_summary *sm = &run->summary;
     size_t nw = sm->depth <= WN_MAX_DEPTH ? sm->depth : WN_MAX_DEPTH;
-    rc = widths_to_json(sm->widths, nw, widths, sizeof widths);
+    int rc = widths_to_json(sm->widths, nw, widths, widths_cap);
     if (rc != WN_OK)
         return rc;
     size_t k = 0;
@@ -276,29 +172,95 @@ static int put_run(wn_store *s, wn_run_record *run, const char *owner)
     v[k++] = wn__v_real(sm->flops_per_epoch);
     v[k++] = wn__v_int(run->has_jpd);
     v[k++] = wn__v_real(run->joules_per_datum);
-    rc = bind_energy(&run->energy, v + k, &domains);
+    v[k++] = run->data_path[0] ? wn__v_text(run->data_path) : wn__v_null();
+    v[k++] = run->data_sha256[0] ? wn__v_text(run->data_sha256) : wn__v_null();
+    return WN_OK;
+}
+
+/* Mark job JOB_ID done, in the caller's transaction; WN_ESTATE when it is
+ * already done or missing, or with OWNER when it is not running under
+ * OWNER's lease (then the run must not be stored). */
+static int mark_job_done(wn_store *s, int64_t job_id, const char *owner)
+{
+    struct wn__sql_val j[] = { wn__v_int(job_id), wn__v_text(owner) };
+    int64_t changed = 0;
+    int rc = wn__store_query(s,
+                             owner ? "UPDATE jobs SET status = 'done', finished = {NOW},"
+                                     " error = NULL, lease_expires = NULL"
+                                     " WHERE id = $1 AND status = 'running'"
+                                     " AND lease_owner = $2"
+                                   : "UPDATE jobs SET status = 'done', finished = {NOW},"
+                                     " error = NULL, lease_expires = NULL"
+                                     " WHERE id = $1 AND status <> 'done'",
+                             j, owner ? 2 : 1, NULL, NULL, &changed);
+    if (rc == WN_OK && changed != 1 && owner)
+        rc = wn_seterr(WN_ESTATE,
+                       "store: job %" PRId64 " is no longer held by %s (lease lost);"
+                       " run not stored", job_id, owner);
+    else if (rc == WN_OK && changed != 1)
+        rc = wn_seterr(WN_ESTATE,
+                       "store: job %" PRId64 " is already done or does not "
+                       "exist; run not stored", job_id);
+    return rc;
+}
+
+static int put_run(wn_store *s, wn_run_record *run, const char *owner);
+
+int wn_store_put_run(wn_store *s, wn_run_record *run)
+{
+    return put_run(s, run, NULL);
+}
+
+int wn_store_put_job_run(wn_store *s, wn_run_record *run, const char *owner)
+{
+    if (!owner || (run && !run->job_id))
+        return wn_seterr(WN_EINVAL, "store: put_job_run: no owner or no job");
+    return put_run(s, run, owner);
+}
+
+static int put_run(wn_store *s, wn_run_record *run, const char *owner)
+{
+    struct wn__sql_val v[N_RUN_COLS + WN__STORE_N_ENERGY_COLS];
+    char widths[WN_MAX_DEPTH * 21 + 3];
+    char cols[2048], dollars[1024], sql[4096];
+    char *domains = NULL;
+    int64_t run_id = 0;
+    int own_tx = 0;
+    int rc = WN_OK;
+    if (!s || !run)
+        return wn_seterr(WN_EINVAL, "store: put_run: NULL argument");
+    if (run->n_epochs && !run->epochs)
+        return wn_seterr(WN_EINVAL, "store: put_run: %zu epochs but no array",
+                         run->n_epochs);
+    rc = bind_run(run, v, widths, sizeof widths);
+    if (rc != WN_OK)
+        return rc;
+    rc = wn__store_bind_energy(&run->energy, v + N_RUN_COLS, &domains);
     if (rc != WN_OK)
         goto out;
-    col_list(cols, sizeof cols, run_cols, N_RUN_COLS, energy_cols, N_ENERGY_COLS, 0);
-    col_list(dollars, sizeof dollars, run_cols, N_RUN_COLS, energy_cols,
-             N_ENERGY_COLS, 1);
+    col_list(cols, sizeof cols, run_cols, N_RUN_COLS, wn__store_energy_cols,
+             WN__STORE_N_ENERGY_COLS, 0);
+    col_list(dollars, sizeof dollars, run_cols, N_RUN_COLS,
+             wn__store_energy_cols, WN__STORE_N_ENERGY_COLS, 1);
     snprintf(sql, sizeof sql,
              "INSERT INTO runs (%s, host_id, created) VALUES (%s,"
              " (SELECT max(id) FROM hosts WHERE hostname = $2), {NOW})"
              " RETURNING id",
              cols, dollars);
 
-    rc = wn__store_begin(s, 1);
-    if (rc != WN_OK)
-        goto out;
-    if (run->job_id) {
-        /* The job first: it decides whether this run may be stored. */
-        rc = mark_job_done(s, run->job_id, owner);
+    own_tx = !s->in_tx;       /* else join the caller's (store_import.c) */
+    if (own_tx) {
+        rc = wn__store_begin(s, 1);
         if (rc != WN_OK)
             goto out;
     }
-    rc = wn__store_query(s, sql, v, N_RUN_COLS + N_ENERGY_COLS, read_id, &run_id,
-                         NULL);
+    /* The job first: it decides whether this run may be stored. */
+    if (run->job_id)
+        rc = mark_job_done(s, run->job_id, owner);
+    if (rc != WN_OK)
+        goto out;
+    rc = wn__store_query(s, sql, v, N_RUN_COLS + WN__STORE_N_ENERGY_COLS,
+                         wn__row_int, &run_id, NULL);
     if (rc != WN_OK)
         goto out;
     for (size_t e = 0; e < run->n_epochs; e++) {
@@ -306,12 +268,13 @@ static int put_run(wn_store *s, wn_run_record *run, const char *owner)
         if (rc != WN_OK)
             goto out;
     }
-    rc = wn__store_commit(s);
+    if (own_tx)
+        rc = wn__store_commit(s);
     if (rc == WN_OK)
         run->run_id = run_id;
 out:
-    if (s->in_tx)
-        wn__store_rollback(s);
+    if (own_tx && s->in_tx)
+        wn__store_rollback(s);   /* a joined transaction is the caller's */
     wn_free(domains);
     return rc;
 }
@@ -378,7 +341,9 @@ static int read_run(void *user, wn_store *s, const struct wn__sql_row *r)
     sm->flops_per_epoch = wn__col_real(s, r, c++);
     run->has_jpd = (int)wn__col_int(s, r, c++);
     run->joules_per_datum = wn__col_real(s, r, c++);
-    read_energy(s, r, c, &run->energy);
+    wn__copy_str(run->data_path, sizeof run->data_path, wn__col_text(s, r, c++));
+    wn__copy_str(run->data_sha256, sizeof run->data_sha256, wn__col_text(s, r, c++));
+    wn__store_read_energy(s, r, c, &run->energy);
     return WN_OK;
 }
 
@@ -409,7 +374,7 @@ static int read_epoch(void *user, wn_store *s, const struct wn__sql_row *r)
     st->test_mse = wn__col_real(s, r, c++);
     st->test_mae = wn__col_real(s, r, c++);
     st->seconds = wn__col_real(s, r, c++);
-    read_energy(s, r, c, &ep->energy);
+    wn__store_read_energy(s, r, c, &ep->energy);
     return WN_OK;
 }
 
@@ -426,13 +391,13 @@ int wn_store_load_runs(wn_store *s, wn_run_record **runs, size_t *n)
     rc = wn__store_begin(s, 0);
     if (rc != WN_OK)
         goto out;
-    col_list(cols, sizeof cols, run_cols, N_RUN_COLS, energy_cols, N_ENERGY_COLS, 0);
+    col_list(cols, sizeof cols, run_cols, N_RUN_COLS, wn__store_energy_cols, WN__STORE_N_ENERGY_COLS, 0);
     snprintf(sql, sizeof sql, "SELECT id, %s FROM runs ORDER BY id", cols);
     rc = wn__store_query(s, sql, NULL, 0, read_run, &l, NULL);
     if (rc != WN_OK)
         goto out;
-    col_list(cols, sizeof cols, epoch_cols, N_EPOCH_COLS, energy_cols,
-             N_ENERGY_COLS, 0);
+    col_list(cols, sizeof cols, epoch_cols, N_EPOCH_COLS, wn__store_energy_cols,
+             WN__STORE_N_ENERGY_COLS, 0);
     snprintf(sql, sizeof sql, "SELECT %s FROM epochs ORDER BY run_id, epoch", cols);
     rc = wn__store_query(s, sql, NULL, 0, read_epoch, &l, NULL);
     if (rc != WN_OK)
@@ -461,217 +426,3 @@ void wn_run_records_free(wn_run_record **runs, size_t n)
     *runs = NULL;
 }
 
-/* ---- hosts and idle baselines ------------------------------------------------------ */
-
-int wn_store_put_host(wn_store *s, const wn_host *h, int64_t *host_id)
-{
-    char fp[2048], caches[512], gpus[WN_MAX_GPUS * 100 + 4];
-    uint64_t l[4] = { 0, 0, 0, 0 };
-    int64_t id = 0;
-    int rc = WN_OK;
-    if (!s || !h)
-        return wn_seterr(WN_EINVAL, "store: put_host: NULL argument");
-    size_t o = 0;
-    caches[0] = '\0';
-    o += (size_t)snprintf(caches, sizeof caches, "[");
-    for (int i = 0; i < h->n_caches && i < WN_MAX_CACHES; i++) {
-        const wn_cache_level *c = &h->caches[i];
-        if (c->level >= 1 && c->level <= 3)
-            l[c->level] = c->size_bytes;
-        int k = snprintf(caches + o, sizeof caches - o,
-                         "%s{\"level\":%d,\"size_bytes\":%" PRIu64
-                         ",\"shared_by_cores\":%d,\"instances\":%d}",
-                         i ? "," : "", c->level, c->size_bytes,
-                         c->shared_by_cores, c->instances);
-        if (k > 0 && (size_t)k < sizeof caches - o)
-            o += (size_t)k;
-    }
-    if (o + 2 <= sizeof caches) {
-        caches[o++] = ']';
-        caches[o] = '\0';
-    }
-    cJSON *g = cJSON_CreateArray();
-    char *gp = NULL;
-    for (int i = 0; g && i < h->n_gpus && i < WN_MAX_GPUS; i++)
-        cJSON_AddItemToArray(g, cJSON_CreateString(h->gpus[i]));
-    gp = g ? cJSON_PrintUnformatted(g) : NULL;
-    wn__copy_str(gpus, sizeof gpus, gp ? gp : "[]");
-    cJSON_free(gp);
-    cJSON_Delete(g);
-    snprintf(fp, sizeof fp, "%s|%s|%d|%s|%" PRIu64 "|%s|%s|%s|%s", h->hostname,
-             h->cpu_model, h->cores, caches, h->memory_bytes, h->kernel,
-             h->compiler, h->dnnl_version, gpus);
-
-    struct wn__sql_val v[] = {
-        wn__v_text(fp),          wn__v_text(h->hostname),
-        wn__v_text(h->cpu_model), wn__v_int(h->cores),
-        wn__v_int((int64_t)l[1]), wn__v_int((int64_t)l[2]),
-        wn__v_int((int64_t)l[3]), wn__v_text(caches),
-        wn__v_int((int64_t)h->memory_bytes), wn__v_text(h->kernel),
-        wn__v_text(h->compiler), wn__v_text(h->dnnl_version),
-        wn__v_int(h->n_gpus),    wn__v_text(gpus),
-    };
-    rc = wn__store_begin(s, 1);
-    if (rc != WN_OK)
-        goto out;
-    rc = wn__store_query(s, "SELECT id FROM hosts WHERE fingerprint = $1", v, 1,
-                         read_id, &id, NULL);
-    if (rc == WN_OK && id == 0)
-        rc = wn__store_query(
-            s,
-            "INSERT INTO hosts (fingerprint, hostname, cpu_model, cores,"
-            " l1d_bytes, l2_bytes, l3_bytes, caches_json, memory_bytes, kernel,"
-            " compiler, dnnl_version, n_gpus, gpus_json, first_seen) VALUES"
-            " ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, {NOW})"
-            " RETURNING id",
-            v, sizeof v / sizeof v[0], read_id, &id, NULL);
-    if (rc != WN_OK)
-        goto out;
-    rc = wn__store_commit(s);
-    if (rc == WN_OK && host_id)
-        *host_id = id;
-out:
-    if (s->in_tx)
-        wn__store_rollback(s);
-    return rc;
-}
-
-int wn_store_put_idle(wn_store *s, const char *hostname, const char *domain,
-                      double power_w, double seconds)
-{
-    int rc = WN_OK;
-    if (!s || !hostname || !domain)
-        return wn_seterr(WN_EINVAL, "store: put_idle: NULL argument");
-    struct wn__sql_val v[] = { wn__v_text(hostname), wn__v_text(domain),
-                               wn__v_real(power_w), wn__v_real(seconds) };
-    rc = wn__store_begin(s, 1);
-    if (rc == WN_OK)
-        rc = wn__store_query(s,
-                             "DELETE FROM idle_baselines WHERE hostname = $1"
-                             " AND domain = $2",
-                             v, 2, NULL, NULL, NULL);
-    if (rc == WN_OK)
-        rc = wn__store_query(s,
-                             "INSERT INTO idle_baselines (hostname, domain,"
-                             " power_w, seconds, measured_at)"
-                             " VALUES ($1, $2, $3, $4, {NOW})",
-                             v, 4, NULL, NULL, NULL);
-    if (rc == WN_OK)
-        rc = wn__store_commit(s);
-    if (s->in_tx)
-        wn__store_rollback(s);
-    return rc;
-}
-
-static int read_real(void *user, wn_store *s, const struct wn__sql_row *r)
-{
-    *(double *)user = wn__col_real(s, r, 0);
-    return WN_OK;
-}
-
-int wn_store_get_idle(wn_store *s, const char *hostname, const char *domain,
-                      double *power_w)
-{
-    double w = NAN;
-    if (!s || !hostname || !domain || !power_w)
-        return wn_seterr(WN_EINVAL, "store: get_idle: NULL argument");
-    struct wn__sql_val v[] = { wn__v_text(hostname), wn__v_text(domain) };
-    int rc = wn__store_query(s,
-                             "SELECT power_w FROM idle_baselines WHERE"
-                             " hostname = $1 AND domain = $2",
-                             v, 2, read_real, &w, NULL);
-    if (rc != WN_OK)
-        return rc;
-    if (isnan(w))
-        return wn_seterr(WN_ENOENT, "store: no idle baseline for %s/%s", hostname,
-                         domain);
-    *power_w = w;
-    return WN_OK;
-}
-
-/* ---- energy set after the fact ---------------------------------------------------- */
-
-struct prev_energy {
-    int found;
-    char source[16];
-    double energy_j;
-};
-
-static int read_prev(void *user, wn_store *s, const struct wn__sql_row *r)
-{
-    struct prev_energy *p = user;
-    p->found = 1;
-    wn__copy_str(p->source, sizeof p->source, wn__col_text(s, r, 0));
-    p->energy_j = wn__col_real(s, r, 1);
-    return WN_OK;
-}
-
-int wn_store_set_energy(wn_store *s, int64_t run_id, const wn_energy *e,
-                        const char *node, const char *log_file)
-{
-    struct prev_energy prev = { 0, "", NAN };
-    char *domains = NULL;
-    int rc = WN_OK;
-    if (!s || !e)
-        return wn_seterr(WN_EINVAL, "store: set_energy: NULL argument");
-    rc = wn__store_begin(s, 1);
-    if (rc != WN_OK)
-        goto out;
-    struct wn__sql_val id = wn__v_int(run_id);
-    rc = wn__store_query(s, "SELECT energy_source, energy_j FROM runs WHERE id = $1",
-                         &id, 1, read_prev, &prev, NULL);
-    if (rc != WN_OK)
-        goto out;
-    if (!prev.found) {
-        rc = wn_seterr(WN_ENOENT, "store: no run %" PRId64, run_id);
-        goto out;
-    }
-    struct wn__sql_val a[] = {
-        wn__v_int(run_id),       wn__v_text(e->source),  wn__v_text(node),
-        wn__v_text(log_file),    wn__v_int(e->measured), wn__v_text(e->flag),
-        wn__v_real(e->seconds),  wn__v_real(e->energy_j),
-        wn__v_real(e->avg_power_w), wn__v_text(prev.source),
-        wn__v_real(prev.energy_j),
-    };
-    rc = wn__store_query(s,
-                         "INSERT INTO attributions (run_id, source, node, log_file,"
-                         " measured, flag, seconds, energy_j, avg_power_w,"
-                         " previous_source, previous_energy_j, created) VALUES"
-                         " ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, {NOW})",
-                         a, sizeof a / sizeof a[0], NULL, NULL, NULL);
-    if (rc != WN_OK)
-        goto out;
-    if (e->measured) {
-        struct wn__sql_val v[N_ENERGY_COLS + 1];
-        char sets[1024], sql[1400];
-        rc = bind_energy(e, v, &domains);
-        if (rc != WN_OK)
-            goto out;
-        v[N_ENERGY_COLS] = wn__v_int(run_id);
-        size_t o = 0;
-        for (size_t i = 0; i < N_ENERGY_COLS; i++) {
-            int k = snprintf(sets + o, sizeof sets - o, "%s%s = $%zu", i ? ", " : "",
-                             energy_cols[i], i + 1);
-            if (k > 0 && (size_t)k < sizeof sets - o)
-                o += (size_t)k;
-        }
-        /* Joules per datum follow the new energy. */
-        snprintf(sql, sizeof sql,
-                 "UPDATE runs SET %s, joules_per_datum = CASE WHEN"
-                 " batches_per_epoch > 0 AND epochs_done > 0 AND batch > 0 THEN"
-                 " CAST($6 AS {REAL}) / (batches_per_epoch * epochs_done * batch) ELSE"
-                 " joules_per_datum END, has_jpd = CASE WHEN batches_per_epoch > 0"
-                 " AND epochs_done > 0 AND batch > 0 THEN 1 ELSE has_jpd END"
-                 " WHERE id = $%zu",
-                 sets, N_ENERGY_COLS + 1);
-        rc = wn__store_query(s, sql, v, N_ENERGY_COLS + 1, NULL, NULL, NULL);
-        if (rc != WN_OK)
-            goto out;
-    }
-    rc = wn__store_commit(s);
-out:
-    if (s->in_tx)
-        wn__store_rollback(s);
-    wn_free(domains);
-    return rc;
-}

@@ -105,7 +105,37 @@ static const char migration_2[] =
     " run_id BIGINT REFERENCES runs(id) ON DELETE CASCADE,"
     " t {REAL} NOT NULL, domain TEXT NOT NULL, value {REAL});";
 
-static const char *const migrations[] = { migration_1, migration_2 };
+/* Version 3: raw readings of a run's window (edges, unit, range per
+ * domain); meter_samples holds its readings (domain "source:domain",
+ * value = raw ticks). */
+static const char migration_3[] =
+    "CREATE TABLE meter_windows ("
+    " run_id BIGINT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+    " domain_index INTEGER NOT NULL,"
+    " source TEXT NOT NULL, domain TEXT NOT NULL,"
+    " is_counter INTEGER NOT NULL, unit {REAL} NOT NULL,"
+    " range_ticks BIGINT, width_bits INTEGER, in_total INTEGER,"
+    " ticks_begin BIGINT, ticks_end BIGINT, wraps BIGINT, ticks BIGINT,"
+    " tick_s {REAL}, n_samples BIGINT, dropped BIGINT, seconds {REAL},"
+    " PRIMARY KEY (run_id, domain_index));"
+    "CREATE INDEX meter_samples_run ON meter_samples(run_id, domain, t);";
+
+/* Version 4: which dataset file a run trained on (path and SHA-256; NULL
+ * for a stand-in and for runs stored before). */
+static const char migration_4[] =
+    "ALTER TABLE runs ADD COLUMN data_path TEXT;"
+    "ALTER TABLE runs ADD COLUMN data_sha256 TEXT;";
+
+/* Version 5: hardware profiles kept with a host ("measured": the cache
+ * probe's, as wn_hw_profile JSON). */
+static const char migration_5[] =
+    "CREATE TABLE host_profiles ("
+    " hostname TEXT NOT NULL, kind TEXT NOT NULL, profile TEXT NOT NULL,"
+    " measured_at {REAL}, PRIMARY KEY (hostname, kind));";
+
+static const char *const migrations[] = { migration_1, migration_2,
+                                          migration_3, migration_4,
+                                          migration_5 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
 /* ---- version -------------------------------------------------------------------- */

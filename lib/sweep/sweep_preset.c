@@ -1,14 +1,20 @@
 /*
  * sweep_preset.c - the named sweeps:
- *   quick       a few minutes on 2 cores: 3 synthetic datasets (banana,
- *               adult, connect_4) x 2 shapes x 2 depths x up to 6 sizes
+ *   quick       a few minutes on 2 cores: 3 datasets (banana, adult,
+ *               connect_4: the real files when found, else stand-ins) x 2 shapes x 2 depths x up to 6 sizes
  *               whose working sets sit at 1/2x and 2x of this host's L1, L2
  *               and L3 (capped at 2^20 parameters), 3 epochs: 60-72 jobs.
  *   butter-e    the study's full grid: 13 datasets x 8 shapes x 14 depths x
  *               20 sizes (2^5..2^24), 3000 epochs, datasets by plain name.
  *   cache-scan  dense sizes around each cache boundary of this host (0.25x
  *               to 4x of each level), 2 shapes x 2 depths, 2 epochs, one
- *               synthetic dataset.
+ *               dataset (banana).
+ *   advise      for `wattnet advise`, about 5 minutes on 2 cores: nursery
+ *               (12,958 rows), 3 shapes at depth 4, sizes at 1/4x, 1x and
+ *               4x of L1 and L2 plus 2^20 (capped), 30 epochs so that the
+ *               test losses separate.
+ * Datasets are plain study names: each resolves like `--data NAME` (the
+ * data directory, $WATTNET_DATA, then the synthetic stand-in).
  *
  * Working set of a network with P parameters, as the presets estimate it:
  * 4 bytes x P x 4 (weights, gradients and Adam's two moments), so the size
@@ -25,7 +31,8 @@
 #define MIN_SIZE 32.0
 #define MAX_SIZE 16777216.0
 
-static const char *const preset_names[] = { "quick", "butter-e", "cache-scan" };
+static const char *const preset_names[] = { "quick", "butter-e", "cache-scan",
+                                            "advise" };
 
 size_t wn_sweep_preset_count(void)
 {
@@ -106,8 +113,7 @@ static void cache_levels(const wn_host *h, uint64_t lv[3])
 
 static int preset_quick(const uint64_t lv[3], wn_sweep_spec *sp)
 {
-    static const char *const ds[] = { "synthetic:banana", "synthetic:adult",
-                                      "synthetic:connect_4" };
+    static const char *const ds[] = { "banana", "adult", "connect_4" };
     static const char *const shapes[] = { "rectangle", "trapezoid" };
     static const size_t depths[] = { 3, 5 };
     static const double factors[] = { 0.5, 2.0 };
@@ -162,7 +168,7 @@ static int preset_butter(wn_sweep_spec *sp)
 
 static int preset_cache_scan(const uint64_t lv[3], wn_sweep_spec *sp)
 {
-    static const char *const ds[] = { "synthetic:banana" };
+    static const char *const ds[] = { "banana" };
     static const char *const shapes[] = { "rectangle", "trapezoid" };
     static const size_t depths[] = { 3, 6 };
     static const double factors[] = { 0.25, 0.5, 0.7, 0.85, 1.0, 1.2, 1.4, 2.0, 4.0 };
@@ -174,6 +180,37 @@ static int preset_cache_scan(const uint64_t lv[3], wn_sweep_spec *sp)
     if (rc == WN_OK)
         rc = sizes_around(sp, lv, 3, factors, sizeof factors / sizeof factors[0]);
     sp->epochs = 2;
+    return rc;
+}
+
+static int preset_advise(const uint64_t lv[3], wn_sweep_spec *sp)
+{
+    static const char *const ds[] = { "nursery" };
+    static const char *const shapes[] = { "rectangle", "trapezoid", "exponential" };
+    static const size_t depths[] = { 4 };
+    static const double factors[] = { 0.25, 1.0, 4.0 };
+    int rc = set_strings(&sp->datasets, &sp->n_datasets, ds, 1);
+    if (rc == WN_OK)
+        rc = set_strings(&sp->shapes, &sp->n_shapes, shapes, 3);
+    if (rc == WN_OK)
+        rc = set_depths(sp, depths, 1);
+    if (rc == WN_OK)
+        rc = sizes_around(sp, lv, 2, factors, 3);
+    if (rc == WN_OK) {
+        /* keep it short: at most 2^20 parameters, and 2^20 itself (the
+         * working set then spills out of L2 on most machines) */
+        uint64_t *grown = wn_realloc(sp->sizes, (sp->n_sizes + 1) * sizeof *grown);
+        if (!grown)
+            return WN_ENOMEM;
+        sp->sizes = grown;
+        size_t u = 0;
+        for (size_t i = 0; i < sp->n_sizes; i++)
+            if (sp->sizes[i] < (1u << 20))
+                sp->sizes[u++] = sp->sizes[i];
+        sp->sizes[u++] = 1u << 20;
+        sp->n_sizes = u;
+    }
+    sp->epochs = 30;
     return rc;
 }
 
@@ -192,7 +229,8 @@ int wn_sweep_preset(const char *name, const wn_host *host, wn_sweep_spec **out)
             which = (int)i;
     if (which < 0)
         return wn_seterr(WN_ENOENT,
-                         "sweep preset '%s' is unknown (quick, butter-e, cache-scan)",
+                         "sweep preset '%s' is unknown (quick, butter-e, cache-scan, "
+                         "advise)",
                          name);
     if (!host && which != 1) {
         memset(&detected, 0, sizeof detected);
@@ -213,8 +251,10 @@ int wn_sweep_preset(const char *name, const wn_host *host, wn_sweep_spec **out)
         rc = preset_quick(lv, sp);
     else if (which == 1)
         rc = preset_butter(sp);
-    else
+    else if (which == 2)
         rc = preset_cache_scan(lv, sp);
+    else
+        rc = preset_advise(lv, sp);
     if (rc != WN_OK)
         goto out;
     *out = sp;

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <wattnet/slurm.h>
+
 #include "sweep/worker_internal.h"
 
 static void store_host_once(struct worker *w, wn_store *s)
@@ -67,6 +69,15 @@ int wn__worker_default_exec(void *user, wn_store *s, const wn_job *job)
     rc = wn_store_put_job_run(w->s, &rec, w->owner);
     if (rc == WN_EDB && wn__worker_reconnect(w, "storing a run") == WN_OK)
         rc = wn_store_put_job_run(w->s, &rec, w->owner);
+    /* the run's raw readings, for re-integration later (docs/store.md);
+     * losing them never loses the run */
+    if (rc == WN_OK && w->meter && wn_run_samples_store(w->s, w->meter, &rec, 0))
+        wn_clearerr();
+    /* the Slurm job and step it ran in: runs join on slurm_job_id */
+    wn_slurm_ids sid;
+    if (rc == WN_OK && wn_slurm_ids_from_env(&sid) &&
+        wn_store_put_slurm(w->s, rec.run_id, &sid) != WN_OK)
+        wn_clearerr();
     if (rc != WN_OK && rc != WN_ESTATE && !wn__worker_stop_signal()) {
         w->fatal = rc;
         snprintf(w->fatal_msg, sizeof w->fatal_msg, "%s", wn_errmsg());
