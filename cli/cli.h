@@ -128,6 +128,14 @@ int cli_worker_opt(const char *cmd, int ch, const char *arg,
 /* Run the workers of O (cmd_worker.c), report progress on stderr and the
  * counts (JSON on stdout with JSON); the exit code.  worker and run. */
 int cli_worker_go(const char *cmd, wn_worker_opts *o, int json);
+/* Exit codes of `worker` and `run` (docs/many-machines.md), and their
+ * --help lines. */
+#define CLI_EXIT_JOBS_FAILED 3
+#define CLI_WORKER_EXIT_HELP                                                  \
+    "Exit status: 0 every job done; 1 an error (database, a worker process\n" \
+    "died); 2 bad usage; 3 finished, but some jobs failed (kept as 'failed'\n" \
+    "with their error); stopped by SIGTERM/SIGINT/SIGHUP: killed by that\n"   \
+    "signal after the jobs were put back (the shell shows 128+N).\n"
 
 /* `status`: runs per device (cli_devices.c), printed, or added to JSON as
  * "devices" when JSON is not NULL (a cJSON object). */

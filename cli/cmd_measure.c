@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -90,13 +91,28 @@ static void report_text(FILE *f, char **cmd, int exit_code, const wn_energy *e)
                                               "not added)");
 }
 
+/* The measured command, while it runs: SIGTERM and SIGHUP to us are passed
+ * on to it (we stay to report), so it is never left running alone. */
+static volatile pid_t measured_pid;
+
+static void pass_on(int sig)
+{
+    if (measured_pid > 0)
+        kill(measured_pid, sig);
+}
+
 /* Run cmd; *code gets its exit code (signal: 128 + sig). */
 static int run_child(char **cmd, int *code)
 {
-    struct sigaction ign, old_int, old_quit;
+    struct sigaction ign, fwd, old_int, old_quit, old_term, old_hup;
     memset(&ign, 0, sizeof ign);
     ign.sa_handler = SIG_IGN;
     sigemptyset(&ign.sa_mask);
+    memset(&fwd, 0, sizeof fwd);
+    fwd.sa_handler = pass_on;
+    sigemptyset(&fwd.sa_mask);
+    fwd.sa_flags = SA_RESTART;
+    pid_t parent = getpid();
     fflush(NULL);
     pid_t pid = fork();
     if (pid < 0) {
@@ -104,20 +120,30 @@ static int run_child(char **cmd, int *code)
         return -1;
     }
     if (pid == 0) {
+        /* Die with us, even if we are killed outright. */
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        if (getppid() != parent)
+            _exit(128 + SIGTERM);
         execvp(cmd[0], cmd);
         int e = errno;
         fprintf(stderr, "wattnet measure: %s: %s\n", cmd[0], strerror(e));
         _exit(e == ENOENT ? 127 : 126);
     }
     /* Like system(3): ^C goes to the command; we stay to report. */
+    measured_pid = pid;
     sigaction(SIGINT, &ign, &old_int);
     sigaction(SIGQUIT, &ign, &old_quit);
+    sigaction(SIGTERM, &fwd, &old_term);
+    sigaction(SIGHUP, &fwd, &old_hup);
     int st = 0;
     pid_t w;
     while ((w = waitpid(pid, &st, 0)) < 0 && errno == EINTR)
         ;
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGQUIT, &old_quit, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    sigaction(SIGHUP, &old_hup, NULL);
+    measured_pid = 0;
     if (w < 0) {
         fprintf(stderr, "wattnet measure: waitpid: %s\n", strerror(errno));
         return -1;

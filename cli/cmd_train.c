@@ -441,7 +441,7 @@ int cmd_train(int argc, char **argv)
     rc = open_meter(&c, &meter);
     if (rc != WN_OK)
         return cli_fail("train", rc);
-    wn_run_observer obs = {on_epoch, &c};
+    wn_run_observer obs = {on_epoch, &c, NULL};
     rc = wn_run_execute(&c.spec, &opts, meter, &obs, &rec);
     if (rc == WN_OK && c.power_log)
         rc = attribute_log(&c, &rec);

@@ -53,14 +53,20 @@ typedef struct wn_run_record {
     wn_epoch_record *epochs;  /* n_epochs entries, owned by the record */
 } wn_run_record;
 
+/* What a run tells its caller, and asks it.  epoch (may be NULL): after
+ * each epoch.  cancelled (may be NULL): asked before and after each epoch;
+ * non-zero stops the run, which then fails with WN_ECANCELED (a worker
+ * whose job lease was lost, or that was told to stop, abandons the run). */
 typedef struct wn_run_observer {
     void (*epoch)(void *user, const wn_run_record *run,
                   const wn_epoch_record *e);
     void *user;
+    int (*cancelled)(void *user);
 } wn_run_observer;
 
 /* Load the dataset, train, meter each epoch and the run (meter may be
- * NULL: no energy), fill *out.  Free with wn_run_record_clear. */
+ * NULL: no energy), fill *out.  Free with wn_run_record_clear.
+ * WN_ECANCELED when obs->cancelled asked to stop (nothing is kept). */
 int wn_run_execute(const wn_run_spec *spec, const wn_data_opts *dopts,
                    wn_meter *meter, const wn_run_observer *obs,
                    wn_run_record *out);

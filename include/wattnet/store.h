@@ -46,6 +46,11 @@ void wn_store_close(wn_store **s);
  * WN_ESTATE is returned; a second run for one job is impossible (unique
  * index on runs.job_id). */
 int wn_store_put_run(wn_store *s, wn_run_record *run);
+/* wn_store_put_run for a claimed job (run->job_id != 0): the job must still
+ * be running under OWNER's lease, checked in the same transaction as the
+ * insert; else nothing is stored and WN_ESTATE is returned (the lease was
+ * lost: the job was reclaimed, released or finished by another worker). */
+int wn_store_put_job_run(wn_store *s, wn_run_record *run, const char *owner);
 
 /* Load every stored run (ordered by run_id), epochs included, from one
  * snapshot.  Every stored field round-trips; a NaN is stored as NULL and
@@ -109,6 +114,7 @@ typedef struct wn_job {
     wn_run_spec spec;
     int repetition;
     int attempts;             /* claims so far, this one included */
+    const char *owner;        /* wn_store_job_claim's OWNER (not copied) */
 } wn_job;
 
 /* Create a sweep NAME with its spec JSON and enqueue jobs[0..n) in one

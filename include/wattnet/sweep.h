@@ -124,12 +124,25 @@ int wn_sweep_preset_ensure(wn_store *s, const char *name, const wn_host *host,
                            wn_sweep_result *out, int *created);
 
 /* ---- Workers ---------------------------------------------------------------
- * An executor does one job and stores its run with wn_store_put_run (the
- * record's job_id set to job->job_id, which marks the job done in the same
- * transaction).  A non-zero status is a failed attempt; wn_errmsg() is kept
- * as the job's error.  The default runs wn_run_execute with the worker's
- * meter and stores the record. */
+ * An executor does one job and stores its run with wn_store_put_job_run(s,
+ * &rec, job->owner) (the record's job_id set to job->job_id, which marks
+ * the job done in the same transaction, if the job is still this worker's).
+ * A non-zero status is a failed attempt; wn_errmsg() is kept as the job's
+ * error.  A long executor should check wn_worker_cancelled() between steps
+ * and give up with WN_ECANCELED.  The default runs wn_run_execute with the
+ * worker's meter (checking at every epoch) and stores the record.
+ *
+ * Stopping: while wn_worker_run or wn_worker_loop runs, SIGTERM, SIGINT and
+ * SIGHUP are caught (the caller's handlers are restored on return).  The
+ * supervisor passes them on to its worker processes, which put their jobs
+ * back in the queue at once and exit; worker processes also stop when the
+ * supervisor dies.  The call then returns WN_ECANCELED. */
 typedef int (*wn_job_executor)(void *user, wn_store *s, const wn_job *job);
+
+/* In an executor: non-zero when the job should be abandoned, because its
+ * lease was lost (a renewal was refused, or none succeeded for a whole
+ * lease) or the worker was told to stop.  0 outside a worker. */
+int wn_worker_cancelled(void);
 
 typedef struct wn_worker_opts {
     const char *url;          /* database: path or postgresql:// */
@@ -154,6 +167,9 @@ typedef struct wn_worker_opts {
     void *user;
     unsigned devices;         /* WN_JOB_DEVICE_* mask of the devices the
                                  workers have; 0: wn_worker_devices_detect */
+    /* In any process or thread: one line about a lost database connection
+     * and each reconnection try, a lost lease, a stop signal.  May be NULL. */
+    void (*on_notice)(void *user, int worker, const char *line);
 } wn_worker_opts;
 
 void wn_worker_opts_default(wn_worker_opts *o);
@@ -171,17 +187,23 @@ typedef struct wn_worker_result {
     size_t failed;            /* failed attempts */
     size_t crashed;           /* worker processes that died abnormally */
     wn_queue_status queue;    /* at the end */
+    int signal;               /* the stop signal that ended the call; 0: none */
 } wn_worker_result;
 
 /* Fork o->workers processes, each running wn_worker_loop until nothing is
  * queued or running, and wait for them.  The caller must not hold an open
  * SQLite store on the same file across this call's fork.  WN_ECHILD when a
- * worker process died abnormally. */
+ * worker process died abnormally; WN_ECANCELED when a stop signal ended it
+ * (out->signal), its workers' jobs back in the queue.  A worker process
+ * that does not stop within 10 s of the signal is killed. */
 int wn_worker_run(const wn_worker_opts *o, wn_worker_result *out);
 
 /* One worker in this process (no fork): claim, heartbeat, execute, repeat,
  * until nothing is queued or running.  INDEX picks the core when pinned.
- * *done / *failed may be NULL. */
+ * *done / *failed may be NULL.  A lost database connection is reopened
+ * (up to 10 tries, 0.5 s doubling to 15 s apart, each one reported by
+ * on_notice);
+ * WN_ECANCELED after a stop signal (the job put back). */
 int wn_worker_loop(const wn_worker_opts *o, int index, size_t *done,
                    size_t *failed);
 

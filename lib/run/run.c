@@ -81,10 +81,22 @@ void wn_run_set_energy(wn_run_record *r, const wn_energy *e)
 
 /* ---- Trainer hooks ------------------------------------------------------ */
 
+/* WN_ECANCELED when the observer asks to stop. */
+static int check_cancel(const struct run_ctx *c, size_t epochs_done)
+{
+    if (c->obs && c->obs->cancelled && c->obs->cancelled(c->obs->user))
+        return wn_seterr(WN_ECANCELED, "run: cancelled after %zu of %zu epochs",
+                         epochs_done, c->cap);
+    return WN_OK;
+}
+
 static int on_epoch_begin(void *user, size_t epoch)
 {
     struct run_ctx *c = user;
     (void)epoch;
+    int rc = check_cancel(c, c->rec->n_epochs);
+    if (rc)
+        return rc;
     if (!c->meter)
         return WN_OK;
     return wn_meter_window_begin(c->meter, &c->win);
@@ -110,7 +122,7 @@ static int on_epoch_end(void *user, const wn_epoch_stats *s)
     r->n_epochs++;
     if (c->obs && c->obs->epoch)
         c->obs->epoch(c->obs->user, r, e);
-    return WN_OK;
+    return check_cancel(c, r->n_epochs);
 }
 
 /* ---- The run ------------------------------------------------------------ */

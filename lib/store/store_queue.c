@@ -222,6 +222,7 @@ int wn_store_job_claim_on(wn_store *s, const char *owner, double lease_s,
         rc = wn__store_query(s, sql, v, 2, read_job, &c, NULL);
         if (rc != WN_OK || !c.found)
             break;
+        out->owner = owner;
         if (out->attempts <= max_attempts)
             break;
         /* Its last attempt's lease expired: the job failed. */
