@@ -52,7 +52,7 @@ void wn_run_records_free(wn_run_record **runs, size_t n);
 
 /* ---- What the store is ----------------------------------------------------
  * Schema versions and migrations: docs/store.md. */
-#define WN_STORE_SCHEMA_VERSION 4
+#define WN_STORE_SCHEMA_VERSION 5   /* issue 10 min-seconds/attribution: "migration 6" at merge */
 
 /* "sqlite" or "postgresql". */
 const char *wn_store_backend(const wn_store *s);

@@ -21,7 +21,7 @@
 
 /* ---- sweeps ------------------------------------------------------------------ */
 
-#define JOB_COLS 12
+#define JOB_COLS 13
 #define JOB_BATCH 100
 /* Per row: 12 "$NNNN, " (at most 8 bytes each) plus the literals. */
 #define JOB_SQL_CAP (256 + JOB_BATCH * (JOB_COLS * 8 + 40))
@@ -60,7 +60,8 @@ int wn_store_sweep_add(wn_store *s, const char *name, const char *spec_json,
         size_t o = (size_t)snprintf(sql, JOB_SQL_CAP,
                                     "INSERT INTO jobs (sweep_id, ord, dataset, shape,"
                                     " depth, size, epochs, batch, learning_rate, seed,"
-                                    " threads, repetition, status, attempts, created)"
+                                    " threads, repetition, min_seconds, status,"
+                                    " attempts, created)"
                                     " VALUES ");
         for (size_t r = 0; r < k; r++) {
             const wn_train_config *sp = &jobs[first + r].spec.train;
@@ -77,6 +78,8 @@ int wn_store_sweep_add(wn_store *s, const char *name, const char *spec_json,
             v[9] = wn__v_int((int64_t)sp->seed);
             v[10] = wn__v_int(sp->threads);
             v[11] = wn__v_int(jobs[first + r].repetition);
+            v[12] = jobs[first + r].spec.min_seconds_given
+                        ? wn__v_real(sp->min_seconds) : wn__v_null();
             o += (size_t)snprintf(sql + o, JOB_SQL_CAP - o, "%s(", r ? ", " : "");
             for (size_t c = 0; c < JOB_COLS; c++)
                 o += (size_t)snprintf(sql + o, JOB_SQL_CAP - o, "$%zu, ",
@@ -141,6 +144,9 @@ static int read_job(void *user, wn_store *s, const struct wn__sql_row *r)
     j->spec.train.threads = (int)wn__col_int(s, r, k++);
     j->repetition = (int)wn__col_int(s, r, k++);
     j->attempts = (int)wn__col_int(s, r, k++);
+    j->spec.min_seconds_given = !wn__col_null(s, r, k);
+    j->spec.train.min_seconds = j->spec.min_seconds_given ? wn__col_real(s, r, k) : 0.0;
+    k++;
     c->found = 1;
     return WN_OK;
 }
@@ -173,7 +179,7 @@ int wn_store_job_claim(wn_store *s, const char *owner, double lease_s,
             " (status = 'running' AND lease_expires < {NOW})"
             " ORDER BY ord, id LIMIT 1{SKIP_LOCKED})"
             " RETURNING id, sweep_id, dataset, shape, depth, size, epochs, batch,"
-            " learning_rate, seed, threads, repetition, attempts",
+            " learning_rate, seed, threads, repetition, attempts, min_seconds",
             v, 2, read_job, &c, NULL);
         if (rc != WN_OK || !c.found)
             break;
