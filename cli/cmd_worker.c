@@ -37,6 +37,9 @@ static void usage(FILE *f)
         "  --data-dir D        where NAME.tsv.gz datasets are looked up\n"
         "  --meter SOURCE      auto (default) | rapl | perf | nvml | ipmi |\n"
         "                      redfish | estimate\n"
+        "  --attribute         other work shares the meter: split each run's\n"
+        "                      energy by its CPU-time share of the host (always\n"
+        "                      on with --workers > 1); the whole reading is kept\n"
         "  --json              print the final counts as JSON on stdout\n");
 }
 

@@ -157,6 +157,13 @@ int wn_store_queue_status(wn_store *s, wn_queue_status *out);
  * name and renamed.  *n_runs may be NULL. */
 int wn_store_export(wn_store *s, const char *format, const char *dir,
                     size_t *n_runs);
+/* The same with facility energy (IT x PUE) and CO2e (g at G_PER_KWH
+ * gCO2e/kWh, of the facility energy when a PUE is given) as the extra
+ * columns facility_energy_j and co2e_g of runs and epochs (csv, jsonl), set
+ * only for a usable measurement; 0 leaves a column out.  energy_j stays
+ * what was measured. */
+int wn_store_export_carbon(wn_store *s, const char *format, const char *dir,
+                           double pue, double g_per_kwh, size_t *n_runs);
 
 /* Replace run RUN_ID's energy by E (e.g. source "log") and its joules per
  * datum by JOULES_PER_DATUM (has_jpd = 0: none; the caller computes it

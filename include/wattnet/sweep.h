@@ -43,6 +43,12 @@ typedef struct wn_sweep_spec {
     size_t batch;
     double learning_rate;
     size_t repetitions;
+    /* Optional (issue 10, 12): */
+    int has_min_seconds;      /* "min_seconds" given: each job's run is held
+                                 to it (else chosen per run from its meter) */
+    double min_seconds;       /* 0..604800 */
+    double pue;               /* "pue" (>= 1), 0: not given */
+    double carbon_intensity;  /* "carbon_intensity" gCO2e/kWh, 0: not given */
 } wn_sweep_spec;
 
 /* Parse a spec from JSON text (ORIGIN names it in messages, e.g. the file
@@ -138,6 +144,10 @@ typedef struct wn_worker_opts {
                                  default 0.5 */
     const char *data_dir;     /* datasets (default executor) */
     const char *meter_source; /* NULL/"auto" (default executor) */
+    int attribute;            /* 1: split each run's energy by its CPU-time
+                                 share of the host (other work shares the
+                                 meter); also whenever workers > 1 (default
+                                 executor) */
     wn_job_executor exec;     /* NULL: the default executor */
     void *exec_user;
     /* In the worker process after each attempt (status WN_OK or the

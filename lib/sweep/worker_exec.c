@@ -1,7 +1,8 @@
 /*
  * worker_exec.c - the default executor of a worker: the first job stores
  * this host (best effort) and opens this process's meter (with the stored
- * idle baseline when there is one); each job runs wn_run_execute and
+ * idle baseline when there is one); each job runs wn_run_execute (its
+ * energy split by CPU-time share when workers share the meter) and
  * stores the record with wn_store_put_run, which marks the job done in the
  * same transaction.  A store failure that is not the job's fault (disk
  * full, database gone) sets w->fatal so the worker stops instead of
@@ -52,7 +53,10 @@ int wn__worker_default_exec(void *user, wn_store *s, const wn_job *job)
     memset(&rec, 0, sizeof rec);
     store_host_once(w, s);
     open_meter_once(w, s);
-    rc = wn_run_execute(&job->spec, &w->dopts, w->meter, NULL, &rec);
+    /* Co-located workers share the package (and node) meter: each run gets
+     * its CPU-time share of it, the whole reading kept (issue 10). */
+    wn_run_opts ro = { w->o->attribute || w->o->workers > 1, NULL };
+    rc = wn_run_execute_opts(&job->spec, &w->dopts, w->meter, NULL, &ro, &rec);
     if (rc != WN_OK)
         goto out;
     rec.job_id = job->job_id;
