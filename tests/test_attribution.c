@@ -18,6 +18,7 @@
 #include <wattnet/wattnet.h>
 #include "meter_fixture.h"
 #include "store_fixture.h"
+#include "model_fixture.h"
 
 static char proc[256];
 
@@ -345,6 +346,40 @@ static void test_carbon(void **state)
     assert_non_null(strstr(wn_errmsg(), "pue"));
 }
 
+/* ---- the report shows them when set ------------------------------------------ */
+
+static void test_report_section(void **state)
+{
+    (void)state;
+    wn_run_record r[2];
+    fx_record(&r[0], 0, 2);
+    fx_record(&r[1], 1, 2);
+    r[0].summary.extended = 1;
+    wn_energy_attribute(&r[1].energy, 0.5);
+    wn_report_opts o;
+    memset(&o, 0, sizeof o);
+    wn_hw_profile hw = test_profile();
+    o.hw = &hw;
+    char *html = NULL;
+    assert_int_equal(wn_report_html(r, 2, &o, &html), WN_OK);
+    assert_non_null(strstr(html, "1 of 2 ran past"));
+    assert_non_null(strstr(html, "1 of 2 measured runs are a CPU-time share"));
+    assert_null(strstr(html, "facility energy"));
+    wn_free(html);
+    o.pue = 2.0;
+    o.carbon_intensity = 360.0;
+    assert_int_equal(wn_report_html(r, 2, &o, &html), WN_OK);
+    char want[128];
+    double it = r[0].energy.energy_j + r[1].energy.energy_j;
+    snprintf(want, sizeof want, "%.4g J (IT x PUE 2)", 2.0 * it);
+    assert_non_null(strstr(html, want));
+    snprintf(want, sizeof want, "%.4g g (360 gCO2e/kWh", 2.0 * it / 3.6e6 * 360.0);
+    assert_non_null(strstr(html, want));
+    wn_free(html);
+    fx_record_free(&r[0]);
+    fx_record_free(&r[1]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -353,6 +388,7 @@ int main(void)
         cmocka_unit_test(test_run_attributed_and_stored),
         cmocka_unit_test(test_measure_attribute_cli),
         cmocka_unit_test(test_carbon),
+        cmocka_unit_test(test_report_section),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
