@@ -59,6 +59,8 @@ int cmd_export(int argc, char **argv)
     size_t n = 0;
     int st = wn_store_open(db, &s);
     if (st == WN_OK)
+        st = wn_sweep_carbon_defaults(s, &carbon.pue, &carbon.g_per_kwh);
+    if (st == WN_OK)
         st = wn_store_export_carbon(s, format, dir, carbon.pue, carbon.g_per_kwh,
                                     &n);
     wn_store_close(&s);

@@ -109,6 +109,13 @@ int cmd_report(int argc, char **argv)
         goto fail;
     if (!have_model)
         fprintf(stderr, "wattnet report: no model: %s\n", fit_note);
+    /* the newest sweep's pue / carbon_intensity, unless given */
+    wn_store *store = NULL;
+    if ((st = wn_store_open(a.db, &store)) == WN_OK)
+        st = wn_sweep_carbon_defaults(store, &a.carbon.pue, &a.carbon.g_per_kwh);
+    wn_store_close(&store);
+    if (st != WN_OK)
+        goto fail;
     wn_report_opts o = {.model = have_model ? shown : NULL, .hw = &hw,
                         .host = &host, .source = a.db,
                         .pue = a.carbon.pue,

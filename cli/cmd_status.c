@@ -65,6 +65,8 @@ int cmd_status(int argc, char **argv)
     int st = wn_store_open(db, &s);
     if (st == WN_OK)
         st = wn_store_queue_status(s, &q);
+    if (st == WN_OK)   /* the sweep spec's pue / carbon_intensity, unless given */
+        st = wn_sweep_carbon_defaults(s, &carbon.pue, &carbon.g_per_kwh);
     if (st == WN_OK)
         st = wn_store_load_runs(s, &runs, &n_runs);
     if (st == WN_OK)

@@ -380,6 +380,80 @@ static void test_report_section(void **state)
     fx_record_free(&r[1]);
 }
 
+/* ---- a sweep's fields through workers, status and export ------------------------ */
+
+static void test_sweep_workers_status_export(void **state)
+{
+    (void)state;
+    char dir[256], cmd[2048], path[400], buf[65536];
+    fx_tmpdir(dir, sizeof dir, "attr-sweep");
+    snprintf(path, sizeof path, "%s/spec.json", dir);
+    mf_write(path, "{\"datasets\":[\"synthetic:banana\"],\"shapes\":"
+             "[\"rectangle\"],\"depths\":[3],\"sizes\":[64,256],\"epochs\":1,"
+             "\"min_seconds\":0.2,\"pue\":1.5,\"carbon_intensity\":400}");
+    snprintf(cmd, sizeof cmd, "cd %s && %s sweep --db w.db --spec spec.json "
+             ">/dev/null 2>&1 && WATTNET_IDLE_FILE=/nonexistent %s worker "
+             "--db w.db --workers 2 --meter sim >/dev/null 2>&1 && %s export "
+             "--db w.db --out x >/dev/null 2>&1", dir, WN_CLI_PATH, WN_CLI_PATH,
+             WN_CLI_PATH);
+    assert_int_equal(system(cmd), 0);
+
+    /* Two co-located workers: every run attributed and extended. */
+    snprintf(path, sizeof path, "%s/w.db", dir);
+    wn_store *st = NULL;
+    wn_run_record *runs = NULL;
+    size_t n = 0;
+    assert_int_equal(wn_store_open(path, &st), WN_OK);
+    assert_int_equal(wn_store_load_runs(st, &runs, &n), WN_OK);
+    assert_int_equal(n, 2);
+    double joules = 0;
+    for (size_t i = 0; i < n; i++) {
+        assert_true(runs[i].summary.extended);
+        assert_true(runs[i].summary.epochs > 1);
+        assert_true(fabs(runs[i].spec.train.min_seconds - 0.2) < 1e-12);
+        if (runs[i].energy.flag[0] == '\0') {
+            assert_int_equal(runs[i].energy.attributed, 1);
+            assert_true(runs[i].energy.whole_energy_j >= runs[i].energy.energy_j);
+        }
+        if (wn_energy_usable(&runs[i].energy))
+            joules += runs[i].energy.energy_j;
+    }
+    wn_run_records_free(&runs, n);
+    wn_store_close(&st);
+
+    /* status takes the sweep's pue and intensity; an option wins. */
+    snprintf(cmd, sizeof cmd, "%s status --db %s --json", WN_CLI_PATH, path);
+    FILE *p = popen(cmd, "r");
+    size_t len = fread(buf, 1, sizeof buf - 1, p);
+    buf[len] = '\0';
+    assert_int_equal(pclose(p), 0);
+    cJSON *o = cJSON_Parse(buf);
+    assert_non_null(o);
+    assert_true(num(o, "pue") == 1.5);
+    assert_true(fabs(num(o, "facility_energy_j") - 1.5 * num(o, "joules")) < 1e-9);
+    assert_true(fabs(num(o, "joules") - joules) < 1e-6);
+    cJSON_Delete(o);
+    snprintf(cmd, sizeof cmd, "%s status --db %s --json --pue 2", WN_CLI_PATH, path);
+    p = popen(cmd, "r");
+    len = fread(buf, 1, sizeof buf - 1, p);
+    buf[len] = '\0';
+    assert_int_equal(pclose(p), 0);
+    o = cJSON_Parse(buf);
+    assert_true(num(o, "pue") == 2.0);
+    cJSON_Delete(o);
+
+    /* The export's columns. */
+    snprintf(path, sizeof path, "%s/x/runs.csv", dir);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    assert_non_null(fgets(buf, sizeof buf, f));
+    fclose(f);
+    assert_non_null(strstr(buf, ",epochs_extended,"));
+    assert_non_null(strstr(buf, ",energy_whole_j,"));
+    assert_non_null(strstr(buf, ",facility_energy_j,co2e_g"));
+    fx_rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -389,6 +463,7 @@ int main(void)
         cmocka_unit_test(test_measure_attribute_cli),
         cmocka_unit_test(test_carbon),
         cmocka_unit_test(test_report_section),
+        cmocka_unit_test(test_sweep_workers_status_export),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

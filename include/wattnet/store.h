@@ -105,6 +105,9 @@ typedef struct wn_job {
 int wn_store_sweep_add(wn_store *s, const char *name, const char *spec_json,
                        uint64_t seed, const wn_job *jobs, size_t n,
                        int64_t *sweep_id);
+/* The spec JSON of the newest sweep (wn_free it); WN_ENOENT when the
+ * database has no sweep. */
+int wn_store_sweep_latest_spec(wn_store *s, char **json);
 /* The newest sweep called NAME; WN_ENOENT when there is none. */
 int wn_store_sweep_find(wn_store *s, const char *name, int64_t *sweep_id);
 

@@ -61,6 +61,11 @@ int wn_sweep_spec_parse(const char *json, const char *origin,
 int wn_sweep_spec_load(const char *path, wn_sweep_spec **out);
 /* The spec as JSON (wn_free the string). */
 int wn_sweep_spec_to_json(const wn_sweep_spec *sp, char **json);
+/* The newest sweep's "pue" and "carbon_intensity" in store S into *pue and
+ * *g_per_kwh where they are 0 (a value the user gave wins).  A database
+ * without a sweep, or a spec without them, leaves them as they are: WN_OK.
+ * (lib/sweep/sweep_carbon.c) */
+int wn_sweep_carbon_defaults(wn_store *s, double *pue, double *g_per_kwh);
 void wn_sweep_spec_free(wn_sweep_spec **sp);
 
 /* Presets: "quick", "butter-e", "cache-scan".  HOST gives the cache sizes
