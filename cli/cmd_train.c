@@ -365,6 +365,24 @@ static void meter_warnings(const wn_meter *m)
                         "not a measurement\n");
 }
 
+/* A watt-meter log updates at its own sample interval: unless the user set
+ * --min-seconds, hold the run to 10 samples of it (when the log already has
+ * samples to tell; else say so). */
+static void log_min_seconds(struct train_cli *c)
+{
+    double interval = 0.0;
+    if (wn_powerlog_interval(c->power_log, c->node, &interval) != WN_OK) {
+        fprintf(stderr, "wattnet train: %s; give --min-seconds (>= 10 of "
+                "its samples) so the run spans enough of them\n", wn_errmsg());
+        wn_clearerr();
+        return;
+    }
+    c->spec.min_seconds_given = 1;
+    c->spec.train.min_seconds = 10.0 * interval;
+    if (c->spec.train.min_seconds > 604800.0)
+        c->spec.train.min_seconds = 604800.0;
+}
+
 /* Attribute the run's window in a watt-meter log to the run. */
 static int attribute_log(const struct train_cli *c, wn_run_record *r)
 {
@@ -407,6 +425,8 @@ int cmd_train(int argc, char **argv)
     rc = open_meter(&c, &meter);
     if (rc != WN_OK)
         return cli_fail("train", rc);
+    if (c.power_log && !c.spec.min_seconds_given)
+        log_min_seconds(&c);
     wn_run_observer obs = {on_epoch, &c};
     rc = wn_run_execute(&c.spec, &opts, meter, &obs, &rec);
     if (rc == WN_OK && c.power_log)

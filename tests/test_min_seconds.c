@@ -14,6 +14,7 @@
 #include <time.h>
 #include <cmocka.h>
 
+#include <cjson/cJSON.h>
 #include <wattnet/wattnet.h>
 #include "meter_fixture.h"
 #include "store_fixture.h"
@@ -306,6 +307,43 @@ static void test_cli_min_seconds(void **state)
     assert_int_equal(WEXITSTATUS(st), 2);
 }
 
+/* ---- a watt-meter log's own sample interval ------------------------------------ */
+
+static void test_powerlog_interval(void **state)
+{
+    (void)state;
+    char dir[256], path[400], cmd[1400], out[65536];
+    mf_tmpdir(dir, sizeof dir, "minsec-log");
+    snprintf(path, sizeof path, "%s/power.csv", dir);
+    mf_write(path, "timestamp,node,watts\n"
+                   "1000.00,n1,100\n1000.03,n1,100\n1000.06,n1,100\n"
+                   "1000.10,n1,100\n1000.00,n2,50\n1005.00,n2,50\n");
+    double iv = 0;
+    assert_int_equal(wn_powerlog_interval(path, "n1", &iv), WN_OK);
+    assert_true(fabs(iv - 0.03) < 1e-9);       /* the median gap */
+    assert_int_equal(wn_powerlog_interval(path, "n2", &iv), WN_OK);
+    assert_true(fabs(iv - 5.0) < 1e-9);
+    assert_int_equal(wn_powerlog_interval(path, "n3", &iv), WN_ENOENT);
+    assert_int_not_equal(wn_powerlog_interval(path, NULL, &iv), WN_OK);   /* two nodes */
+
+    /* train --power-log: held to 10 of the log's samples (0.3 s). */
+    snprintf(cmd, sizeof cmd, "%s train --data synthetic:banana --size 64 "
+             "--epochs 1 --threads 1 --power-log %s --node n1 --json "
+             "2>/dev/null | tail -n 1", WN_CLI_PATH, path);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t len = fread(out, 1, sizeof out - 1, p);
+    out[len] = '\0';
+    assert_int_equal(pclose(p), 0);
+    cJSON *o = cJSON_Parse(out);
+    assert_non_null(o);
+    const cJSON *ms = cJSON_GetObjectItemCaseSensitive(o, "min_seconds");
+    assert_true(cJSON_IsNumber(ms) && fabs(ms->valuedouble - 0.3) < 1e-9);
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "extended")));
+    cJSON_Delete(o);
+    mf_rmdir(dir);
+}
+
 int main(void)
 {
     setenv("WATTNET_IDLE_FILE", "/nonexistent/idle.json", 1);
@@ -317,6 +355,7 @@ int main(void)
         cmocka_unit_test(test_run_records_and_stores),
         cmocka_unit_test(test_sweep_field),
         cmocka_unit_test(test_cli_min_seconds),
+        cmocka_unit_test(test_powerlog_interval),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -75,6 +75,10 @@ int wn_meter_window_raw(wn_meter *m, wn_raw_window *out);
  * sample or a 0 W reading gets measured = 0 and a flag. */
 int wn_powerlog_integrate(const char *path, const char *node, double t_start,
                           double t_end, wn_energy *out);
+/* The log's sample interval for NODE (NULL: the one node): the median gap
+ * between its samples, in seconds (the log's "update interval", issue 10).
+ * WN_ENOENT with a message when it has fewer than two samples. */
+int wn_powerlog_interval(const char *path, const char *node, double *interval_s);
 
 /* ---- Probing: what `wattnet meters` lists ------------------------------
  * Sources, in the order auto mode prefers them:
