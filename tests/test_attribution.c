@@ -89,6 +89,10 @@ static void test_cputime_planted(void **state)
     assert_int_equal(wn_cputime_sample_tree(NULL, 42, &a), WN_OK);
     unsetenv("WATTNET_PROC_ROOT");
     assert_true(fabs(a.proc_s - 180.0 / hz) < 1e-9);
+    wn_cputime_sample alone;
+    assert_int_equal(wn_cputime_sample_pid(proc, 42, &alone), WN_OK);
+    assert_true(fabs(alone.proc_s - 130.0 / hz) < 1e-9);   /* no descendants */
+    assert_true(alone.busy_s == a.busy_s);
 
     /* Over the window the tree does 60 ticks of the host's 240. */
     plant_stat(1200, 0, 540, 9500);

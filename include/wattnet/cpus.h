@@ -42,6 +42,10 @@ int wn_cputime_busy(const char *proc_root, double *busy_s);
 /* Both of the above at once into *out. */
 int wn_cputime_sample_tree(const char *proc_root, int pid,
                            wn_cputime_sample *out);
+/* The same for PID alone (its threads and waited children, no scan of the
+ * other processes): cheap enough for every epoch of an in-process run. */
+int wn_cputime_sample_pid(const char *proc_root, int pid,
+                          wn_cputime_sample *out);
 
 /* The tree's share of the host's busy time between samples A and B:
  * (B.proc - A.proc) / (B.busy - A.busy), clamped to [0, 1] (CPU time is

@@ -197,6 +197,21 @@ int wn_cputime_sample_tree(const char *proc_root, int pid,
     return rc;
 }
 
+int wn_cputime_sample_pid(const char *proc_root, int pid,
+                          wn_cputime_sample *out)
+{
+    int ppid = 0;
+    double ticks = 0.0;
+    if (!out || pid <= 0)
+        return wn_seterr(WN_EINVAL, "cputime: bad pid %d", pid);
+    int rc = read_pid_stat(proc_root_of(proc_root), pid, &ppid, &ticks);
+    if (rc == WN_OK) {
+        out->proc_s = ticks / tick_hz();
+        rc = wn_cputime_busy(proc_root, &out->busy_s);
+    }
+    return rc;
+}
+
 int wn_cputime_share(const wn_cputime_sample *a, const wn_cputime_sample *b,
                      double *share)
 {

@@ -36,13 +36,14 @@ struct run_ctx {
     wn_cputime_sample ep0;    /* CPU time at the open epoch window */
 };
 
-/* This process tree's CPU time now (attribution only). */
+/* This process's CPU time now (attribution only): the run trains in this
+ * process (its threads are in its own stat), so no scan of the others. */
 static int share_sample(const struct run_ctx *c, wn_cputime_sample *out)
 {
     memset(out, 0, sizeof *out);
     if (!c->attribute)
         return WN_OK;
-    return wn_cputime_sample_tree(c->proc_root, (int)getpid(), out);
+    return wn_cputime_sample_pid(c->proc_root, (int)getpid(), out);
 }
 
 /* Split E by the share since A when attributing. */
