@@ -173,6 +173,36 @@ static int run_child(char **cmd, int *code, wn_cputime_sample *share)
     return 0;
 }
 
+/* The report: JSON on stdout, or the text on stderr, or either to OUTPUT.
+ * -1 when OUTPUT cannot be opened (said on stderr), else 0. */
+static int write_report(int json, const char *output, char **cmd, int code,
+                         const wn_energy *e, const cli_carbon *carbon)
+{
+    FILE *f = json ? stdout : stderr;
+    if (output) {
+        f = fopen(output, "w");
+        if (!f) {
+            fprintf(stderr, "wattnet measure: %s: %s\n", output,
+                    strerror(errno));
+            return -1;
+        }
+    }
+    if (json) {
+        char *s = report_json(cmd, code, e, carbon);
+        if (s) {
+            fprintf(f, "%s\n", s);
+            cJSON_free(s);
+        } else {
+            fprintf(stderr, "wattnet measure: out of memory\n");
+        }
+    } else {
+        report_text(f, cmd, code, e, carbon);
+    }
+    if (output && fclose(f) != 0)
+        fprintf(stderr, "wattnet measure: %s: write failed\n", output);
+    return 0;
+}
+
 int cmd_measure(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -262,27 +292,7 @@ int cmd_measure(int argc, char **argv)
     if (!e.measured || e.flag[0])
         fprintf(stderr, "wattnet measure: warning: the window did not "
                 "measure (%s); no energy figure\n", e.flag);
-    FILE *f = json ? stdout : stderr;
-    if (output) {
-        f = fopen(output, "w");
-        if (!f) {
-            fprintf(stderr, "wattnet measure: %s: %s\n", output,
-                    strerror(errno));
-            return code ? code : 1;
-        }
-    }
-    if (json) {
-        char *s = report_json(cmd, code, &e, &carbon);
-        if (s) {
-            fprintf(f, "%s\n", s);
-            cJSON_free(s);
-        } else {
-            fprintf(stderr, "wattnet measure: out of memory\n");
-        }
-    } else {
-        report_text(f, cmd, code, &e, &carbon);
-    }
-    if (output && fclose(f) != 0)
-        fprintf(stderr, "wattnet measure: %s: write failed\n", output);
+    if (write_report(json, output, cmd, code, &e, &carbon) != 0)
+        return code ? code : 1;
     return code;
 }
