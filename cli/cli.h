@@ -65,7 +65,7 @@ enum {
     CLI_OPT_DB = 256, CLI_OPT_SHAPE, CLI_OPT_DEPTH, CLI_OPT_SIZE,
     CLI_OPT_EPOCHS, CLI_OPT_BATCH, CLI_OPT_LR, CLI_OPT_SEED, CLI_OPT_THREADS,
     CLI_OPT_WORKERS, CLI_OPT_PIN, CLI_OPT_LEASE, CLI_OPT_ATTEMPTS,
-    CLI_OPT_DATA_DIR, CLI_OPT_METER,
+    CLI_OPT_DATA_DIR, CLI_OPT_METER, CLI_OPT_DEVICES,
     CLI_OPT_PUE, CLI_OPT_CARBON, CLI_OPT_MIN_SECONDS, CLI_OPT_ATTRIBUTE
 };
 #define CLI_LONGOPTS_COMMON \
@@ -89,6 +89,7 @@ enum {
     {"max-attempts", required_argument, NULL, CLI_OPT_ATTEMPTS}, \
     {"data-dir", required_argument, NULL, CLI_OPT_DATA_DIR}, \
     {"meter", required_argument, NULL, CLI_OPT_METER}, \
+    {"devices", required_argument, NULL, CLI_OPT_DEVICES}, \
     {"attribute", no_argument, NULL, CLI_OPT_ATTRIBUTE}
 
 #define CLI_NO_MAX ULLONG_MAX        /* cli_opt_uint: no upper bound */
@@ -126,6 +127,13 @@ int cli_worker_opt(const char *cmd, int ch, const char *arg,
  * counts (JSON on stdout with JSON); the exit code.  worker and run. */
 int cli_worker_go(const char *cmd, wn_worker_opts *o, int json);
 
+/* `status`: runs per device (cli_devices.c), printed, or added to JSON as
+ * "devices" when JSON is not NULL (a cJSON object). */
+struct cJSON;
+void cli_device_counts(const wn_run_record *runs, size_t n, struct cJSON *json);
+/* `fit`: one line naming the sources of the runs' measured energy (nvml
+ * for GPU runs) and how many runs each measured; nothing when none. */
+void cli_energy_sources(const wn_run_record *runs, size_t n);
 /* ---- Facility energy and carbon (cli_carbon.c) --------------------------
  * --pue F (>= 1) and --carbon-intensity G (gCO2e/kWh) of train, measure,
  * status and export: derived figures next to the measured joules. */

@@ -86,6 +86,12 @@ static int parse_args(int argc, char **argv, struct adv_args *a)
                 return cli_usage_error("advise", "--target-%s: '%s' is not a "
                                        "number", c == 'a' ? "accuracy" : "loss",
                                        optarg);
+            if (c == 'a' && (a->o.target <= 0 || a->o.target > 1))
+                return cli_usage_error("advise", "--target-accuracy '%s': want "
+                                       "a fraction in (0, 1]", optarg);
+            if (c == 'l' && a->o.target < 0)
+                return cli_usage_error("advise", "--target-loss '%s': a loss "
+                                       "is never negative", optarg);
             break;
         case 'h': usage(stdout); return -1;
         default:

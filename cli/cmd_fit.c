@@ -21,7 +21,7 @@ static void usage(FILE *f)
     fprintf(f,
         "usage: wattnet fit --db URL --out MODEL.json [--hardware PROFILE.json]\n"
         "                   [--target energy|time] [--max-epoch-spread R]\n"
-        "                   [--json]\n\n"
+        "                   [--keep-contended] [--json]\n\n"
         "Fit the models flops, params, butter-e and wattnet to every stored run\n"
         "and cross-validate them, holding out whole sizes, shapes and datasets.\n"
         "The target is joules per training datum when at least 8 runs carry a\n"
@@ -35,6 +35,9 @@ static void usage(FILE *f)
         "  --max-epoch-spread R  time target: leave out runs whose two fastest\n"
         "                     epochs differ by more than factor R (a busy\n"
         "                     machine slowed them); they are counted\n"
+        "  --keep-contended   time target: keep runs with no clean epoch (every\n"
+        "                     epoch contended, docs/training.md); by default\n"
+        "                     they are left out when enough clean runs remain\n"
         "  --json             print the model JSON instead of the table\n");
 }
 
@@ -61,7 +64,7 @@ static void print_stats_row(const wn_model_fit *mf)
 struct fit_args {
     const char *db, *outp, *hwpath, *target;
     double spread;
-    int json;
+    int json, keep_contended;
 };
 
 /* Parse argv into a; returns -1 to go on, else the exit code. */
@@ -74,6 +77,7 @@ static int parse_args(int argc, char **argv, struct fit_args *a)
         {"target", required_argument, NULL, 't'},
         {"max-epoch-spread", required_argument, NULL, 's'},
         {"json", no_argument, NULL, 'j'},
+        {"keep-contended", no_argument, NULL, 'k'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -100,6 +104,7 @@ static int parse_args(int argc, char **argv, struct fit_args *a)
                                        "a factor >= 1", optarg);
             break;
         case 'j': a->json = 1; break;
+        case 'k': a->keep_contended = 1; break;
         case 'h': usage(stdout); return 0;
         default:
             return cli_usage_error("fit", "unknown or incomplete option '%s'",
@@ -111,6 +116,22 @@ static int parse_args(int argc, char **argv, struct fit_args *a)
     if (a->db == NULL || a->outp == NULL)
         return cli_usage_error("fit", "--db and --out are required");
     return -1;
+}
+
+/* Runs the time target left out, kept or took from clean epochs only,
+ * because of contention (docs/training.md). */
+static void print_contention(const wn_model *m)
+{
+    if (m->n_contended_left_out)
+        printf("        %zu contended runs left out (no clean epoch: "
+               "other work took their CPUs)\n", m->n_contended_left_out);
+    if (m->n_contended_kept)
+        printf("        %zu contended runs KEPT although no epoch was clean "
+               "(too few clean runs, or --keep-contended): their times are "
+               "slowed by other work\n", m->n_contended_kept);
+    if (m->n_partly_contended)
+        printf("        %zu runs had contended epochs; their time comes from "
+               "their clean epochs only\n", m->n_partly_contended);
 }
 
 static void print_table(const wn_model *m, size_t n_stored,
@@ -127,6 +148,7 @@ static void print_table(const wn_model *m, size_t n_stored,
     if (m->max_epoch_spread > 0.0)
         printf("        %zu noisy runs left out (two fastest epochs more than "
                "%.3gx apart)\n", m->n_noisy, m->max_epoch_spread);
+    print_contention(m);
     printf("hardware: %s (%s, %d cores", hw->name, hw->kind, hw->cores);
     for (int l = 0; l < hw->n_levels; l++)
         printf(", %s %.4g KiB x%d", hw->levels[l].name,
@@ -165,6 +187,7 @@ int cmd_fit(int argc, char **argv)
     wn_fit_opts_default(&o);
     o.force_target = a.target;
     o.max_epoch_spread = a.spread;
+    o.keep_contended = a.keep_contended;
     st = wn_analysis_load_runs(a.db, a.hwpath, &runs, &n, &hw, NULL, hw_note,
                                sizeof hw_note);
     if (st != WN_OK)
@@ -178,6 +201,8 @@ int cmd_fit(int argc, char **argv)
         goto fail;
     if (!a.json) {
         print_table(m, n, &hw, hw_note, a.outp);
+        if (strcmp(m->target, WN_TARGET_TIME))
+            cli_energy_sources(runs, n);
         goto out;
     }
     char *s = wn_model_to_json(m);

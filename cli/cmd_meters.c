@@ -66,7 +66,12 @@ static cJSON *info_json(const wn_meter_info *in)
 static void print_text(const wn_meter_info *in)
 {
     if (in->status != WN_OK) {
-        printf("%-9s unavailable: %s\n", in->source, in->reason);
+        /* The reason starts with the source's name: not twice. */
+        const char *why = in->reason;
+        size_t n = strlen(in->source);
+        if (strncmp(why, in->source, n) == 0 && strncmp(why + n, ": ", 2) == 0)
+            why += n + 2;
+        printf("%-9s unavailable: %s\n", in->source, why);
         return;
     }
     printf("%-9s ok%s, resolution %g %s, domains:", in->source,

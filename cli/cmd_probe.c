@@ -18,7 +18,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: wattnet probe [--max-mib N] [--points N] [--out FILE] "
-            "[--curve] [--json]\n\n"
+            "[--db URL [--if-missing]]\n                     [--curve] [--json]\n\n"
             "Measure the effective size of each cache level on this host: a "
             "read and a\nread-modify-write kernel over working sets from 4 KiB "
             "up, on one pinned thread;\nthe knees where the bandwidth steps "
@@ -30,6 +30,11 @@ static void usage(FILE *f)
             "  --points N    sizes per doubling, 1..16 (default 4)\n"
             "  --out FILE    write the measured hardware profile (JSON, for "
             "fit/predict\n                --hardware FILE)\n"
+            "  --db URL      keep the measured profile with this host in the "
+            "runs database:\n                fit and report use it when "
+            "hwloc's caches are implausible\n"
+            "  --if-missing  with --db: do nothing when this host already has "
+            "one\n"
             "  --curve       print every size's bandwidth\n"
             "  --json        one JSON object: points, knees, reported and "
             "measured profiles\n");
@@ -121,13 +126,19 @@ static int write_profile(const char *path, const wn_hw_profile *p)
     return 0;
 }
 
-static int parse(int argc, char **argv, wn_probe_opts *o, const char **out,
-                 int *curve, int *json)
+struct probe_cli {
+    const char *out, *db;
+    int curve, json, if_missing;
+};
+
+static int parse(int argc, char **argv, wn_probe_opts *o, struct probe_cli *a)
 {
     static const struct option longopts[] = {
         {"max-mib", required_argument, NULL, 'm'},
         {"points", required_argument, NULL, 'p'},
         {"out", required_argument, NULL, 'o'},
+        {"db", required_argument, NULL, 'd'},
+        {"if-missing", no_argument, NULL, 'I'},
         {"curve", no_argument, NULL, 'c'},
         {"json", no_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},
@@ -136,6 +147,7 @@ static int parse(int argc, char **argv, wn_probe_opts *o, const char **out,
     unsigned long long v;
     int c;
     optind = 1;
+    opterr = 0;   /* one line, ours, instead of getopt's too */
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case 'm':
@@ -149,17 +161,49 @@ static int parse(int argc, char **argv, wn_probe_opts *o, const char **out,
                 return cli_usage_error("probe", "--points '%s': want 1..16", optarg);
             o->points_per_octave = (int)v;
             break;
-        case 'o': *out = optarg; break;
-        case 'c': *curve = 1; break;
-        case 'j': *json = 1; break;
+        case 'o': a->out = optarg; break;
+        case 'd': a->db = optarg; break;
+        case 'I': a->if_missing = 1; break;
+        case 'c': a->curve = 1; break;
+        case 'j': a->json = 1; break;
         case 'h': usage(stdout); return -1;
         default:
-            return cli_usage_error("probe", "unknown option '%s'", argv[optind - 1]);
+            return cli_usage_error("probe", "unknown or incomplete option '%s'",
+                                   argv[optind - 1]);
         }
     }
     if (optind < argc)
         return cli_usage_error("probe", "unexpected argument '%s'", argv[optind]);
+    if (a->if_missing && !a->db)
+        return cli_usage_error("probe", "--if-missing needs --db URL");
     return 0;
+}
+
+/* Keep the measured profile with HOST in the database at URL. */
+static int store_profile(const char *url, const char *host,
+                         const wn_hw_profile *p)
+{
+    wn_store *s = NULL;
+    char *js = wn_hw_profile_to_json(p);
+    int rc = js ? wn_store_open(url, &s) : WN_ENOMEM;
+    if (rc == WN_OK)
+        rc = wn_store_put_profile(s, host, "measured", js);
+    wn_store_close(&s);
+    wn_free(js);
+    return rc == WN_OK ? 0 : cli_fail("probe", rc);
+}
+
+/* --db URL --if-missing: 1 when HOST already has a measured profile. */
+static int have_profile(const char *url, const char *host)
+{
+    wn_store *s = NULL;
+    char *js = NULL;
+    int have = wn_store_open(url, &s) == WN_OK &&
+               wn_store_get_profile(s, host, "measured", &js) == WN_OK;
+    wn_free(js);
+    wn_store_close(&s);
+    wn_clearerr();
+    return have;
 }
 
 /* Pin the calling thread to the CPU it runs on, for a clean curve. */
@@ -179,19 +223,24 @@ int cmd_probe(int argc, char **argv)
     wn_probe_opts o;
     wn_probe_opts_default(&o);
     o.max_bytes = 0;
-    const char *out = NULL;
-    int curve = 0, json = 0;
-    int rc = parse(argc, argv, &o, &out, &curve, &json);
+    struct probe_cli a = {0};
+    int rc = parse(argc, argv, &o, &a);
     if (rc)
         return rc < 0 ? 0 : rc;
     wn_host host;
     if (wn_host_detect(&host) != WN_OK)
         return cli_fail("probe", WN_EUNAVAILABLE);
+    if (a.if_missing && have_profile(a.db, host.hostname)) {
+        if (!a.json)
+            fprintf(stderr, "wattnet probe: %s already has a measured profile "
+                    "in %s\n", host.hostname, a.db);
+        return 0;
+    }
     wn_hw_profile rep, meas;
     wn_hw_profile_from_host(&host, &rep);
     if (o.max_bytes == 0)
         o.max_bytes = wn_probe_default_max_bytes(&rep);
-    if (!json)
+    if (!a.json)
         fprintf(stderr, "wattnet probe: working sets 4 KiB .. %llu MiB on one "
                 "pinned thread...\n", (unsigned long long)(o.max_bytes >> 20));
     pin_here();
@@ -201,14 +250,16 @@ int cmd_probe(int argc, char **argv)
     wn_hw_profile_from_probe(&rep, &r, &meas);
     char why[256];
     int plausible = wn_hw_profile_plausible(&rep, why, sizeof why);
-    if (json) {
+    if (a.json) {
         cJSON *j = result_json(&r, &rep, &meas, plausible, why);
         char *s = cJSON_PrintUnformatted(j);
         printf("%s\n", s ? s : "null");
         cJSON_free(s);
         cJSON_Delete(j);
     } else {
-        print_text(&r, &rep, plausible, why, curve);
+        print_text(&r, &rep, plausible, why, a.curve);
     }
-    return out ? write_profile(out, &meas) : 0;
+    if (a.out && (rc = write_profile(a.out, &meas)) != 0)
+        return rc;
+    return a.db ? store_profile(a.db, host.hostname, &meas) : 0;
 }

@@ -120,7 +120,16 @@ int cmd_report(int argc, char **argv)
                         .host = &host, .source = a.db,
                         .pue = a.carbon.pue,
                         .carbon_intensity = a.carbon.g_per_kwh};
-    if ((st = wn_report_write(runs, n, &o, a.outp)) != WN_OK)
+    /* the power trace from the stored raw readings, when any run has them */
+    wn_power_trace kept;
+    wn_report_trace trace;
+    if (wn_report_trace_load(a.db, runs, n, &kept, &trace) == WN_OK &&
+        trace.n > 0)
+        o.trace = &trace;
+    wn_clearerr();
+    st = wn_report_write(runs, n, &o, a.outp);
+    wn_power_trace_clear(&kept);
+    if (st != WN_OK)
         goto fail;
     printf("wrote %s (%zu runs)\n", a.outp, n);
     goto out;

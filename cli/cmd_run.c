@@ -20,11 +20,13 @@ static void usage(FILE *f)
     fprintf(f,
         "usage: wattnet run [--preset NAME] [--db URL] [--workers N] [--pin]\n"
         "                   [--threads T] [--lease-seconds S] [--max-attempts K]\n"
-        "                   [--data-dir D] [--meter SOURCE] [--json]\n\n"
+        "                   [--data-dir D] [--meter SOURCE]\n"
+        "                   [--devices cpu,cuda] [--json]\n\n"
         "Enqueue preset NAME (default quick) unless the database already has a\n"
         "sweep of that name, then run workers until every job is done or\n"
         "failed.  Running it again finishes what an interrupted run left.\n\n"
-        "  --preset NAME   quick (default) | butter-e | cache-scan\n"
+        "  --preset NAME   quick (default) | butter-e | cache-scan |\n"
+        "                  advise\n"
         "  --db URL        SQLite file or postgresql:// URL (default wattnet.db)\n"
         "  --workers N     local worker processes (default 1)\n"
         "  other options   as for `wattnet worker`\n");

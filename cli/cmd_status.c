@@ -20,8 +20,10 @@ static void usage(FILE *f)
         "the last hour); ETA in seconds; joules measured so far (null when\n"
         "nothing was measured; estimates are reported apart); per dataset,\n"
         "whether the runs trained the real file (path, SHA-256) or the\n"
-        "synthetic stand-in.  With --pue / --carbon-intensity: the facility\n"
-        "energy and CO2e of the measured joules, beside them.\n"
+        "synthetic stand-in; contention: runs whose epochs other work slowed\n"
+        "(docs/training.md), and runs with no clean epoch at all.  With --pue /\n"
+        "--carbon-intensity: the facility energy and CO2e of the measured\n"
+        "joules, beside them.\n"
         CLI_CARBON_HELP);
 }
 
@@ -62,6 +64,7 @@ int cmd_status(int argc, char **argv)
     wn_run_record *runs = NULL;
     size_t n_runs = 0, n_uses = 0;
     wn_data_use *uses = NULL;
+    wn_runs_contention con;
     int st = wn_store_open(db, &s);
     if (st == WN_OK)
         st = wn_store_queue_status(s, &q);
@@ -71,12 +74,16 @@ int cmd_status(int argc, char **argv)
         st = wn_store_load_runs(s, &runs, &n_runs);
     if (st == WN_OK)
         st = wn_data_uses(runs, n_runs, &uses, &n_uses);
-    wn_run_records_free(&runs, n_runs);
+    wn_runs_count_contention(runs, n_runs, &con);
     wn_store_close(&s);
-    if (st != WN_OK)
+    if (st != WN_OK) {
+        wn_run_records_free(&runs, n_runs);
         return cli_fail("status", st);
+    }
     if (json) {
         cJSON *o = cJSON_CreateObject();
+        cli_device_counts(runs, n_runs, o);
+        wn_run_records_free(&runs, n_runs);
         cJSON_AddNumberToObject(o, "queued", (double)q.queued);
         cJSON_AddNumberToObject(o, "running", (double)q.running);
         cJSON_AddNumberToObject(o, "done", (double)q.done);
@@ -90,6 +97,12 @@ int cmd_status(int argc, char **argv)
         if (carbon.pue > 0 || carbon.g_per_kwh > 0)
             wn_carbon_to_json(o, q.has_joules, q.joules, carbon.pue,
                               carbon.g_per_kwh);
+        cJSON *ct = cJSON_AddObjectToObject(o, "contention");
+        cJSON_AddNumberToObject(ct, "runs_judged", (double)con.runs_judged);
+        cJSON_AddNumberToObject(ct, "runs_contended", (double)con.runs_contended);
+        cJSON_AddNumberToObject(ct, "runs_no_clean_epoch", (double)con.runs_no_clean);
+        cJSON_AddNumberToObject(ct, "epochs_judged", (double)con.epochs_judged);
+        cJSON_AddNumberToObject(ct, "epochs_contended", (double)con.epochs_contended);
         cJSON *ds = cJSON_AddArrayToObject(o, "datasets");
         for (size_t i = 0; i < n_uses; i++) {
             cJSON *d = cJSON_CreateObject();
@@ -137,6 +150,16 @@ int cmd_status(int argc, char **argv)
     }
     if (q.has_estimated)
         printf("energy estimated (not measured): %.1f J\n", q.estimated_joules);
+    if (con.runs_judged)
+        printf("contention: %zu of %zu judged runs had contended epochs "
+               "(%zu of %zu epochs); %zu runs had no clean epoch%s\n",
+               con.runs_contended, con.runs_judged, con.epochs_contended,
+               con.epochs_judged, con.runs_no_clean,
+               con.runs_no_clean ? " (their times are slowed by other work)" : "");
+    else
+        printf("contention: unknown (no run carries the evidence)\n");
+    cli_device_counts(runs, n_runs, NULL);
+    wn_run_records_free(&runs, n_runs);
     for (size_t i = 0; i < n_uses; i++) {
         const wn_data_use *u = &uses[i];
         if (!strcmp(u->source, "synthetic"))

@@ -51,7 +51,9 @@ static void usage(FILE *f)
             "usage: wattnet train --data SPEC [--shape S] [--depth D] [--size P]\n"
             "                     [--epochs E] [--batch B] [--lr LR] [--seed K]\n"
             "                     [--threads T] [--device DEV] [--data-dir DIR]\n"
-            "                     [--target NAME] [--json]\n\n"
+            "                     [--target NAME] [--meter SOURCE] [--interval MS]\n"
+            "                     [--cpu-watts W] [--power-log FILE --node NAME]\n"
+            "                     [--json]\n\n"
             "Train one BUTTER network (Adam, ReLU, float32, oneDNN) and print each "
             "epoch's\nlosses and time and a summary.\n\n"
             "  --data SPEC     a file (.tsv, .tsv.gz, .csv), a study dataset NAME,\n"
@@ -114,7 +116,30 @@ static void add_quality(cJSON *o, double train_loss, double test_loss, int has_a
     cJSON_AddNumberToObject(o, "test_mae", mae);
 }
 
-static cJSON *epoch_json(const wn_epoch_record *r)
+/* The epoch's contention evidence and verdict (null when not measured). */
+static void add_contention(cJSON *o, const wn_epoch_stats *s, int threads)
+{
+    char why[48];
+    unsigned v = wn_epoch_contention(s, threads);
+    if (s->has_cpu) {
+        cJSON_AddNumberToObject(o, "cpu_seconds", s->cpu_seconds);
+        cJSON_AddNumberToObject(o, "invol_switches", (double)s->invol_switches);
+    } else {
+        cJSON_AddNullToObject(o, "cpu_seconds");
+        cJSON_AddNullToObject(o, "invol_switches");
+    }
+    if (s->has_steal)
+        cJSON_AddNumberToObject(o, "steal_fraction", s->steal_fraction);
+    else
+        cJSON_AddNullToObject(o, "steal_fraction");
+    if (v == WN_CONTENDED_UNKNOWN)
+        cJSON_AddNullToObject(o, "contended");
+    else
+        cJSON_AddBoolToObject(o, "contended", v != 0);
+    cJSON_AddStringToObject(o, "contention", wn_contention_reasons(v, why, sizeof why));
+}
+
+static cJSON *epoch_json(const wn_epoch_record *r, int threads)
 {
     const wn_epoch_stats *s = &r->stats;
     cJSON *o = cJSON_CreateObject();
@@ -123,6 +148,7 @@ static cJSON *epoch_json(const wn_epoch_record *r)
     add_quality(o, s->train_loss, s->test_loss, s->has_accuracy, s->test_accuracy,
                 s->test_mse, s->test_mae);
     cJSON_AddNumberToObject(o, "seconds", s->seconds);
+    add_contention(o, s, threads);
     add_energy(o, &r->energy);
     return o;
 }
@@ -163,6 +189,10 @@ static cJSON *summary_json(const struct train_cli *c, const wn_run_record *r)
     add_quality(o, s->train_loss, s->test_loss, s->has_accuracy, s->test_accuracy,
                 s->test_mse, s->test_mae);
     cJSON_AddNumberToObject(o, "flops_per_epoch", s->flops_per_epoch);
+    if (s->has_contention)
+        cJSON_AddNumberToObject(o, "epochs_contended", (double)s->epochs_contended);
+    else
+        cJSON_AddNullToObject(o, "epochs_contended");
     add_energy(o, &r->energy);
     if (r->has_jpd)
         cJSON_AddNumberToObject(o, "joules_per_datum", r->joules_per_datum);
@@ -209,9 +239,10 @@ static void on_epoch(void *user, const wn_run_record *run, const wn_epoch_record
 {
     const struct train_cli *c = user;
     const wn_epoch_stats *s = &r->stats;
+    int threads = c->spec.train.threads > 0 ? c->spec.train.threads : wn_cpus_usable();
     (void)run;
     if (c->json) {
-        emit(epoch_json(r));
+        emit(epoch_json(r, threads));
         return;
     }
     printf("epoch %zu/%zu%s  train_loss %.6f  test_loss %.6f", s->epoch, c->spec.train.epochs,
@@ -221,6 +252,13 @@ static void on_epoch(void *user, const wn_run_record *run, const wn_epoch_record
     else
         printf("  test_mse %.6f  test_mae %.6f", s->test_mse, s->test_mae);
     printf("  %.3f s", s->seconds);
+    if (s->has_cpu && s->seconds > 0.0)
+        printf("  cpu %.2fx", s->cpu_seconds / s->seconds);
+    if (wn_epoch_contended(s, threads)) {
+        char why[48];
+        printf("  CONTENDED (%s)", wn_contention_reasons(
+                   wn_epoch_contention(s, threads), why, sizeof why));
+    }
     print_energy(&r->energy);
     printf("\n");
     fflush(stdout);
@@ -242,6 +280,8 @@ static void print_summary(const struct train_cli *c, const wn_run_record *r)
     else
         printf(", test_mse %.6f, test_mae %.6f", s->test_mse, s->test_mae);
     printf("; %.4g FLOPs/epoch", s->flops_per_epoch);
+    if (s->has_contention && s->epochs_contended)
+        printf("; %zu of %zu epochs CONTENDED", s->epochs_contended, s->epochs);
     if (s->device_name[0])
         printf("; on %s (%s, driver %s)", s->device, s->device_name, s->device_driver);
     print_energy(&r->energy);
@@ -340,13 +380,33 @@ static int open_meter(const struct train_cli *c, wn_meter **m)
     if (c->power_log || (c->meter_source && !strcmp(c->meter_source, "none")))
         return WN_OK;
     wn_meter_opts mo;
+    char gpu[64];
     wn_meter_opts_default(&mo);
     mo.source = c->meter_source;
+    /* A GPU run: NVML on its GPU alone (device_meter.c). */
+    int rc = wn_run_meter_opts(c->spec.train.device, &mo, gpu, sizeof gpu);
+    if (rc != WN_OK)
+        return rc;
     if (c->interval_ms)
         mo.interval_ms = c->interval_ms;
     if (c->cpu_watts > 0)
         mo.cpu_watts = c->cpu_watts;
-    return wn_meter_open(&mo, m);
+    /* No usable GPU: no meter either, so that training's one line says
+     * why (no driver, no device, built without CUDA). */
+    wn_gpu_props gp;
+    if (mo.nvml_gpu && wn_gpu_query(c->spec.train.device, &gp) != WN_OK) {
+        wn_clearerr();
+        return WN_OK;
+    }
+    rc = wn_meter_open(&mo, m);
+    /* A GPU run with --meter auto and no NVML: unmetered. */
+    if (rc != WN_OK && mo.nvml_gpu && (!c->meter_source ||
+                                       !strcmp(c->meter_source, "auto"))) {
+        fprintf(stderr, "wattnet train: %s; the run is not metered\n", wn_errmsg());
+        *m = NULL;
+        rc = WN_OK;
+    }
+    return rc;
 }
 
 /* After a run: say on stderr what the meter noted, and loudly when its

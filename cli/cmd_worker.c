@@ -22,7 +22,8 @@ static void usage(FILE *f)
     fprintf(f,
         "usage: wattnet worker --db URL [--workers N] [--pin] [--threads T]\n"
         "                      [--lease-seconds S] [--max-attempts K]\n"
-        "                      [--data-dir D] [--meter SOURCE] [--json]\n\n"
+        "                      [--data-dir D] [--meter SOURCE]\n"
+        "                      [--devices cpu,cuda] [--json]\n\n"
         "Claim jobs from the database's queue and run them until nothing is\n"
         "queued or running.  Each claim is a lease renewed by a heartbeat; a\n"
         "job whose worker died returns to the queue when its lease expires.\n"
@@ -37,6 +38,8 @@ static void usage(FILE *f)
         "  --data-dir D        where NAME.tsv.gz datasets are looked up\n"
         "  --meter SOURCE      auto (default) | rapl | perf | nvml | ipmi |\n"
         "                      redfish | estimate\n"
+        "  --devices LIST      claim only jobs for these devices (cpu, cuda);\n"
+        "                      default: cpu, and cuda when a GPU answers\n"
         "  --attribute         other work shares the meter: split each run's\n"
         "                      energy by its CPU-time share of the host (always\n"
         "                      on with --workers > 1); the whole reading is kept\n"

@@ -14,19 +14,29 @@
 #   4. bench-gpu, short: bench/gpu_peer.py (wattnet, PyTorch eager,
 #      PyTorch CUDA graph, JAX jit; TF32 off; connect_4 rectangle
 #      depth 4, 2^10..2^24; cuBLAS sgemm peak)                   (<= 210 s)
-#   5. the cache-scan-gpu sweep (bench/cache-scan-gpu.json, 30
-#      runs) on the GPU metered by NVML, then `fit` and `report`
-#      with the GPU's hardware profile                           (<= 170 s)
+#   5. the cache-scan-gpu preset (60 CUDA jobs, connect_4, 2^10..2^24,
+#      ~5 min on one H200 by estimate) by `worker --devices cuda`,
+#      each run metered by NVML on its own GPU; a small CPU companion
+#      sweep (connect_4, 2^10..2^16, `--devices cpu`) for the
+#      crossover; `status` (runs per device, GPU name and driver),
+#      `fit` and `report` (with the CPU/GPU crossover section)   (<= SCAN_S
+#      + CPU_S + 60 s; SCAN_S=330, CPU_S=90 by default)
+# All stages take about 13 minutes at their limits; SKIP="bench" (or
+# "tests", or both) leaves stages out to fit a shorter device session.
 # Outputs (at most 8 files, as the device tool returns): gpu-check.txt (this
 # log), device-profile.json (`wattnet gpu --profile`), bench-gpu.json,
 # model.json, report.html, scan.db, in $OUT when set
 # (the device tool's folder), else docs/results/DATE-gpu/.
 # Without a GPU (any machine) the stages that need one say so and are
 # skipped, and the rest still runs: that is how this script was tested.
-# Usage: scripts/gpu-check.sh   (PACK=path of the archive)
+# Usage: scripts/gpu-check.sh   (PACK=path of the archive, SKIP, SCAN_S, CPU_S)
 set -u
 cd "$(dirname "$0")/.." || exit 1
 PACK=${PACK:-.gpucarry/wattnet-gpu.tar.xz}
+SKIP=${SKIP:-}
+SCAN_S=${SCAN_S:-330}
+CPU_S=${CPU_S:-90}
+skipped() { case " $SKIP " in *" $1 "*) echo "skipped (SKIP=$SKIP)"; return 0 ;; esac; return 1; }
 OUT=${OUT:-docs/results/$(date -u +%F)-gpu}
 mkdir -p "$OUT"
 LOG="$OUT/gpu-check.txt"
@@ -108,7 +118,7 @@ else
 fi
 
 stage "GPU tests"
-for t in test_gpu_plan test_gpu_engine; do
+skipped tests || for t in test_gpu_plan test_gpu_engine; do
   LD_LIBRARY_PATH="$LDP" WATTNET_TEST=1 WATTNET_TEST_SHARED="$R" \
     WATTNET_TEST_CLI="$W" WATTNET_TEST_SOURCE="$R" \
     run 120 "$R/bin/$t"
@@ -127,7 +137,9 @@ stage "bench-gpu (short)"
 "$W" data export connect_4 --out "$WORK/c4.wn" || echo "export failed"
 BENCH=(python3 "$R/bench/gpu_peer.py" --wattnet "$W" --export "$WORK/c4.wn"
        --data connect_4 --sizes "10,14,18,22,24" --epochs 4 --warmup 1 --rounds 1)
-if [ "$HAVE_GPU" = 1 ]; then
+if skipped bench; then
+  :
+elif [ "$HAVE_GPU" = 1 ]; then
   PYTHONUNBUFFERED=1 run 210 "${BENCH[@]}" --json "$OUT/bench-gpu.json"
 else
   run 30 "${BENCH[@]}" --dry-run
@@ -149,10 +161,22 @@ if [ -n "$PROFILE" ]; then
 else
   echo "hardware profile: none shipped for \"$GPU_NAME\" (fit uses the recording host)"
 fi
+# The CPU side of the crossover: the same dataset and shapes, sizes the
+# CPU trains in seconds (time-only unless this host has an energy counter:
+# the report then says so and compares seconds, not joules).
+cat >"$WORK/cpu-companion.json" <<'JSON'
+{"datasets": ["connect_4"], "shapes": ["rectangle", "trapezoid"],
+ "depths": [3, 5], "sizes": [1024, 2048, 4096, 8192, 16384, 32768, 65536],
+ "epochs": 2, "devices": ["cpu"]}
+JSON
 if [ "$HAVE_GPU" = 1 ]; then
-  run 20 "$W" sweep --db "$DB" --spec "$R/bench/cache-scan-gpu.json" \
-    --name cache-scan-gpu
-  WATTNET_DEVICE=cuda run 150 "$W" worker --db "$DB" --meter nvml --json
+  run 20 "$W" sweep --db "$DB" --preset cache-scan-gpu
+  # Jobs carry their device: this worker claims only the CUDA ones, and
+  # each run's meter is NVML on its own GPU (the host CPU kept apart).
+  run "$SCAN_S" "$W" worker --db "$DB" --devices cuda --meter nvml --json
+  run 20 "$W" sweep --db "$DB" --spec "$WORK/cpu-companion.json" --name cpu-companion
+  run "$CPU_S" "$W" worker --db "$DB" --devices cpu --workers 4 --json
+  run 20 "$W" status --db "$DB"
   run 30 "$W" fit --db "$DB" --out "$OUT/model.json" ${PROFILE:+--hardware "$PROFILE"}
   run 30 "$W" report --db "$DB" --model "$OUT/model.json" --out "$OUT/report.html" \
     ${PROFILE:+--hardware "$PROFILE"}
@@ -160,8 +184,9 @@ if [ "$HAVE_GPU" = 1 ]; then
     cp "$DB" "$OUT/scan.db"
   fi
 else
-  run 20 "$W" sweep --db "$DB" --spec "$R/bench/cache-scan-gpu.json" \
-    --name cache-scan-gpu --dry-run
+  run 20 "$W" sweep --db "$DB" --preset cache-scan-gpu --dry-run
+  run 20 "$W" sweep --db "$DB" --spec "$WORK/cpu-companion.json" \
+    --name cpu-companion --dry-run
 fi
 
 stage "done: outputs in $OUT"

@@ -10,7 +10,7 @@ foreach(variant energy power)
 endforeach()
 target_compile_definitions(fake_nvml_energy PRIVATE FAKE_NVML_ENERGY=1)
 
-foreach(t test_meter_nvml test_meter_cli)
+foreach(t test_meter_nvml test_meter_cli test_meter_implausible test_gpu_meter)
   if(TARGET ${t})
     target_compile_definitions(${t} PRIVATE
       WN_FAKE_NVML_ENERGY="$<TARGET_FILE:fake_nvml_energy>"

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -83,6 +84,8 @@ struct mf_zone {
     uint64_t range_uj;
     uint64_t offset_uj;       /* start value, so counters wrap early */
     double joules;            /* integrated truth (sim thread only) */
+    atomic_int reset;         /* set: the counter restarts from 0 (a module
+                                 reload or resume), as the sim thread sees */
 };
 
 struct mf_rapl {
@@ -146,6 +149,10 @@ static inline void *mf_rapl_main(void *arg)
         if (now - prev > atomic_load(&r->max_step_s))
             atomic_store(&r->max_step_s, now - prev);
         for (size_t i = 0; i < r->n; i++) {
+            if (atomic_exchange(&r->z[i].reset, 0)) {
+                r->z[i].joules = 0.0;
+                r->z[i].offset_uj = 0;
+            }
             r->z[i].joules += atomic_load(&r->z[i].watts) * (now - prev);
             mf_rapl_write(&r->z[i]);
         }
@@ -235,6 +242,45 @@ static inline double mf_tol(struct mf_rapl *r, double watts, double seconds,
                             double rel)
 {
     return rel * watts * seconds + 2.0 * watts * atomic_load(&r->max_step_s);
+}
+
+/* Open source SRC (NULL: auto mode) without an idle file; aborts (a test
+ * failure under cmocka) when it cannot. */
+static inline wn_meter *mf_open(const char *src)
+{
+    wn_meter_opts o;
+    wn_meter_opts_default(&o);
+    o.source = src;
+    o.idle_state = "/nonexistent/wattnet-idle.json";
+    wn_meter *m = NULL;
+    if (wn_meter_open(&o, &m) != WN_OK) {
+        fprintf(stderr, "open %s: %s\n", src ? src : "auto", wn_errmsg());
+        abort();
+    }
+    return m;
+}
+
+/* One window of about `seconds` on m into *e; aborts when a call fails. */
+static inline void mf_window(wn_meter *m, double seconds, wn_energy *e)
+{
+    int w;
+    if (wn_meter_window_begin(m, &w) != WN_OK)
+        abort();
+    mf_sleep(seconds);
+    if (wn_meter_window_end(m, w, e) != WN_OK)
+        abort();
+}
+
+/* Read p's output into out (n bytes at most, NUL-terminated) and close
+ * it; returns the exit code, -1 when it did not exit. */
+static inline int mf_pclose_read(FILE *p, char *out, size_t n)
+{
+    if (!p)
+        abort();
+    size_t len = fread(out, 1, n - 1, p);
+    out[len] = '\0';
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 /* Index of domain NAME in e, or -1. */

@@ -259,6 +259,12 @@ static void test_command(void **state)
                              "--target-accuracy 0.5", out, sizeof out), 2);
     assert_int_equal(run_cli("advise --db x.db --data a --target-loss abc", out,
                              sizeof out), 2);
+    assert_int_equal(run_cli("advise --db x.db --data a --target-accuracy 2",
+                             out, sizeof out), 2);
+    assert_int_equal(run_cli("advise --db x.db --data a --target-accuracy 0",
+                             out, sizeof out), 2);
+    assert_int_equal(run_cli("advise --db x.db --data a --target-loss -1", out,
+                             sizeof out), 2);
 
     wn_run_record runs[3];
     const double l1[] = {1.0, 0.6}, l2[] = {0.8, 0.4}, l3[] = {0.5, 0.3};

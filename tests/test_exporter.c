@@ -299,7 +299,8 @@ static void test_bad_addresses(void **state)
     (void)state;
     static const char *const bad[] = { "9464", "127.0.0.1:", ":9464",
                                        "127.0.0.1:http", "no.such.host.invalid:1",
-                                       "[::1:9464" };
+                                       "[::1:9464", "127.0.0.1:99999",
+                                       "127.0.0.1:65536" };
     isolate();
     wn_exporter_opts o;
     wn_exporter_opts_default(&o);

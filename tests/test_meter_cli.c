@@ -24,12 +24,7 @@ static int cli(const char *args, char *out, size_t n)
     char cmd[2048], err[512];
     snprintf(err, sizeof err, "%s/stderr.txt", dir);
     snprintf(cmd, sizeof cmd, "%s %s 2>%s", WN_CLI_PATH, args, err);
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    size_t len = fread(out, 1, n - 1, p);
-    out[len] = '\0';
-    int st = pclose(p);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return mf_pclose_read(popen(cmd, "r"), out, n);
 }
 
 static void read_stderr(char *buf, size_t n)

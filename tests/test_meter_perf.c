@@ -165,7 +165,7 @@ static void test_counter_reset_is_flagged(void **state)
     atomic_store(&reset, 0);
     wn_meter_close(&m);
     assert_false(e.measured);
-    assert_string_equal(e.flag, "read-error");
+    assert_string_equal(e.flag, "counter-reset");
 }
 
 static void test_denied_and_missing(void **state)
@@ -178,6 +178,11 @@ static void test_denied_and_missing(void **state)
     assert_int_equal(info.status, WN_EPERM);
     assert_non_null(strstr(info.reason, "perf_event_paranoid"));
     assert_non_null(strstr(info.reason, "CAP_PERFMON"));
+    assert_non_null(strstr(info.reason, "/proc/sys/kernel/perf_event_paranoid "
+                                        "is "));
+    assert_non_null(strstr(info.reason, "sudo sysctl kernel.perf_event_"
+                                        "paranoid=0"));
+    assert_null(strstr(info.reason, "perf: perf:"));
     setenv("WATTNET_PERF_ROOT", "/nonexistent", 1);
     assert_int_equal(wn_meter_probe("perf", NULL, &info), WN_OK);
     assert_int_equal(info.status, WN_EUNAVAILABLE);

@@ -16,12 +16,12 @@
 #include <cmocka.h>
 
 #include <wattnet/wattnet.h>
+#include "meter/meter_internal.h"
 #include "meter_fixture.h"
 
-int wn__redfish_parse(const char *json, double *watts, size_t max, size_t *n);
 void wn__redfish_redact(const char *url, char *out, size_t n);
 
-enum mode { OK_200, DENY_401, HANG, BAD_JSON };
+enum mode { OK_200, DENY_401, HANG, BAD_JSON, PARTS };
 
 static struct {
     int fd;
@@ -37,6 +37,16 @@ static const char *body_ok =
     "{\"@odata.id\":\"/redfish/v1/Chassis/1/Power\",\"PowerControl\":["
     "{\"MemberId\":\"0\",\"PowerConsumedWatts\":420.5},"
     "{\"MemberId\":\"1\",\"PowerConsumedWatts\":100}]}";
+
+/* The issue's BMC: the chassis reports null, the CPU and memory
+ * sub-systems report watts. */
+static const char *body_parts =
+    "{\"PowerControl\":["
+    "{\"MemberId\":\"0\",\"Name\":\"Chassis\",\"PowerConsumedWatts\":null},"
+    "{\"MemberId\":\"1\",\"Name\":\"CPU Sub-system\","
+    "\"PowerConsumedWatts\":95},"
+    "{\"MemberId\":\"2\",\"Name\":\"Memory Sub-system\","
+    "\"PowerConsumedWatts\":20}]}";
 
 static void respond(int c, const char *status, const char *body)
 {
@@ -74,6 +84,7 @@ static void serve(int c)
         atomic_store(&srv.saw_auth, 1);
     switch (atomic_load(&srv.mode)) {
     case OK_200: respond(c, "200 OK", body_ok); break;
+    case PARTS: respond(c, "200 OK", body_parts); break;
     case DENY_401: respond(c, "401 Unauthorized", "{\"error\":{}}"); break;
     case BAD_JSON: respond(c, "200 OK", "{\"PowerControl\": [ {\"Power"); break;
     case HANG:
@@ -182,6 +193,70 @@ static void test_reading_200(void **state)
     assert_true(info.node_level);
 }
 
+/* The chassis reports null: no domain is the node, each keeps its
+ * MemberId, none is added, and a window of them alone is no measurement. */
+static void test_parts_are_not_the_node(void **state)
+{
+    (void)state;
+    atomic_store(&srv.mode, PARTS);
+    wn_meter *m = mf_open("redfish");
+    wn_energy e;
+    mf_window(m, 0.3, &e);
+    wn_meter_close(&m);
+    assert_int_equal(e.n_domains, 2);
+    assert_string_equal(e.domains[0].name, "powercontrol-1");
+    assert_string_equal(e.domains[1].name, "powercontrol-2");
+    assert_int_equal(e.domains[0].in_total, 0);
+    assert_int_equal(e.domains[1].in_total, 0);
+    assert_true(fabs(e.domains[0].energy_j - 95.0 * e.seconds) <
+                1e-6 * e.domains[0].energy_j);
+    assert_true(fabs(e.domains[1].energy_j - 20.0 * e.seconds) <
+                1e-6 * e.domains[1].energy_j);
+    assert_false(e.measured);
+    assert_string_equal(e.flag, "no-total");
+    assert_false(wn_energy_usable(&e));
+    wn_meter_info info;
+    assert_int_equal(probe(2000, &info), WN_OK);
+    assert_non_null(strstr(info.notes, "no node total"));
+    for (size_t i = 0; i < info.n_domains; i++) {
+        assert_string_not_equal(info.domains[i].name, "node");
+        assert_int_equal(info.domains[i].in_total, 0);
+    }
+    atomic_store(&srv.mode, OK_200);
+}
+
+/* Auto mode with RAPL: a Redfish source without the node's total contains
+ * nothing, so RAPL still counts and the parts are listed, not added. */
+static void test_parts_leave_rapl_counted(void **state)
+{
+    (void)state;
+    static struct mf_rapl r;
+    mf_rapl_bigrange(&r);
+    mf_rapl_start(&r);
+    atomic_store(&srv.mode, PARTS);
+    setenv("WATTNET_NVML_LIB", "/nonexistent/libnvidia-ml.so.1", 1);
+    setenv("WATTNET_PERF_ROOT", "/nonexistent", 1);
+    setenv("WATTNET_IPMI_CMD", "/nonexistent/ipmitool", 1);
+    wn_meter *m = mf_open(NULL);
+    assert_string_equal(wn_meter_source(m), "rapl");
+    wn_energy e;
+    mf_window(m, 0.3, &e);
+    wn_meter_close(&m);
+    assert_true(e.measured);
+    int pk = mf_domain(&e, "package-0"), cpu = mf_domain(&e, "powercontrol-1");
+    assert_true(pk >= 0 && cpu >= 0);
+    assert_int_equal(mf_domain(&e, "node"), -1);
+    assert_int_equal(e.domains[pk].in_total, 1);
+    assert_int_equal(e.domains[cpu].in_total, 0);
+    assert_true(fabs(e.energy_j - 55.0 * e.seconds) <
+                mf_tol(&r, 55.0, e.seconds, 0.02));
+    unsetenv("WATTNET_NVML_LIB");
+    unsetenv("WATTNET_PERF_ROOT");
+    unsetenv("WATTNET_IPMI_CMD");
+    mf_rapl_free(&r);
+    atomic_store(&srv.mode, OK_200);
+}
+
 static void test_401_timeout_malformed(void **state)
 {
     (void)state;
@@ -220,11 +295,25 @@ static void test_without_curl(void **state)
 static void test_parse_and_redact(void **state)
 {
     (void)state;
-    double w[4];
+    struct wn__redfish_entry w[4];
     size_t n;
     assert_int_equal(wn__redfish_parse(body_ok, w, 4, &n), WN_OK);
     assert_int_equal(n, 2);
-    assert_true(w[0] == 420.5 && w[1] == 100.0);
+    assert_true(w[0].has_watts && w[0].watts == 420.5);
+    assert_true(w[1].has_watts && w[1].watts == 100.0);
+    /* The BMC's numbering is kept: a null entry is still entry 0. */
+    assert_int_equal(wn__redfish_parse(body_parts, w, 4, &n), WN_OK);
+    assert_int_equal(n, 3);
+    assert_false(w[0].has_watts);
+    assert_string_equal(w[1].id, "1");
+    assert_true(w[1].watts == 95.0 && w[2].watts == 20.0);
+    assert_int_equal(wn__redfish_parse("{\"PowerControl\":[{\"MemberId\":"
+                                       "\"CPU 1\",\"PowerConsumedWatts\":"
+                                       "5},{\"PowerConsumedWatts\":-1}]}",
+                                       w, 4, &n), WN_OK);
+    assert_string_equal(w[0].id, "CPU_1");
+    assert_string_equal(w[1].id, "1");
+    assert_false(w[1].has_watts);
     assert_int_equal(wn__redfish_parse("{\"PowerControl\":[{}]}", w, 4, &n),
                      WN_EFORMAT);
     assert_int_equal(wn__redfish_parse("{}", w, 4, &n), WN_EFORMAT);
@@ -246,6 +335,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
 #ifdef WN_HAVE_CURL
         cmocka_unit_test(test_reading_200),
+        cmocka_unit_test(test_parts_are_not_the_node),
+        cmocka_unit_test(test_parts_leave_rapl_counted),
         cmocka_unit_test(test_401_timeout_malformed),
 #else
         cmocka_unit_test(test_without_curl),

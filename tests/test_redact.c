@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -46,6 +47,11 @@ static void test_query_and_conninfo(void **state)
     expect("mypassword=visible", "mypassword=visible");
     expect("no secrets here", "no secrets here");
     expect(NULL, "");
+    /* a text ending in a key's prefix: never read past its end (ASan) */
+    char *tail = strdup("user pa");
+    assert_non_null(tail);
+    expect(tail, "user pa");
+    free(tail);
 }
 
 static void test_truncation(void **state)

@@ -114,7 +114,7 @@ static void small_fixture(const char *dir)
     fputs("r1,7,,1001,1000,1150,nodeA1,1024,3,rectangle,adult,0.0001,256,Adam,"
           "false,\"{\"\"epochs\"\": 10}\",energy_1\n", f);
     fputs("r2,7,,1001,1970-01-01 00:20:00Z,1970-01-01T00:21:00.5+00:00,nodeA1,1024,3,rectangle,adult,"
-          "0.0001,256,Adam,false,,energy_1\n", f);
+          "0.0001,256,Adam,false,\"{\"\"epochs\"\": -5}\",energy_1\n", f);
     fputs("r3,8,,1002,1000,1100,gpuB1,2048,2,trapezoid,adult,0.0001,256,Adam,"
           "true,,energy_1\n", f);
     fputs("r4,8,,1003,1000,1100,gpuB1,2048,2,trapezoid,adult,0.0001,256,Adam,"
@@ -191,6 +191,7 @@ static void import_small(const char *url, const char *dir)
             assert_true(fabs(rr->start_time - 1200.0) < 1e-9);
             assert_true(fabs(rr->end_time - 1260.5) < 1e-9);
             assert_true(fabs(rr->energy.energy_j - 6050.0) < 1e-9);
+            /* run_data's "epochs": -5 is not a count: the default */
             assert_int_equal(rr->spec.train.epochs, 3000);
             seen++;
         }

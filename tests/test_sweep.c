@@ -238,10 +238,11 @@ static void test_presets(void **state)
     assert_true(sp->epochs >= 20);
     wn_sweep_spec_free(&sp);
 
-    assert_int_equal(wn_sweep_preset_count(), 4);
+    assert_int_equal(wn_sweep_preset_count(), 5);
     assert_string_equal(wn_sweep_preset_name_at(0), "quick");
     assert_string_equal(wn_sweep_preset_name_at(3), "advise");
-    assert_null(wn_sweep_preset_name_at(4));
+    assert_string_equal(wn_sweep_preset_name_at(4), "cache-scan-gpu");
+    assert_null(wn_sweep_preset_name_at(5));
 }
 
 static void test_expand_skips_and_shuffles(void **state)

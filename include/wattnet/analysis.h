@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <wattnet/host.h>
 #include <wattnet/model.h>
+#include <wattnet/readings.h>
+#include <wattnet/report.h>
 #include <wattnet/run.h>
 #include <wattnet/store.h>
 
@@ -50,6 +52,14 @@ int wn_analysis_load_runs(const char *db, const char *hw_path,
 int wn_model_fit_if_none(const wn_model *given, const wn_run_record *runs,
                          size_t n, const wn_hw_profile *hw, wn_model *out,
                          int *have, char *note, size_t note_n);
+
+/* The report's power trace from the raw readings stored in the database
+ * at URL: the measured run (of RUNS) with the most epochs that has
+ * readings, its first domain counted in the total.  KEEP owns the arrays
+ * OUT points into (wn_power_trace_clear it after the report).  WN_OK with
+ * out->n == 0 when no run has readings; the store's error otherwise. */
+int wn_report_trace_load(const char *url, const wn_run_record *runs, size_t n,
+                         wn_power_trace *keep, wn_report_trace *out);
 
 #ifdef __cplusplus
 }

@@ -46,6 +46,9 @@ typedef struct wn_meter_opts {
     unsigned timeout_ms;       /* IPMI/Redfish per-reading timeout; 3000 */
     int skip_stuck_check;      /* 1: do not burn CPU to prove counters
                                   advance (probe only; tests) */
+    const char *nvml_gpu;      /* NULL/"": NVML meters every GPU; else only
+                                  this one: its NVML index ("1") or UUID
+                                  ("GPU-..."); WN_EUNAVAILABLE when absent */
 } wn_meter_opts;
 
 void wn_meter_opts_default(wn_meter_opts *o);
@@ -94,7 +97,7 @@ typedef struct wn_meter_domain_info {
 typedef struct wn_meter_info {
     char source[16];
     int status;               /* WN_OK: usable; else why not */
-    char reason[256];         /* "" when usable; else what to do */
+    char reason[512];         /* "" when usable; else what to do */
     char notes[256];          /* e.g. dropped domains, shortened interval */
     int is_estimate;
     int node_level;           /* 1: whole-node power (ipmi, redfish, log) */

@@ -208,6 +208,12 @@ typedef struct wn_model {
     size_t n_measured, n_estimated, n_time_only;
     size_t n_noisy;           /* runs left out by max_epoch_spread */
     double max_epoch_spread;  /* the cleaning rule used; 0: none */
+    /* Contention (time target only; wn_run_contention_count): */
+    size_t n_contended_left_out;  /* runs with no clean epoch, left out */
+    size_t n_contended_kept;      /* runs with no clean epoch, kept (too few
+                                     clean runs to leave them out) */
+    size_t n_partly_contended;    /* runs whose time target came from their
+                                     clean epochs only */
     size_t n_models;
     wn_model_fit models[WN_MODEL_COUNT];
 } wn_model;
@@ -227,6 +233,10 @@ typedef struct wn_fit_opts {
      * more than this factor (a busy machine slowed them); 0: keep all.
      * The count is reported as wn_model.n_noisy. */
     double max_epoch_spread;
+    /* Time target only: keep runs with no clean epoch even when at least
+     * min_runs clean ones remain (default 0: leave them out, counted as
+     * wn_model.n_contended_left_out). */
+    int keep_contended;
     wn_fold_fn fold;          /* may be NULL */
     void *fold_user;
 } wn_fit_opts;
@@ -236,6 +246,39 @@ void wn_fit_opts_default(wn_fit_opts *o);
 /* The ratio of a run's second-fastest to fastest epoch time (1 when it
  * has fewer than two timed epochs). */
 double wn_run_epoch_spread(const wn_run_record *r);
+
+/* A run's epochs as wn_epoch_contention (train.h) judges them with the
+ * run's thread count: clean, contended, or unknown (no evidence: stored
+ * before it was measured, or a GPU run). */
+typedef struct wn_run_contention {
+    size_t clean, contended, unknown;
+} wn_run_contention;
+
+void wn_run_contention_count(const wn_run_record *r, wn_run_contention *out);
+
+/* 1 when some of the run's epochs were judged and none was clean (every
+ * judged epoch contended; unknown epochs count as clean).  Such a run's
+ * time target falls back to its fastest epoch, and it is flagged.  Without
+ * epoch records it asks the summary's count (has_contention). */
+int wn_run_no_clean_epoch(const wn_run_record *r);
+
+/* The epoch time the time target uses: the fastest epoch not contended
+ * (unknown counts as clean); with no clean epoch, the fastest of all.
+ * Returns 1 and sets *seconds (and *all_contended when not NULL), else 0
+ * (no timed epoch). */
+int wn_run_clean_epoch_seconds(const wn_run_record *r, double *seconds,
+                               int *all_contended);
+
+/* Contention over a set of runs, for `status` and the report. */
+typedef struct wn_runs_contention {
+    size_t runs_judged;       /* runs with at least one judged epoch */
+    size_t runs_contended;    /* of those, runs with a contended epoch */
+    size_t runs_no_clean;     /* of those, runs with no clean epoch */
+    size_t epochs_judged, epochs_contended;
+} wn_runs_contention;
+
+void wn_runs_count_contention(const wn_run_record *runs, size_t n,
+                              wn_runs_contention *out);
 
 /* A run's energy is a real, unflagged measurement: asks wn_energy_usable
  * (lib/energy), the one rule; kept here as the run-record form. */
@@ -262,9 +305,9 @@ const char *wn_model_choose_target(const wn_run_energy_counts *c,
  * (an estimate is NOT one), else time.  Returns 1 and sets *y when the run
  * has the requested target, else 0.
  *   joules_per_datum: the run's joules_per_datum (energy_j / data trained);
- *   seconds_per_datum: the fastest epoch's seconds / (batches x B) -
- *     contention on a shared host only adds time - or, without per-epoch
- *     records, the median epoch's. */
+ *   seconds_per_datum: wn_run_clean_epoch_seconds / (batches x B): the
+ *     fastest clean epoch - contention on a shared host only adds time -
+ *     or, without per-epoch records, the median epoch's. */
 int wn_run_target(const wn_run_record *r, const char *target, double *y);
 
 /* Fit the four models to runs on hardware hw, with cross-validation.

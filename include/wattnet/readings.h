@@ -65,6 +65,17 @@ void wn_raw_window_clear(wn_raw_window *w);
 /* Counter ticks from prev to cur: one wrap of range when cur < prev
  * (likwid's overflow rule); modulo 2^64 when range is 0 or below prev. */
 uint64_t wn_raw_delta(uint64_t range, uint64_t prev, uint64_t cur);
+/* The most power one domain can plausibly draw, in watts.  The sampler's
+ * period is set so that no counter wraps twice at this power, and a step
+ * that would need more is a counter reset, never a wrap. */
+#define WN_RAW_MAX_WATTS 2000.0
+/* 1 when a counter of `range` ticks (unit J per tick) read prev, then cur
+ * dt seconds later, was reset (module reload, resume, driver restart)
+ * rather than wrapped: it went back and the wrap it would imply is more
+ * energy than WN_RAW_MAX_WATTS gives over max(dt, 1 s).  A 64-bit counter
+ * (range 0) going back is always a reset.  0 when cur >= prev. */
+int wn_raw_is_reset(uint64_t range, double unit, uint64_t prev, uint64_t cur,
+                    double dt);
 /* Joules of `ticks` counter ticks or `tick_s` power tick-seconds at unit:
  * the one place where raw readings become joules. */
 double wn_raw_joules(int is_counter, double unit, uint64_t ticks,
@@ -73,8 +84,8 @@ double wn_raw_joules(int is_counter, double unit, uint64_t ticks,
 double wn_raw_domain_joules(const wn_raw_domain *d);
 
 /* A power trace per domain, drawn from the samples: a counter's power
- * between two samples is its joules over the gap; a power domain's is its
- * reading.  Arrays are owned: wn_power_trace_clear. */
+ * between two samples is its joules over the gap (a reset between them,
+ * wn_raw_is_reset, gives no point); a power domain's is its reading.  Arrays are owned: wn_power_trace_clear. */
 typedef struct wn_power_series {
     char name[64];            /* "source:domain" */
     int in_total;

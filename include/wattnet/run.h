@@ -111,6 +111,16 @@ void wn_run_spec_default(wn_run_spec *s);
 void wn_run_set_energy(wn_run_record *r, const wn_energy *e);
 void wn_run_record_clear(wn_run_record *r);
 
+/* 1 when DEVICE is a CUDA device ("cuda", "cuda:N"), else 0. */
+int wn_run_device_is_gpu(const char *device);
+/* Adjust MO for a run on DEVICE (device_meter.c): unchanged for the CPU;
+ * for a CUDA device metered by auto/nvml (MO->source NULL, "auto" or
+ * "nvml"), NVML alone on that GPU (mo->nvml_gpu points into GPU, CAP >= 8
+ * bytes, so GPU must outlive MO), no estimate.  WN_EINVAL for a CUDA run
+ * with another source named. */
+int wn_run_meter_opts(const char *device, wn_meter_opts *mo, char *gpu,
+                      size_t cap);
+
 #ifdef __cplusplus
 }
 #endif

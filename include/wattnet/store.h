@@ -52,7 +52,7 @@ void wn_run_records_free(wn_run_record **runs, size_t n);
 
 /* ---- What the store is ----------------------------------------------------
  * Schema versions and migrations: docs/store.md. */
-#define WN_STORE_SCHEMA_VERSION 5   /* issue 10 min-seconds/attribution: "migration 6" at merge */
+#define WN_STORE_SCHEMA_VERSION 8
 
 /* "sqlite" or "postgresql". */
 const char *wn_store_backend(const wn_store *s);
@@ -74,6 +74,14 @@ int wn_store_get_idle(wn_store *s, const char *hostname, const char *domain,
  * GPUs are not restored).  *n_hosts (may be NULL) counts the distinct
  * hosts; WN_ENOENT unless there is exactly one. */
 int wn_store_runs_host(wn_store *s, wn_host *out, size_t *n_hosts);
+/* Keep (replace) HOSTNAME's hardware profile of KIND ("measured": the
+ * cache probe's), as the JSON text of wn_hw_profile_to_json. */
+int wn_store_put_profile(wn_store *s, const char *hostname, const char *kind,
+                         const char *profile_json);
+/* The profile kept for HOSTNAME and KIND (*profile_json: wn_free it);
+ * WN_ENOENT when none. */
+int wn_store_get_profile(wn_store *s, const char *hostname, const char *kind,
+                         char **profile_json);
 /* One stored idle baseline of a host (plain values). */
 typedef struct wn_store_idle {
     char domain[72];          /* the key given to wn_store_put_idle */
@@ -118,6 +126,17 @@ int wn_store_sweep_find(wn_store *s, const char *name, int64_t *sweep_id);
  * are reclaimed, or failed when they reached max_attempts. */
 int wn_store_job_claim(wn_store *s, const char *owner, double lease_s,
                        int max_attempts, wn_job *out);
+/* The devices a worker has, for wn_store_job_claim_on. */
+#define WN_JOB_DEVICE_CPU 1u
+#define WN_JOB_DEVICE_CUDA 2u
+/* wn_store_job_claim for a worker that has DEVICES (a mask of
+ * WN_JOB_DEVICE_*): it claims only jobs for those devices (a job's device
+ * is spec.train.device: "" or "cpu" the CPU, "cuda" or "cuda:N" a GPU) and
+ * leaves the others queued; WN_ENOENT / WN_EBUSY count only its devices'
+ * jobs.  wn_store_job_claim is this with both devices.  WN_EINVAL for an
+ * empty mask. */
+int wn_store_job_claim_on(wn_store *s, const char *owner, double lease_s,
+                          int max_attempts, unsigned devices, wn_job *out);
 /* Extend the lease (the heartbeat).  WN_ESTATE when OWNER lost the job. */
 int wn_store_job_renew(wn_store *s, int64_t job_id, const char *owner,
                        double lease_s);

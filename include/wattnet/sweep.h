@@ -27,9 +27,11 @@ extern "C" {
 
 /* ---- Specs ------------------------------------------------------------------
  * JSON: {"datasets":[...],"shapes":[...],"depths":[...],"sizes":[...],
- *        "epochs":N,"batch":256,"learning_rate":1e-4,"repetitions":1}
+ *        "epochs":N,"batch":256,"learning_rate":1e-4,"repetitions":1,
+ *        "devices":["cpu","cuda"]}
  * datasets, shapes, depths, sizes and epochs are required; batch,
- * learning_rate and repetitions default to 256, 1e-4 and 1. */
+ * learning_rate and repetitions default to 256, 1e-4 and 1; devices (each
+ * "cpu", "cuda" or "cuda:N": every job once per device) to ["cpu"]. */
 typedef struct wn_sweep_spec {
     size_t n_datasets;
     char **datasets;          /* NAME, synthetic:NAME or a path */
@@ -43,6 +45,8 @@ typedef struct wn_sweep_spec {
     size_t batch;
     double learning_rate;
     size_t repetitions;
+    size_t n_devices;         /* 0: the CPU alone */
+    char **devices;           /* "cpu", "cuda", "cuda:N" */
     /* Optional (issue 10, 12): */
     int has_min_seconds;      /* "min_seconds" given: each job's run is held
                                  to it (else chosen per run from its meter) */
@@ -68,7 +72,8 @@ int wn_sweep_spec_to_json(const wn_sweep_spec *sp, char **json);
 int wn_sweep_carbon_defaults(wn_store *s, double *pue, double *g_per_kwh);
 void wn_sweep_spec_free(wn_sweep_spec **sp);
 
-/* Presets: "quick", "butter-e", "cache-scan".  HOST gives the cache sizes
+/* Presets: "quick", "butter-e", "cache-scan", "advise", "cache-scan-gpu"
+ * (devices ["cuda"]; sweep_preset.c says what each holds).  HOST gives the cache sizes
  * that quick and cache-scan aim at (NULL: wn_host_detect, with default
  * sizes when detection fails).  WN_ENOENT for an unknown name. */
 int wn_sweep_preset(const char *name, const wn_host *host,
@@ -162,9 +167,19 @@ typedef struct wn_worker_opts {
     /* In the parent about once a second while workers run.  May be NULL. */
     void (*on_progress)(void *user, const wn_queue_status *q);
     void *user;
+    unsigned devices;         /* WN_JOB_DEVICE_* mask of the devices the
+                                 workers have; 0: wn_worker_devices_detect */
 } wn_worker_opts;
 
 void wn_worker_opts_default(wn_worker_opts *o);
+
+/* The devices this machine has (WN_JOB_DEVICE_* mask): the CPU always,
+ * CUDA when wn_gpu_query("cuda") succeeds. */
+unsigned wn_worker_devices_detect(void);
+/* "cpu", "cuda" or "cpu,cuda" into *mask.  WN_EINVAL naming a bad entry. */
+int wn_worker_devices_parse(const char *list, unsigned *mask);
+/* The mask as "cpu", "cuda" or "cpu,cuda" (a static string). */
+const char *wn_worker_devices_name(unsigned mask);
 
 typedef struct wn_worker_result {
     size_t done;              /* jobs this call's workers finished */

@@ -56,7 +56,42 @@ typedef struct wn_epoch_stats {
     double test_mse;          /* regression only (else 0) */
     double test_mae;          /* regression only (else 0) */
     double seconds;           /* wall time of the epoch: train + test */
+    /* Contention evidence over the same interval (issue 10); judged by
+     * wn_epoch_contention below.  0/unknown on a GPU and in runs stored
+     * before these were measured. */
+    int has_cpu;              /* cpu_seconds and invol_switches measured */
+    double cpu_seconds;       /* the process's user + sys CPU time, every
+                                 thread (getrusage RUSAGE_SELF) */
+    int64_t invol_switches;   /* its involuntary context switches */
+    int has_steal;            /* steal_fraction measured (the host's CPU
+                                 time over the epoch was long enough) */
+    double steal_fraction;    /* host steal / host CPU time, 0..1
+                                 (/proc/stat, all CPUs) */
 } wn_epoch_stats;
+
+/* ---- Contention (docs/training.md, "Contended epochs") ----------------- */
+/* Reasons an epoch is contended (bits of wn_epoch_contention). */
+#define WN_CONTENDED_CPU 1u       /* CPU/wall below the floor: descheduled */
+#define WN_CONTENDED_STEAL 2u     /* the hypervisor took the host's CPUs */
+#define WN_CONTENDED_SWITCHES 4u  /* preempted often: others ran on its cores */
+#define WN_CONTENDED_UNKNOWN 8u   /* nothing measured (old run, GPU): the
+                                     epoch counts as not contended */
+/* The thresholds, once. */
+#define WN_CONTENTION_CPU_FRACTION 0.75   /* of one CPU (see epoch_quality.c) */
+#define WN_CONTENTION_STEAL 0.05          /* steal fraction */
+#define WN_CONTENTION_SWITCHES_PER_S 20.0 /* per thread per second */
+#define WN_CONTENTION_MIN_SWITCHES 5      /* fewer never count */
+
+/* The reasons (WN_CONTENDED_* bits) epoch s, run with THREADS threads, was
+ * contended; 0 when clean, WN_CONTENDED_UNKNOWN alone when s carries no
+ * evidence.  The one rule: the trainer, the store's count, the time target
+ * and the report all ask it. */
+unsigned wn_epoch_contention(const wn_epoch_stats *s, int threads);
+/* 1 when wn_epoch_contention names a reason other than UNKNOWN. */
+int wn_epoch_contended(const wn_epoch_stats *s, int threads);
+/* "cpu", "steal", "switches" joined by '+' into buf ("none" for 0,
+ * "unknown" for UNKNOWN alone); returns buf. */
+const char *wn_contention_reasons(unsigned reasons, char *buf, size_t n);
 
 /* Return non-zero from a hook to stop training; wn_train then returns that
  * status. */
@@ -86,6 +121,8 @@ typedef struct wn_train_summary {
     char device[16];          /* "cpu" or "cuda:N" */
     char device_name[96];     /* the GPU's name; "" on the CPU */
     char device_driver[32];   /* CUDA driver version; "" on the CPU */
+    int has_contention;       /* epochs_contended is known (CPU runs) */
+    size_t epochs_contended;  /* epochs wn_epoch_contended judged contended */
     size_t epochs_requested;  /* cfg->epochs; `epochs` above is what ran */
     int extended;             /* 1: ran past epochs_requested to reach
                                  cfg->min_seconds */

@@ -42,10 +42,13 @@ static size_t secret_key_at(const char *text, const char *p)
         return 0;
     for (size_t k = 0; k < sizeof secret_keys / sizeof secret_keys[0]; k++) {
         size_t n = strlen(secret_keys[k]);
+        /* compare first: p + n may lie past the text's end */
+        if (strncasecmp(p, secret_keys[k], n) != 0)
+            continue;
         const char *q = p + n;
         while (*q == ' ')
             q++;
-        if (strncasecmp(p, secret_keys[k], n) == 0 && *q == '=')
+        if (*q == '=')
             return (size_t)(q - p) + 1;
     }
     return 0;

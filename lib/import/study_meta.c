@@ -4,6 +4,7 @@
  * optional standardised energy CSV joined on run_id.  Every row is checked;
  * an error names file:line:column.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,7 +91,9 @@ static int row_json(const struct wn__csv *hdr_names, const struct wn__csv *c,
     return rc;
 }
 
-/* "epochs" from run_data's JSON, if it has a number there. */
+/* "epochs" from run_data's JSON, if it has a whole number >= 1 there; 0
+ * (use --epochs) for anything else: strtoull would take "-5" as 2^64 - 5
+ * and the "1" of "1e99". */
 static uint64_t run_data_epochs(const char *rd)
 {
     const char *p = strstr(rd, "\"epochs\"");
@@ -99,9 +102,14 @@ static uint64_t run_data_epochs(const char *rd)
     p += 8;
     while (*p == ' ' || *p == ':')
         p++;
+    if (*p < '0' || *p > '9')
+        return 0;
     char *end = NULL;
+    errno = 0;
     unsigned long long v = strtoull(p, &end, 10);
-    return end != p ? (uint64_t)v : 0;
+    if (errno || *end == '.' || *end == 'e' || *end == 'E')
+        return 0;
+    return (uint64_t)v;
 }
 
 static int parse_bool(const struct wn__csv *c, size_t i, int *out)
@@ -245,12 +253,15 @@ static struct wn__mrun *find_run(struct wn__imp *im, const char *id)
 {
     struct wn__mrun key;
     copy(key.id, sizeof key.id, id);
+    if (im->n == 0)
+        return NULL;   /* bsearch(.., NULL, 0, ..) is undefined behaviour */
     return bsearch(&key, im->runs, im->n, sizeof *im->runs, cmp_id);
 }
 
 int wn__import_check_unique(struct wn__imp *im)
 {
-    qsort(im->runs, im->n, sizeof *im->runs, cmp_id);
+    if (im->n > 1)   /* qsort(NULL, 0, ...) is undefined behaviour */
+        qsort(im->runs, im->n, sizeof *im->runs, cmp_id);
     for (size_t i = 1; i < im->n; i++)
         if (!strcmp(im->runs[i].id, im->runs[i - 1].id))
             return wn_seterr(WN_EFORMAT, "%s: run_id %s appears twice",

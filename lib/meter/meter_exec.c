@@ -1,6 +1,7 @@
 /*
  * meter_exec.c - running a helper program (ipmitool) for a reading: no
- * shell, stdout captured, stderr discarded, killed after a timeout.
+ * shell, stdout and stderr captured together (so that a failure's own
+ * words reach the message), killed after a timeout.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -37,7 +38,7 @@ int wn__meter_run_capture(char *const argv[], unsigned timeout_ms, char *buf,
     }
     fa_ok = 1;
     posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
-    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, fds[1], 2);
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     int e = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
     if (e != 0) {

@@ -31,6 +31,8 @@ struct wn__meter_domain {
     double unit;              /* J per tick (counter) or W per tick (power) */
     uint64_t range;           /* counter wraps modulo range; 0: never */
     int in_total;
+    int part_only;            /* a part of contained_in whose total is not
+                                 read here: never added, never the whole */
     int slot;                 /* the backend's own index for this domain
                                  (stable when other domains are dropped) */
     /* Running state, under the meter's lock: */
@@ -46,6 +48,9 @@ struct wn__meter_domain {
     uint64_t n_gap;           /* gaps long enough to hide a whole wrap */
     uint64_t n_zero;          /* power readings of 0: not measurements */
     uint64_t n_err;           /* failed reads */
+    uint64_t n_reset;         /* counter resets (wn_raw_is_reset) */
+    uint64_t missed;          /* power: failed polls since prev_ticks, to be
+                                 bridged by the next reading (meter_bridge.c) */
 };
 
 struct wn__meter_src;
@@ -85,6 +90,18 @@ extern const struct wn_meter_ops wn__meter_ipmi_ops;
 extern const struct wn_meter_ops wn__meter_redfish_ops;
 extern const struct wn_meter_ops wn__meter_estimate_ops;
 extern const struct wn_meter_ops wn__meter_sim_ops;
+
+/* One Redfish PowerControl[] entry, as the BMC numbered it. */
+struct wn__redfish_entry {
+    char id[32];              /* MemberId (printable, no blanks), else the
+                                 index */
+    int has_watts;            /* PowerConsumedWatts is a number >= 0 */
+    double watts;
+};
+/* Every PowerControl entry of a Power resource, in order (at most max);
+ * WN_EFORMAT when none has a numeric PowerConsumedWatts. */
+int wn__redfish_parse(const char *json, struct wn__redfish_entry *e,
+                      size_t max, size_t *n);
 
 /* Add a domain to src; returns it or NULL when the table is full. */
 struct wn__meter_domain *wn__meter_add_domain(struct wn__meter_src *src,
@@ -163,6 +180,9 @@ struct wn__meter_window {
     uint64_t *gap;
     uint64_t *wraps;
     uint64_t *ticks0;         /* the raw reading at t0 */
+    uint64_t *reset;
+    uint64_t *pend;           /* power: the poll at t0 failed, so the next
+                                 reading's segment straddles t0 (bridge) */
 };
 
 /* One raw reading of a domain, in the ring. */
@@ -215,6 +235,22 @@ int wn__meter_idle_load(wn_meter *m, const wn_meter_opts *o);
 /* meter_idle_file.c: one baseline from the state file (WN_ENOENT: none). */
 int wn__idle_lookup(const char *path, const char *host, const char *source,
                     const char *domain, double *watts);
+
+/* meter_bridge.c: missed polls of a power source.  The period a source is
+ * polled at; resolve the windows whose first poll failed, once reading cur
+ * of domain k arrives at t (before d's prev is replaced); a window's
+ * tick-seconds for power domain k (with the last reading held to t1 when
+ * the closing poll failed); 1 when a run of missed polls is a real gap
+ * (longer than WN__METER_GAP_POLLS periods). */
+#define WN__METER_GAP_POLLS 3
+double wn__meter_period_s(const wn_meter *m, const struct wn__meter_src *s);
+void wn__meter_bridge(wn_meter *m, size_t k,
+                      const struct wn__meter_domain *d, uint64_t cur,
+                      double t);
+double wn__meter_window_tick_s(const struct wn__meter_window *w, size_t k,
+                               const struct wn__meter_domain *d, double t1);
+int wn__meter_missed_gap(const wn_meter *m, const struct wn__meter_src *s,
+                         const struct wn__meter_domain *d, double t);
 
 /* meter_raw.c: keep raw readings and hand a window's out. */
 void wn__meter_ring_push(wn_meter *m, size_t k, double t, uint64_t ticks);

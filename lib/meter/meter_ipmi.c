@@ -4,7 +4,9 @@
  * set, split on blanks, run without a shell), whose output has
  *     Instantaneous power reading:                   312 Watts
  * One power domain, "node", in watts; polled at most once a second (BMCs
- * refresh about that often), and afresh at every window edge.
+ * refresh about that often), and afresh at every window edge.  A failed
+ * poll is bridged by the sampler (meter_bridge.c); a failure at open says
+ * why in the tool's words, and what to do when /dev/ipmi0 is root-only.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -50,6 +52,42 @@ int wn__ipmi_parse(const char *out, double *watts)
     return WN_OK;
 }
 
+/* The last non-empty line of out (the tool's own error), printable, in
+ * line[n]. */
+static void last_line(const char *out, char *line, size_t n)
+{
+    const char *end = out + strlen(out);
+    while (end > out && (end[-1] == '\n' || end[-1] == '\r' ||
+                         end[-1] == ' '))
+        end--;
+    const char *start = end;
+    while (start > out && start[-1] != '\n')
+        start--;
+    size_t len = (size_t)(end - start), k = 0;
+    for (size_t i = 0; i < len && k + 1 < n; i++)
+        line[k++] = start[i] >= ' ' && start[i] < 127 ? start[i] : '?';
+    line[k] = '\0';
+}
+
+/* The tool ran and failed: say why, in its words, and what to do. */
+static int ipmi_failed(const struct ipmi_state *st, const char *out,
+                       int status)
+{
+    char why[160];
+    int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    last_line(out, why, sizeof why);
+    if (strstr(why, "ermission denied") || strstr(why, "Could not open dev"))
+        return wn_seterr(WN_EPERM, "ipmi: '%s' failed (exit %d): %s: "
+                         "/dev/ipmi0 is readable and writable by root only: "
+                         "run as root, or give a group access to it (udev "
+                         "rule: KERNEL==\"ipmi*\", GROUP=\"ipmi\", "
+                         "MODE=\"0660\")", st->line, code, why);
+    return wn_seterr(WN_EUNAVAILABLE, "ipmi: '%s' failed (exit %d)%s%s: no "
+                     "BMC, no /dev/ipmi0 (modprobe ipmi_devintf), or DCMI "
+                     "power not supported", st->line, code,
+                     why[0] ? ": " : "", why);
+}
+
 static int ipmi_reading(struct ipmi_state *st, uint64_t *watts)
 {
     char out[4096];
@@ -63,10 +101,7 @@ static int ipmi_reading(struct ipmi_state *st, uint64_t *watts)
         return wn_seterr(rc == WN_ETIMEOUT ? WN_ETIMEOUT : WN_EUNAVAILABLE,
                          "ipmi: %s", wn_errmsg());
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        return wn_seterr(WN_EUNAVAILABLE, "ipmi: '%s' failed (exit %d): no "
-                         "BMC, no /dev/ipmi0 access (run as root), or DCMI "
-                         "power not supported", st->line,
-                         WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+        return ipmi_failed(st, out, status);
     double w;
     rc = wn__ipmi_parse(out, &w);
     if (rc)

@@ -49,6 +49,7 @@ struct nvml_state {
     nvmlReturn_t (*energy)(nvmlDevice_t, unsigned long long *);
     nvmlReturn_t (*power)(nvmlDevice_t, unsigned int *);
     const char *(*errstr)(nvmlReturn_t);
+    nvmlReturn_t (*uuid)(nvmlDevice_t, char *, unsigned int);   /* optional */
     nvmlDevice_t dev[MAX_GPUS];
     int use_energy[MAX_GPUS];
 };
@@ -87,9 +88,25 @@ static int fail(const struct nvml_state *st, const char *what, nvmlReturn_t r)
                              path, symbol);                                  \
     } while (0)
 
+/* Is GPU I (handle D) the one opts->nvml_gpu names (an index or a UUID)?
+ * Every GPU is when none is named. */
+static int keep_gpu(const struct nvml_state *st, const wn_meter_opts *o,
+                    unsigned int i, nvmlDevice_t d)
+{
+    const char *want = o ? o->nvml_gpu : NULL;
+    if (!want || !want[0])
+        return 1;
+    if (strncmp(want, "GPU-", 4) && strncmp(want, "MIG-", 4)) {
+        char *end = NULL;
+        unsigned long k = strtoul(want, &end, 10);
+        return end != want && !*end && k == i;
+    }
+    char u[96] = "";
+    return st->uuid && st->uuid(d, u, sizeof u) == NVML_SUCCESS && !strcmp(u, want);
+}
+
 static int nvml_open(struct wn__meter_src *src, const wn_meter_opts *o)
 {
-    (void)o;
     const char *env = getenv("WATTNET_NVML_LIB");
     const char *path = env && env[0] ? env : "libnvidia-ml.so.1";
     struct nvml_state *st = wn_calloc(1, sizeof *st);
@@ -110,6 +127,7 @@ static int nvml_open(struct wn__meter_src *src, const wn_meter_opts *o)
     NVML_SYM(name, "nvmlDeviceGetName");
     NVML_SYM(energy, "nvmlDeviceGetTotalEnergyConsumption");
     NVML_SYM(power, "nvmlDeviceGetPowerUsage");
+    *(void **)&st->uuid = dlsym(st->lib, "nvmlDeviceGetUUID");
     nvmlReturn_t r = st->init();
     if (r != NVML_SUCCESS)
         return fail(st, "nvmlInit_v2", r);
@@ -131,6 +149,8 @@ static int nvml_open(struct wn__meter_src *src, const wn_meter_opts *o)
         r = st->handle(i, &st->dev[i]);
         if (r != NVML_SUCCESS)
             return fail(st, "nvmlDeviceGetHandleByIndex_v2", r);
+        if (!keep_gpu(st, o, i, st->dev[i]))
+            continue;
         r = st->name(st->dev[i], gname, sizeof gname);
         if (r != NVML_SUCCESS)
             snprintf(gname, sizeof gname, "GPU");
@@ -154,7 +174,11 @@ static int nvml_open(struct wn__meter_src *src, const wn_meter_opts *o)
                 : wn__meter_add_domain(src, dname, WN__KIND_POWER, 1e-3, 0);
         if (!d)
             return wn_seterr(WN_ENOMEM, "nvml: too many domains");
+        d->slot = (int)i;   /* the GPU, also when others were skipped */
     }
+    if (src->n_dom == 0)
+        return wn_seterr(WN_EUNAVAILABLE, "nvml: no GPU '%s' among the %u GPUs "
+                         "NVML sees", o->nvml_gpu, n);
     if (n_power) {
         size_t len = strlen(src->notes);
         snprintf(src->notes + len, sizeof src->notes - len,

@@ -22,7 +22,9 @@
 
 #include "meter/meter_internal.h"
 
-#define WRAP_GUARD_WATTS 2000.0
+/* The fastest plausible wrap: the one plausible-power bound (readings.h),
+ * which also tells a counter reset from a wrap. */
+#define WRAP_GUARD_WATTS WN_RAW_MAX_WATTS
 
 void wn_meter_opts_default(wn_meter_opts *o)
 {
@@ -105,7 +107,10 @@ static int open_auto(wn_meter *m, const wn_meter_opts *o, char *why,
             return rc;
         }
         have_cpu |= is_cpu;
-        have_node |= ops->node_level;
+        /* A node source without the node's total (only its parts) does
+         * not contain the others. */
+        for (size_t j = 0; j < s->n_dom && ops->node_level; j++)
+            have_node |= s->dom[j].in_total;
     }
     if (have_node) {
         for (size_t i = 0; i < m->n_src; i++) {
@@ -211,7 +216,7 @@ static int open_sources(wn_meter *m, const wn_meter_opts *o)
 /* The per-window snapshots, idle powers and the raw ring, one block each. */
 static int alloc_state(wn_meter *m)
 {
-    const size_t per = 7;     /* uint64-sized arrays per window */
+    const size_t per = 9;     /* uint64-sized arrays per window */
     size_t n = m->n_dom;
     m->idle_w = wn_calloc(n ? n : 1, sizeof *m->idle_w);
     m->win_mem = wn_calloc(WN__METER_MAX_WINDOWS * (n ? n : 1),
@@ -230,6 +235,8 @@ static int alloc_state(wn_meter *m)
         win->gap = base + 4 * n;
         win->wraps = base + 5 * n;
         win->ticks0 = base + 6 * n;
+        win->reset = base + 7 * n;
+        win->pend = base + 8 * n;
     }
     return WN_OK;
 }

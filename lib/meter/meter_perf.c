@@ -131,6 +131,20 @@ static int read_event(const char *root, const char *event, uint64_t *config,
     return *scale > 0 && *scale <= 1;
 }
 
+/* System-wide perf events refused: the setting, its value, the fix. */
+static int denied(const char *first_err)
+{
+    const char *file = "/proc/sys/kernel/perf_event_paranoid";
+    char now[32] = "";
+    if (wn__meter_read_file(file, now, sizeof now) != WN_OK)
+        now[0] = '\0';
+    return wn_seterr(WN_EPERM, "perf: %s: system-wide perf events need "
+                     "kernel.perf_event_paranoid <= 0 (%s is %s): `sudo "
+                     "sysctl kernel.perf_event_paranoid=0`, or CAP_PERFMON "
+                     "(CAP_SYS_ADMIN before Linux 5.8), or run as root",
+                     first_err, file, now[0] ? now : "unreadable");
+}
+
 static int perf_open(struct wn__meter_src *src, const wn_meter_opts *o)
 {
     (void)o;
@@ -201,9 +215,7 @@ static int perf_open(struct wn__meter_src *src, const wn_meter_opts *o)
     }
     if (src->n_dom == 0) {
         if (perm)
-            return wn_seterr(WN_EPERM, "perf: %s: allow system-wide perf "
-                             "events (sysctl kernel.perf_event_paranoid=0, or "
-                             "CAP_PERFMON), or run as root", first_err);
+            return denied(first_err);
         return wn_seterr(WN_EUNAVAILABLE, "perf: no usable energy event%s%s",
                          first_err[0] ? ": " : "", first_err);
     }

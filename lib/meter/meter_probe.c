@@ -77,8 +77,8 @@ static void assign_totals(struct wn__meter_src *s)
 {
     for (size_t i = 0; i < s->n_dom; i++) {
         struct wn__meter_domain *d = &s->dom[i];
-        d->in_total = 1;
-        if (!d->contained_in[0])
+        d->in_total = !d->part_only;
+        if (!d->contained_in[0] || d->part_only)
             continue;
         for (size_t j = 0; j < s->n_dom; j++)
             if (j != i && strcmp(s->dom[j].name, d->contained_in) == 0)

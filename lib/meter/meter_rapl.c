@@ -12,7 +12,9 @@
  * a zone is taken once (by its id), and an mmio zone that repeats an MSR
  * zone's name is skipped.  Ticks are microjoules; each counter wraps at its
  * own max_energy_range_uj.  Containment: psys > package > core, uncore;
- * psys > dram (dram is only added when there is no psys).
+ * psys > dram (dram is only added when there is no psys).  energy_uj is
+ * root-only since Linux 5.10 (CVE-2020-8694): the message names the file
+ * and the fix.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -151,6 +153,16 @@ static void domain_name(const struct zone *zz, size_t idx, char *out,
         snprintf(out, n, "%s-%zu", zz->name, idx);
 }
 
+/* energy_uj readable by root only: the file, why, and the fix. */
+static int denied(const char *path)
+{
+    return wn_seterr(WN_EPERM, "rapl: %s: permission denied: energy_uj is "
+                     "readable by root only since Linux 5.10 (CVE-2020-8694)"
+                     ": run as root, or `sudo chmod o+r %s` and the other "
+                     "zones' energy_uj (until reboot; a udev rule keeps it)",
+                     path, path);
+}
+
 static int rapl_open(struct wn__meter_src *src, const wn_meter_opts *o)
 {
     (void)o;
@@ -186,6 +198,8 @@ static int rapl_open(struct wn__meter_src *src, const wn_meter_opts *o)
         uint64_t v, range = 0;
         snprintf(p, sizeof p, "%s/energy_uj", zz->dir);
         rc = wn__meter_read_u64(p, &v);
+        if (rc == WN_EPERM)
+            return denied(p);
         if (rc)
             return wn_seterr(rc, "rapl: %s", wn_errmsg());
         snprintf(st->path[src->n_dom], sizeof st->path[0], "%s", p);

@@ -103,7 +103,7 @@ int wn__meter_raw_capture(wn_meter *m, const struct wn__meter_window *win,
             d->ticks_end = md->prev_ticks;
             d->wraps = md->wraps - win->wraps[k];
             d->ticks = md->acc_ticks - win->acc[k];
-            d->tick_s = md->acc_tick_s - win->acc_s[k];
+            d->tick_s = wn__meter_window_tick_s(win, k, md, t1);
             copy_samples(m, k, win->t0, t1, w, d);
         }
     return WN_OK;

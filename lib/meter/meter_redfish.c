@@ -8,7 +8,10 @@
  * skips TLS verification (self-signed BMC certificates).  Credentials are
  * never printed, logged, stored or put in messages; a URL with user:pass@
  * is shown redacted.  PowerControl[0] is the chassis ("node", in the
- * total); further entries are listed as contained in it, never added.
+ * total); further entries keep their MemberId ("powercontrol-<id>") and
+ * are listed as contained in it, never added.  When the chassis reports no
+ * watts, there is no node total: the entries are parts, never the whole
+ * (a window of them alone is flagged no-total).
  * Needs libcurl (WN_HAVE_CURL); without it the source says so.  Polled at
  * most once a second, and afresh at every window edge.
  */
@@ -29,19 +32,34 @@
 
 #define MAX_BODY (1u << 20)
 
-int wn__redfish_parse(const char *json, double *watts, size_t max,
-                      size_t *n);
 void wn__redfish_redact(const char *url, char *out, size_t n);
 
-/* PowerControl[i].PowerConsumedWatts for each entry that has one. */
-int wn__redfish_parse(const char *json, double *watts, size_t max, size_t *n)
+/* MemberId, printable and without blanks, else the index. */
+static void entry_id(const cJSON *item, size_t i, char *id, size_t n)
+{
+    const cJSON *mid = cJSON_GetObjectItemCaseSensitive(item, "MemberId");
+    size_t k = 0;
+    if (cJSON_IsString(mid) && mid->valuestring)
+        for (const char *p = mid->valuestring; *p && k + 1 < n; p++)
+            id[k++] = *p > ' ' && *p < 127 && *p != '"' && *p != '\\'
+                          ? *p : '_';
+    id[k] = '\0';
+    if (k == 0)
+        snprintf(id, n, "%zu", i);
+}
+
+/* Every PowerControl[i]: its MemberId (else i) and PowerConsumedWatts
+ * when that is a number (null on many BMCs for the chassis while the
+ * sub-systems report). */
+int wn__redfish_parse(const char *json, struct wn__redfish_entry *e,
+                      size_t max, size_t *n)
 {
     *n = 0;
     cJSON *root = cJSON_Parse(json);
     if (!root)
         return wn_seterr(WN_EFORMAT, "redfish: the Power resource is not "
                          "valid JSON");
-    int rc = WN_OK;
+    int rc = WN_OK, any = 0;
     cJSON *pc = cJSON_GetObjectItemCaseSensitive(root, "PowerControl");
     cJSON *item;
     if (!cJSON_IsArray(pc)) {
@@ -51,11 +69,18 @@ int wn__redfish_parse(const char *json, double *watts, size_t max, size_t *n)
     }
     cJSON_ArrayForEach(item, pc)
     {
+        if (*n >= max)
+            break;
+        struct wn__redfish_entry *x = &e[(*n)++];
+        memset(x, 0, sizeof *x);
+        entry_id(item, *n - 1, x->id, sizeof x->id);
         cJSON *w = cJSON_GetObjectItemCaseSensitive(item, "PowerConsumedWatts");
-        if (cJSON_IsNumber(w) && w->valuedouble >= 0 && *n < max)
-            watts[(*n)++] = w->valuedouble;
+        x->has_watts = cJSON_IsNumber(w) && w->valuedouble >= 0 &&
+                       w->valuedouble <= 1e7;
+        x->watts = x->has_watts ? w->valuedouble : 0.0;
+        any |= x->has_watts;
     }
-    if (*n == 0)
+    if (!any)
         rc = wn_seterr(WN_EFORMAT, "redfish: no PowerControl entry has a "
                        "numeric PowerConsumedWatts");
 out:
@@ -114,8 +139,8 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *user)
     return add;
 }
 
-static int get_watts(struct redfish_state *st, double *watts, size_t max,
-                     size_t *n)
+static int get_watts(struct redfish_state *st, struct wn__redfish_entry *e,
+                     size_t max, size_t *n)
 {
     st->len = 0;
     st->too_big = 0;
@@ -140,7 +165,41 @@ static int get_watts(struct redfish_state *st, double *watts, size_t max,
         return wn_seterr(WN_ENET, "redfish: %s: HTTP %ld", st->shown, code);
     if (!st->body)
         return wn_seterr(WN_EFORMAT, "redfish: %s: empty response", st->shown);
-    return wn__redfish_parse(st->body, watts, max, n);
+    return wn__redfish_parse(st->body, e, max, n);
+}
+
+/* One domain per entry that has watts, keeping the BMC's numbering (slot
+ * = the entry's index): PowerControl[0], the chassis, is "node"; entry i
+ * is "powercontrol-<MemberId>", inside the node.  Without the chassis's
+ * watts there is no node total: the entries are parts, never added and
+ * never relabelled as the whole, and the notes say so. */
+static int add_domains(struct wn__meter_src *src,
+                       const struct wn__redfish_entry *e, size_t n)
+{
+    int total = n > 0 && e[0].has_watts;
+    for (size_t i = 0; i < n; i++) {
+        char name[48];
+        if (!e[i].has_watts)
+            continue;
+        if (i == 0)
+            snprintf(name, sizeof name, "node");
+        else
+            snprintf(name, sizeof name, "powercontrol-%s", e[i].id);
+        struct wn__meter_domain *d =
+            wn__meter_add_domain(src, name, WN__KIND_POWER, 1e-3, 0);
+        if (!d)
+            return wn_seterr(WN_ENOMEM, "redfish: no domain");
+        d->slot = (int)i;
+        if (i > 0)
+            snprintf(d->contained_in, sizeof d->contained_in, "node");
+        d->part_only = !total;
+    }
+    if (!total)
+        snprintf(src->notes, sizeof src->notes, "PowerControl[0] (the "
+                 "chassis, id %s) has no PowerConsumedWatts: no node total; "
+                 "the other entries are parts of the node, listed, never "
+                 "added", n > 0 ? e[0].id : "-");
+    return WN_OK;
 }
 
 static int redfish_open(struct wn__meter_src *src, const wn_meter_opts *o)
@@ -193,41 +252,31 @@ static int redfish_open(struct wn__meter_src *src, const wn_meter_opts *o)
         curl_easy_setopt(st->curl, CURLOPT_SSL_VERIFYPEER, 0L);
         curl_easy_setopt(st->curl, CURLOPT_SSL_VERIFYHOST, 0L);
     }
-    double w[WN_MAX_DOMAINS];
+    struct wn__redfish_entry e[WN_MAX_DOMAINS];
     size_t n = 0;
-    int rc = get_watts(st, w, WN_MAX_DOMAINS, &n);
+    int rc = get_watts(st, e, WN_MAX_DOMAINS, &n);
     if (rc)
         return rc;
-    for (size_t i = 0; i < n; i++) {
-        char name[48];
-        if (i == 0)
-            snprintf(name, sizeof name, "node");
-        else
-            snprintf(name, sizeof name, "powercontrol-%zu", i);
-        struct wn__meter_domain *d =
-            wn__meter_add_domain(src, name, WN__KIND_POWER, 1e-3, 0);
-        if (!d)
-            return wn_seterr(WN_ENOMEM, "redfish: no domain");
-        if (i > 0)
-            snprintf(d->contained_in, sizeof d->contained_in, "node");
-    }
+    rc = add_domains(src, e, n);
+    if (rc)
+        return rc;
     src->min_interval_ms = 1000;
     return WN_OK;
 }
 
 static int redfish_read(struct wn__meter_src *src, uint64_t *ticks)
 {
-    double w[WN_MAX_DOMAINS];
+    struct wn__redfish_entry e[WN_MAX_DOMAINS];
     size_t n = 0;
-    int rc = get_watts(src->state, w, WN_MAX_DOMAINS, &n);
+    int rc = get_watts(src->state, e, WN_MAX_DOMAINS, &n);
     if (rc)
         return rc;
     for (size_t i = 0; i < src->n_dom; i++) {
         size_t k = (size_t)src->dom[i].slot;
-        if (k >= n)
-            return wn_seterr(WN_EFORMAT, "redfish: PowerControl entry %zu "
-                             "disappeared", k);
-        ticks[i] = (uint64_t)(w[k] * 1000.0 + 0.5);
+        if (k >= n || !e[k].has_watts)
+            return wn_seterr(WN_EFORMAT, "redfish: PowerControl[%zu] has no "
+                             "PowerConsumedWatts now", k);
+        ticks[i] = (uint64_t)(e[k].watts * 1000.0 + 0.5);
     }
     return WN_OK;
 }

@@ -4,8 +4,10 @@
  * folds each raw reading into 64-bit running totals: a counter reading
  * below the previous one is one wrap of the domain's range (likwid's
  * overflow rule), polled power is integrated with the trapezoid rule.  A
- * 64-bit counter going back is a reset (read error); a gap long enough to
- * hide a whole wrap is flagged.  Window edges call wn__meter_sample_all
+ * counter going back further than any plausible power could wrap it is a
+ * reset (wn_raw_is_reset), never a wrap; a gap long enough to hide a whole
+ * wrap is flagged; a missed poll of a power source is bridged
+ * (meter_bridge.c).  Window edges call wn__meter_sample_all
  * with force = 1, so a window never waits for the next tick.
  */
 #include <errno.h>
@@ -30,10 +32,12 @@ static void fold_counter(struct wn__meter_domain *d, uint64_t cur, double t)
         d->rate_acc0 = d->acc_ticks;
         return;
     }
-    if (cur < d->prev_ticks && d->range == 0) {
-        /* A 64-bit counter going back was reset (driver reload), not
-         * wrapped: the windows across it cannot be trusted. */
-        d->n_err++;
+    /* Going back by more than any plausible power could wrap (a 64-bit
+     * counter going back at all) is a reset (module reload, resume), not a
+     * wrap: the windows across it are not measurements. */
+    if (wn_raw_is_reset(d->range, d->unit, d->prev_ticks, cur,
+                        t - d->prev_t)) {
+        d->n_reset++;
         return;
     }
     /* A gap in which the counter could have gone round a whole range (at
@@ -63,6 +67,20 @@ static void fold_power(struct wn__meter_domain *d, uint64_t cur, double t)
                          (t - d->prev_t);
 }
 
+/* A failed read: a power domain with a reading before misses one poll
+ * (bridged by the next reading, meter_bridge.c); anything else is a read
+ * error. */
+static void read_failed(struct wn__meter_src *s)
+{
+    for (size_t i = 0; i < s->n_dom; i++) {
+        struct wn__meter_domain *d = &s->dom[i];
+        if (d->kind == WN__KIND_POWER && d->have_prev)
+            d->missed++;
+        else
+            d->n_err++;
+    }
+}
+
 /* Read s (whose domains are the meter's k0, k0 + 1, ...) and fold the
  * readings into its totals and the raw ring.  The readings carry the time
  * just before this source's read.  Returns that time stamp. */
@@ -72,16 +90,21 @@ static double sample_src(wn_meter *m, struct wn__meter_src *s, size_t k0)
     double t = wn__meter_now();
     s->last_read_t = t;
     if (s->ops->read(s, ticks) != WN_OK) {
-        for (size_t i = 0; i < s->n_dom; i++)
-            s->dom[i].n_err++;
+        read_failed(s);
         return t;
     }
     for (size_t i = 0; i < s->n_dom; i++) {
         struct wn__meter_domain *d = &s->dom[i];
-        if (d->kind == WN__KIND_COUNTER)
+        if (d->kind == WN__KIND_COUNTER) {
             fold_counter(d, ticks[i], t);
-        else
+        } else {
+            if (wn__meter_missed_gap(m, s, d, t))
+                d->n_gap++;
+            if (d->missed)
+                wn__meter_bridge(m, k0 + i, d, ticks[i], t);
             fold_power(d, ticks[i], t);
+        }
+        d->missed = 0;
         d->prev_ticks = ticks[i];
         d->prev_t = t;
         d->have_prev = 1;

@@ -2,8 +2,10 @@
  * meter_window.c - nestable measurement windows: begin snapshots every
  * domain's running totals after a fresh reading, end reads again and turns
  * the differences into joules per domain, seconds, average and dynamic
- * power.  A window with read errors, a sampling gap, 0 W readings or 0 J is
- * flagged (measured = 0): it is not a measurement.
+ * power.  A window with a counter reset, read errors, a sampling gap (a
+ * missed poll of a power source is bridged; only a run longer than 3
+ * periods is a gap), 0 W readings or 0 J is flagged (measured = 0): it is
+ * not a measurement.
  */
 #include <errno.h>
 #include <math.h>
@@ -48,6 +50,10 @@ int wn_meter_window_begin(wn_meter *m, int *id)
             win->gap[k] = d->n_gap;
             win->wraps[k] = d->wraps;
             win->ticks0[k] = d->prev_ticks;
+            win->reset[k] = d->n_reset;
+            /* The opening poll of a power domain failed: the next
+             * reading's segment straddles t0 (meter_bridge.c). */
+            win->pend[k] = d->kind == WN__KIND_POWER && d->missed > 0;
         }
     *id = w;
 out:
@@ -57,23 +63,27 @@ out:
 
 /* What went wrong inside a window, domain by domain. */
 struct window_faults {
-    int errs, zeros, gaps, all_idle;
+    int errs, resets, zeros, gaps, any_total, all_idle;
     double idle_w;
 };
 
 /* Joules per domain and the in-total sum into *out; faults into *f. */
 static void sum_domains(const wn_meter *m, const struct wn__meter_window *win,
-                        wn_energy *out, struct window_faults *f)
+                        double t1, wn_energy *out, struct window_faults *f)
 {
     size_t k = 0;
     for (size_t i = 0; i < m->n_src; i++)
         for (size_t j = 0; j < m->src[i]->n_dom; j++, k++) {
             const struct wn__meter_domain *d = &m->src[i]->dom[j];
-            double joules = wn__meter_joules(d, d->acc_ticks - win->acc[k],
-                                             d->acc_tick_s - win->acc_s[k]);
+            double joules = wn__meter_joules(
+                d, d->acc_ticks - win->acc[k],
+                wn__meter_window_tick_s(win, k, d, t1));
             f->errs |= d->n_err != win->err[k];
+            f->resets |= d->n_reset != win->reset[k];
             f->zeros |= d->n_zero != win->zero[k];
-            f->gaps |= d->n_gap != win->gap[k];
+            f->gaps |= d->n_gap != win->gap[k] ||
+                       wn__meter_missed_gap(m, m->src[i], d, t1);
+            f->any_total |= d->in_total;
             if (d->in_total) {
                 out->energy_j += joules;
                 if (isnan(m->idle_w[k]))
@@ -102,12 +112,12 @@ int wn_meter_window_end(wn_meter *m, int id, wn_energy *out)
     }
     double t1 = wn__meter_sample_all(m, 1);
     struct wn__meter_window *win = &m->win[id];
-    struct window_faults f = { 0, 0, 0, 1, 0.0 };
+    struct window_faults f = { 0, 0, 0, 0, 0, 1, 0.0 };
     memset(out, 0, sizeof *out);
     snprintf(out->source, sizeof out->source, "%s", m->source_name);
     out->is_estimate = m->is_estimate;
     out->seconds = t1 - win->t0;
-    sum_domains(m, win, out, &f);
+    sum_domains(m, win, t1, out, &f);
     rc = wn__meter_raw_capture(m, win, t1);
     win->used = 0;
     if (out->seconds > 0)
@@ -117,12 +127,16 @@ int wn_meter_window_end(wn_meter *m, int id, wn_energy *out)
         out->idle_power_w = f.idle_w;
         out->dynamic_energy_j = out->energy_j - f.idle_w * out->seconds;
     }
-    if (f.errs)
+    if (f.resets)
+        snprintf(out->flag, sizeof out->flag, "counter-reset");
+    else if (f.errs)
         snprintf(out->flag, sizeof out->flag, "read-error");
     else if (f.gaps)
         snprintf(out->flag, sizeof out->flag, "sample-gap");
     else if (f.zeros)
         snprintf(out->flag, sizeof out->flag, "zero-watts");
+    else if (!f.any_total)
+        snprintf(out->flag, sizeof out->flag, "no-total");
     else if (!(out->energy_j > 0.0))
         snprintf(out->flag, sizeof out->flag, "zero-energy");
     out->measured = out->flag[0] == '\0';

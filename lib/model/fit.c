@@ -126,18 +126,52 @@ static int choose_target(const struct fit_state *s, wn_model *out,
     return WN_OK;
 }
 
+/* Time target: whether runs with no clean epoch are left out - only when
+ * enough clean usable runs remain, unless the caller keeps them - and how
+ * many runs took their target from their clean epochs only. */
+static int leave_out_contended(const struct fit_state *s, const char *target,
+                               wn_model *out)
+{
+    size_t clean = 0, contended = 0;
+    if (strcmp(target, WN_TARGET_TIME) != 0)
+        return 0;
+    for (size_t i = 0; i < s->n; i++) {
+        if (!wn_run_target(&s->runs[i], target, NULL))
+            continue;
+        wn_run_contention c;
+        wn_run_contention_count(&s->runs[i], &c);
+        if (wn_run_no_clean_epoch(&s->runs[i]))
+            contended++;
+        else {
+            clean++;
+            out->n_partly_contended += c.contended > 0;
+        }
+    }
+    int leave = contended > 0 && !s->opts.keep_contended &&
+                clean >= s->opts.min_runs;
+    if (!leave)
+        out->n_contended_kept = contended;
+    return leave;
+}
+
 /* Keep the runs with the target and features (and, for time with a
- * spread rule, calm epochs) in idx[0..m). */
+ * spread rule, calm epochs; for time, a clean epoch when enough runs have
+ * one) in idx[0..m). */
 static int select_runs(struct fit_state *s, const char *target, wn_model *out)
 {
     int clean = s->opts.max_epoch_spread > 0.0 &&
                 strcmp(target, WN_TARGET_TIME) == 0;
+    int leave = leave_out_contended(s, target, out);
     out->max_epoch_spread = clean ? s->opts.max_epoch_spread : 0.0;
     s->m = 0;
     for (size_t i = 0; i < s->n; i++) {
         double v;
         if (!wn_run_target(&s->runs[i], target, &v))
             continue;
+        if (leave && wn_run_no_clean_epoch(&s->runs[i])) {
+            out->n_contended_left_out++;
+            continue;
+        }
         if (clean &&
             wn_run_epoch_spread(&s->runs[i]) > s->opts.max_epoch_spread) {
             out->n_noisy++;
@@ -150,9 +184,11 @@ static int select_runs(struct fit_state *s, const char *target, wn_model *out)
     }
     wn_clearerr();
     if (s->m < s->opts.min_runs)
-        return wn_seterr(WN_EINVAL, "fit: only %zu usable runs (of %zu%s) "
+        return wn_seterr(WN_EINVAL, "fit: only %zu usable runs (of %zu%s%s) "
                          "with target %s; need at least %zu", s->m, s->n,
-                         out->n_noisy ? ", noisy ones left out" : "", target,
+                         out->n_noisy ? ", noisy ones left out" : "",
+                         out->n_contended_left_out ? ", contended ones left out"
+                                                   : "", target,
                          s->opts.min_runs);
     out->n_runs = s->m;
     return WN_OK;

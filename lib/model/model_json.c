@@ -75,6 +75,11 @@ char *wn_model_to_json(const wn_model *m)
              add_num(root, "n_time_only", (double)m->n_time_only) &&
              add_num(root, "n_noisy_left_out", (double)m->n_noisy) &&
              add_num(root, "max_epoch_spread", m->max_epoch_spread) &&
+             add_num(root, "n_contended_left_out",
+                     (double)m->n_contended_left_out) &&
+             add_num(root, "n_contended_kept", (double)m->n_contended_kept) &&
+             add_num(root, "n_partly_contended",
+                     (double)m->n_partly_contended) &&
              (models = cJSON_AddArrayToObject(root, "models")) != NULL;
     for (size_t k = 0; ok && k < m->n_models; k++) {
         const wn_model_fit *mf = &m->models[k];
@@ -138,6 +143,14 @@ static double get_num(const cJSON *o, const char *k)
     return cJSON_IsNumber(v) ? v->valuedouble : NAN;
 }
 
+/* A count field: a finite value in (0, 2^53], else 0 (casting a larger
+ * double to size_t is undefined behaviour: the fuzzing kind of 1e50). */
+static size_t get_count(const cJSON *o, const char *key)
+{
+    double v = get_num(o, key);
+    return isfinite(v) && v > 0 && v <= 9007199254740992.0 ? (size_t)v : 0;
+}
+
 static void read_stats(const cJSON *o, const char *prefix, wn_cv_stats *s)
 {
     char k[48];
@@ -150,11 +163,9 @@ static void read_stats(const cJSON *o, const char *prefix, wn_cv_stats *s)
         s->field = get_num(o, k);                                         \
     } while (0)
     snprintf(k, sizeof k, "%sn", prefix);
-    double n = get_num(o, k);
-    s->n = isfinite(n) && n > 0 ? (size_t)n : 0;
+    s->n = get_count(o, k);
     snprintf(k, sizeof k, "%sn_folds", prefix);
-    n = get_num(o, k);
-    s->n_folds = isfinite(n) && n > 0 ? (size_t)n : 0;
+    s->n_folds = get_count(o, k);
     GET(r2);
     GET(r2_linear);
     GET(mape);
@@ -170,12 +181,6 @@ static void read_stats(const cJSON *o, const char *prefix, wn_cv_stats *s)
         s->q90_log_ratio = 0.0;
 }
 
-/* A count field: a finite value > 0, else 0. */
-static size_t get_count(const cJSON *o, const char *key)
-{
-    double v = get_num(o, key);
-    return isfinite(v) && v > 0 ? (size_t)v : 0;
-}
 
 /* Format, target and note, hardware and counts of the model file. */
 static int parse_head(const cJSON *root, const char *origin, wn_model *m)
@@ -205,6 +210,9 @@ static int parse_head(const cJSON *root, const char *origin, wn_model *m)
     m->n_noisy = get_count(root, "n_noisy_left_out");
     double v = get_num(root, "max_epoch_spread");
     m->max_epoch_spread = isfinite(v) && v > 0 ? v : 0.0;
+    m->n_contended_left_out = get_count(root, "n_contended_left_out");
+    m->n_contended_kept = get_count(root, "n_contended_kept");
+    m->n_partly_contended = get_count(root, "n_partly_contended");
     return WN_OK;
 }
 

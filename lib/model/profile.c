@@ -54,14 +54,22 @@ double wn_hw_capacity(const wn_hw_profile *p, int level, int threads)
 
 /* ---- JSON --------------------------------------------------------------- */
 
+/* Bounds of a profile's numbers: casting a double outside an integer
+ * type's range is undefined behaviour (the fuzzer found 1.3e50 bytes). */
+#define MAX_COUNT 1e6               /* cores, sharing, instances */
+#define MAX_BYTES 1152921504606846976.0   /* 2^60: an exabyte */
+
 static int get_pos_number(const cJSON *obj, const char *key, const char *where,
-                          const char *origin, double *out)
+                          const char *origin, double max, double *out)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
     if (!cJSON_IsNumber(v) || !(v->valuedouble > 0.0) ||
         !isfinite(v->valuedouble))
         return wn_seterr(WN_EFORMAT, "%s: %s%s: missing or not a positive "
                          "number", origin, where, key);
+    if (v->valuedouble > max)
+        return wn_seterr(WN_EFORMAT, "%s: %s%s: %g is more than %g", origin,
+                         where, key, v->valuedouble, max);
     *out = v->valuedouble;
     return WN_OK;
 }
@@ -100,9 +108,9 @@ int wn__hw_profile_from_cjson(const cJSON *root, const char *origin,
         return wn_seterr(WN_EFORMAT, "%s: kind: \"%s\" is not \"cpu\" or "
                          "\"gpu\"", origin, p.kind);
     double d = 0.0;
-    if ((rc = get_pos_number(root, "cores", "", origin, &d)))
+    if ((rc = get_pos_number(root, "cores", "", origin, MAX_COUNT, &d)))
         return rc;
-    p.cores = d > 1e6 ? 1000000 : (int)d;
+    p.cores = (int)d;
 
     const cJSON *caches = cJSON_GetObjectItemCaseSensitive(root, "caches");
     if (!cJSON_IsArray(caches) || cJSON_GetArraySize(caches) < 1)
@@ -123,16 +131,17 @@ int wn__hw_profile_from_cjson(const cJSON *root, const char *origin,
         if ((rc = get_string(c, "name", where, origin, l->name, sizeof l->name,
                              0)))
             return rc;
-        if ((rc = get_pos_number(c, "size_bytes", where, origin, &d)))
+        if ((rc = get_pos_number(c, "size_bytes", where, origin, MAX_BYTES, &d)))
             return rc;
         l->size_bytes = (uint64_t)d;
         if (p.n_levels > 0 && l->size_bytes < p.levels[p.n_levels - 1].size_bytes)
             return wn_seterr(WN_EFORMAT, "%s: %ssize_bytes: smaller than the "
                              "level before it", origin, where);
-        if ((rc = get_pos_number(c, "shared_by_cores", where, origin, &d)))
+        if ((rc = get_pos_number(c, "shared_by_cores", where, origin, MAX_COUNT,
+                                  &d)))
             return rc;
         l->shared_by_cores = (int)d;
-        if ((rc = get_pos_number(c, "instances", where, origin, &d)))
+        if ((rc = get_pos_number(c, "instances", where, origin, MAX_COUNT, &d)))
             return rc;
         l->instances = (int)d;
         p.n_levels++;
@@ -146,7 +155,8 @@ int wn__hw_profile_from_cjson(const cJSON *root, const char *origin,
     if ((rc = get_string(mem, "name", "memory.", origin, p.memory_name,
                          sizeof p.memory_name, 0)))
         return rc;
-    if ((rc = get_pos_number(mem, "size_bytes", "memory.", origin, &d)))
+    if ((rc = get_pos_number(mem, "size_bytes", "memory.", origin, MAX_BYTES,
+                              &d)))
         return rc;
     p.memory_bytes = (uint64_t)d;
     *out = p;

@@ -89,20 +89,18 @@ static double energy_target(const wn_run_record *r)
     return v;
 }
 
-/* the fastest epoch: on a shared machine contention only ever adds time,
- * so the minimum is the least noisy estimate of the cost */
+/* the fastest clean epoch (contention.c): on a shared machine contention
+ * only ever adds time, so the minimum of the epochs that had their CPUs is
+ * the least noisy estimate of the cost */
 static double time_target(const wn_run_record *r)
 {
     double per_epoch = (double)r->summary.batches_per_epoch *
                        (double)r->spec.train.batch;
     if (per_epoch <= 0.0)
         return NAN;
-    double fastest = INFINITY;
-    for (size_t e = 0; e < r->n_epochs && r->epochs != NULL; e++)
-        if (r->epochs[e].stats.seconds > 0.0)
-            fastest = fmin(fastest, r->epochs[e].stats.seconds);
-    if (isfinite(fastest))
-        return fastest / per_epoch;
+    double seconds = 0.0;
+    if (wn_run_clean_epoch_seconds(r, &seconds, NULL))
+        return seconds / per_epoch;
     if (r->summary.seconds_per_epoch_median > 0.0)
         return r->summary.seconds_per_epoch_median / per_epoch;
     if (r->summary.seconds_total > 0.0 && data_per_run(r) > 0.0)

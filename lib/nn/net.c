@@ -28,22 +28,17 @@ static size_t pad16(size_t n)
 
 /* ---- Creation ----------------------------------------------------------- */
 
-int wn__net_create(size_t inputs, const size_t *widths, size_t depth,
-                   int residual, wn_task task, size_t batch,
-                   enum wn__nn_backend backend, struct wn__net **out)
+/* Sizes a network may have: every size computed from them stays far from
+ * overflowing, and nothing bigger could be allocated anyway. */
+static int check_sizes(size_t inputs, const size_t *widths, size_t depth,
+                       int residual, size_t batch)
 {
-    int rc = WN_OK;
-    struct wn__net *net = NULL;
-
-    *out = NULL;
     if (depth < 2 || depth > WN_MAX_DEPTH || inputs < 1 || batch < 1)
         return wn_seterr(WN_EINVAL, "net: depth %zu, inputs %zu, batch %zu "
                          "out of range", depth, inputs, batch);
     for (size_t k = 0; k < depth; k++)
         if (widths[k] < 1)
             return wn_seterr(WN_EINVAL, "net: width %zu of layer %zu", widths[k], k);
-    /* Nothing this big can be allocated; refusing it here keeps every size
-     * computed below far from overflowing. */
     const uint64_t limit = (uint64_t)1 << 40;
     if (wn_params(inputs, widths, depth) > limit || (uint64_t)batch * inputs > limit)
         return wn_seterr(WN_ENOMEM, "net: %llu parameters, batch %zu: too large "
@@ -59,12 +54,99 @@ int wn__net_create(size_t inputs, const size_t *widths, size_t depth,
                 return wn_seterr(WN_EINVAL, "net: residual skip into layer %zu "
                                  "needs equal widths (%zu vs %zu)", k,
                                  widths[k - 1], widths[k]);
+    return WN_OK;
+}
 
-    net = wn_calloc(1, sizeof *net);
-    if (!net) {
-        rc = wn_seterr(WN_ENOMEM, "net: out of memory");
-        goto out;
+/* Parameter layout: one allocation of W0, b0, W1, b1, ... (each padded to
+ * 16 floats), and one of the same layout three times over for the
+ * gradients and Adam's two moments, so Adam is one flat loop. */
+static int alloc_params(struct wn__net *net, int residual)
+{
+    size_t n_flat = 0;
+    int tiny_ok = net->backend == WN__NN_DNNL && wn__tiny_available();
+    for (size_t k = 0; k < net->depth; k++) {
+        net->fan_in[k] = k == 0 ? net->inputs : net->widths[k - 1];
+        net->residual[k] = residual && k > 0 && k + 1 < net->depth;
+        net->tiny[k] = tiny_ok && wn__tiny_fits(net->fan_in[k], net->widths[k]);
+        n_flat += pad16(net->fan_in[k] * net->widths[k]) + pad16(net->widths[k]);
     }
+    net->n_flat = n_flat;
+    net->flat_params = wn_malloc_aligned(n_flat * sizeof(float));
+    net->flat_state = wn_malloc_aligned(3 * n_flat * sizeof(float));
+    if (!net->flat_params || !net->flat_state)
+        return wn_seterr(WN_ENOMEM, "net: out of memory for %zu parameters", n_flat);
+    memset(net->flat_params, 0, n_flat * sizeof(float));
+    memset(net->flat_state, 0, 3 * n_flat * sizeof(float));
+    net->grads = net->flat_state;
+    net->adam_m = net->flat_state + n_flat;
+    net->adam_v = net->flat_state + 2 * n_flat;
+    size_t off = 0;
+    for (size_t k = 0; k < net->depth; k++) {
+        net->W[k] = net->flat_params + off;
+        net->dW[k] = net->grads + off;
+        off += pad16(net->fan_in[k] * net->widths[k]);
+        net->b[k] = net->flat_params + off;
+        net->db[k] = net->grads + off;
+        off += pad16(net->widths[k]);
+    }
+    return WN_OK;
+}
+
+/* Floats of layer K's activations: h, [a], [g], [dz], each (batch, width). */
+static size_t layer_acts(const struct wn__net *net, size_t k)
+{
+    size_t t = pad16(net->batch * net->widths[k]);
+    int hidden = k + 1 < net->depth;
+    return t + (net->residual[k] ? t : 0) + (hidden ? t : 0) +
+           ((!hidden || net->residual[k]) ? t : 0);
+}
+
+/* The next N floats of the activation buffer at *P. */
+static float *take(float **p, size_t n)
+{
+    float *at = *p;
+    *p += n;
+    return at;
+}
+
+/* Activation layout, one allocation: x (batch, inputs), y (batch,
+ * outputs), then per layer h, [a] (residual), [g] (hidden), [dz]. */
+static int alloc_acts(struct wn__net *net)
+{
+    size_t batch = net->batch, outputs = net->widths[net->depth - 1];
+    size_t n_acts = pad16(batch * net->inputs) + pad16(batch * outputs);
+    for (size_t k = 0; k < net->depth; k++)
+        n_acts += layer_acts(net, k);
+    net->flat_acts = wn_malloc_aligned(n_acts * sizeof(float));
+    if (!net->flat_acts)
+        return wn_seterr(WN_ENOMEM, "net: out of memory for activations");
+    memset(net->flat_acts, 0, n_acts * sizeof(float));
+    float *p = net->flat_acts;
+    net->x = take(&p, pad16(batch * net->inputs));
+    net->y = take(&p, pad16(batch * outputs));
+    for (size_t k = 0; k < net->depth; k++) {
+        size_t t = pad16(batch * net->widths[k]);
+        int hidden = k + 1 < net->depth;
+        net->h[k] = take(&p, t);
+        net->a[k] = net->residual[k] ? take(&p, t) : net->h[k];
+        net->g[k] = hidden ? take(&p, t) : NULL;
+        net->dz[k] = (!hidden || net->residual[k]) ? take(&p, t) : net->g[k];
+    }
+    return WN_OK;
+}
+
+int wn__net_create(size_t inputs, const size_t *widths, size_t depth,
+                   int residual, wn_task task, size_t batch,
+                   enum wn__nn_backend backend, struct wn__net **out)
+{
+    struct wn__net *net = NULL;
+    *out = NULL;
+    int rc = check_sizes(inputs, widths, depth, residual, batch);
+    if (rc != WN_OK)
+        return rc;
+    net = wn_calloc(1, sizeof *net);
+    if (!net)
+        return wn_seterr(WN_ENOMEM, "net: out of memory");
     net->depth = depth;
     net->inputs = inputs;
     net->task = task;
@@ -76,90 +158,13 @@ int wn__net_create(size_t inputs, const size_t *widths, size_t depth,
     net->eps = 1e-7f;
     memcpy(net->widths, widths, depth * sizeof widths[0]);
     net->params = wn_params(inputs, widths, depth);
-
-    /* Parameter layout. */
-    size_t n_flat = 0, n_acts = 0;
-    int tiny_ok = backend == WN__NN_DNNL && wn__tiny_available();
-    for (size_t k = 0; k < depth; k++) {
-        net->fan_in[k] = k == 0 ? inputs : widths[k - 1];
-        net->residual[k] = residual && k > 0 && k + 1 < depth;
-        net->tiny[k] = tiny_ok && wn__tiny_fits(net->fan_in[k], widths[k]);
-        n_flat += pad16(net->fan_in[k] * widths[k]) + pad16(widths[k]);
-    }
-    net->n_flat = n_flat;
-    net->flat_params = wn_malloc_aligned(n_flat * sizeof(float));
-    net->flat_state = wn_malloc_aligned(3 * n_flat * sizeof(float));
-    if (!net->flat_params || !net->flat_state) {
-        rc = wn_seterr(WN_ENOMEM, "net: out of memory for %zu parameters", n_flat);
-        goto out;
-    }
-    memset(net->flat_params, 0, n_flat * sizeof(float));
-    memset(net->flat_state, 0, 3 * n_flat * sizeof(float));
-    net->grads = net->flat_state;
-    net->adam_m = net->flat_state + n_flat;
-    net->adam_v = net->flat_state + 2 * n_flat;
-    size_t off = 0;
-    for (size_t k = 0; k < depth; k++) {
-        net->W[k] = net->flat_params + off;
-        net->dW[k] = net->grads + off;
-        off += pad16(net->fan_in[k] * widths[k]);
-        net->b[k] = net->flat_params + off;
-        net->db[k] = net->grads + off;
-        off += pad16(widths[k]);
-    }
-
-    /* Activation layout: x, y, then per layer h, [a], [g], [dz]. */
-    size_t outputs = widths[depth - 1];
-    n_acts = pad16(batch * inputs) + pad16(batch * outputs);
-    for (size_t k = 0; k < depth; k++) {
-        size_t t = pad16(batch * widths[k]);
-        int hidden = k + 1 < depth;
-        n_acts += t;                                     /* h */
-        n_acts += net->residual[k] ? t : 0;              /* a */
-        n_acts += hidden ? t : 0;                        /* g */
-        n_acts += (!hidden || net->residual[k]) ? t : 0; /* dz */
-    }
-    net->flat_acts = wn_malloc_aligned(n_acts * sizeof(float));
-    if (!net->flat_acts) {
-        rc = wn_seterr(WN_ENOMEM, "net: out of memory for activations");
-        goto out;
-    }
-    memset(net->flat_acts, 0, n_acts * sizeof(float));
-    float *p = net->flat_acts;
-    net->x = p;
-    p += pad16(batch * inputs);
-    net->y = p;
-    p += pad16(batch * outputs);
-    for (size_t k = 0; k < depth; k++) {
-        size_t t = pad16(batch * widths[k]);
-        int hidden = k + 1 < depth;
-        net->h[k] = p;
-        p += t;
-        net->a[k] = net->h[k];
-        if (net->residual[k]) {
-            net->a[k] = p;
-            p += t;
-        }
-        net->g[k] = NULL;
-        if (hidden) {
-            net->g[k] = p;
-            p += t;
-        }
-        net->dz[k] = net->g[k];
-        if (!hidden || net->residual[k]) {
-            net->dz[k] = p;
-            p += t;
-        }
-    }
-
-    if (backend == WN__NN_DNNL) {
+    if ((rc = alloc_params(net, residual)) == WN_OK &&
+        (rc = alloc_acts(net)) == WN_OK && backend == WN__NN_DNNL)
         rc = wn__dnnl_create(net);
-        if (rc != WN_OK)
-            goto out;
+    if (rc == WN_OK) {
+        *out = net;
+        net = NULL;
     }
-    *out = net;
-    net = NULL;
-out:
     wn__net_free(&net);
     return rc;
 }

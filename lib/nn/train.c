@@ -38,6 +38,7 @@
 #include <wattnet/train.h>
 
 #include "core/rng.h"
+#include "nn/epoch_quality.h"
 #include "nn/gpu.h"
 #include "nn/net.h"
 #include "nn/train_extend.h"
@@ -106,6 +107,19 @@ static int check_config(const wn_train_config *cfg)
     if (cfg->threads < 0)
         return wn_seterr(WN_EINVAL, "train: threads %d: must be >= 0", cfg->threads);
     return WN_OK;
+}
+
+/* The run's count of contended epochs: known once any epoch carries
+ * evidence (wn_epoch_contention decides). */
+static void count_contention(const wn_epoch_stats *st, int threads,
+                             wn_train_summary *out)
+{
+    unsigned why = wn_epoch_contention(st, threads);
+    if (why == WN_CONTENDED_UNKNOWN)
+        return;
+    out->has_contention = 1;
+    if (why != 0)
+        out->epochs_contended++;
 }
 
 /* ---- One epoch ---------------------------------------------------------- */
@@ -323,6 +337,8 @@ int wn_train(const wn_dataset *d, const wn_train_config *cfg,
             if (rc != WN_OK)
                 goto out;
         }
+        struct wn__proc_sample q0, q1;
+        wn__proc_sample_take(&q0);
         double t0 = now_s();
         wn__rows_shuffle(&shuffler, order, n_train);
         rc = train_epoch(net, &src, order, n_train, B, &st.train_loss);
@@ -332,6 +348,8 @@ int wn_train(const wn_dataset *d, const wn_train_config *cfg,
         if (rc != WN_OK)
             goto out;
         st.seconds = now_s() - t0;
+        wn__proc_sample_take(&q1);
+        wn__epoch_quality_fill(&st, &q0, &q1);
         if (!isfinite(st.train_loss) || !isfinite(st.test_loss)) {
             rc = wn_seterr(WN_ENUMERIC, "train: epoch %zu: loss is not finite "
                            "(train %g, test %g)", e, st.train_loss, st.test_loss);
@@ -346,6 +364,7 @@ int wn_train(const wn_dataset *d, const wn_train_config *cfg,
         out->test_accuracy = st.test_accuracy;
         out->test_mse = st.test_mse;
         out->test_mae = st.test_mae;
+        count_contention(&st, threads, out);
         if (hooks && hooks->epoch_end) {
             rc = hooks->epoch_end(hooks->user, &st);
             if (rc != WN_OK)

@@ -1,6 +1,7 @@
 /*
  * readings.c - raw meter readings into joules and watts: the wrap rule,
- * the unit, and the power trace of a window.  The meter's running totals
+ * the unit, the reset rule (a "wrap" no plausible power could make), and
+ * the power trace of a window.  The meter's running totals
  * (lib/meter) and the stored readings (lib/store) both convert here, so a
  * re-integration from the store gives what the meter gave.
  */
@@ -25,6 +26,15 @@ uint64_t wn_raw_delta(uint64_t range, uint64_t prev, uint64_t cur)
     if (range == 0 || prev > range)
         return cur - prev;   /* 64-bit counter: modulo 2^64 */
     return range - prev + cur;
+}
+
+int wn_raw_is_reset(uint64_t range, double unit, uint64_t prev, uint64_t cur,
+                    double dt)
+{
+    if (cur >= prev)
+        return 0;
+    double joules = (double)wn_raw_delta(range, prev, cur) * unit;
+    return !(joules <= WN_RAW_MAX_WATTS * (dt > 1.0 ? dt : 1.0));
 }
 
 double wn_raw_joules(int is_counter, double unit, uint64_t ticks,
@@ -60,7 +70,9 @@ static int series_fill(const wn_raw_window *w, const wn_raw_domain *d,
         if (!d->is_counter) {
             s->t_s[s->n] = x[i].t;
             s->power_w[s->n++] = (double)x[i].ticks * d->unit;
-        } else if (i > 0 && x[i].t > x[i - 1].t) {
+        } else if (i > 0 && x[i].t > x[i - 1].t &&
+                   !wn_raw_is_reset(d->range, d->unit, x[i - 1].ticks,
+                                    x[i].ticks, x[i].t - x[i - 1].t)) {
             uint64_t dt = wn_raw_delta(d->range, x[i - 1].ticks, x[i].ticks);
             s->t_s[s->n] = x[i].t;
             s->power_w[s->n++] = wn_raw_joules(1, d->unit, dt, 0.0) /

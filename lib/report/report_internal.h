@@ -95,5 +95,6 @@ void wn__report_power(struct wn_sbuf *b, struct wn__report_ctx *c);
 void wn__report_study(struct wn_sbuf *b, struct wn__report_ctx *c);
 void wn__report_carbon(struct wn_sbuf *b, struct wn__report_ctx *c);
 void wn__report_advise_entry(struct wn_sbuf *b, struct wn__report_ctx *c);
+void wn__report_crossover(struct wn_sbuf *b, struct wn__report_ctx *c);
 
 #endif /* WN_REPORT_INTERNAL_H */

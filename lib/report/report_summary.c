@@ -45,6 +45,29 @@ static void profile_row(struct wn_sbuf *b, const wn_hw_profile *hw)
     wn__sbuf_puts(b, "</td></tr>\n");
 }
 
+/* How many runs other work slowed (docs/training.md, "Contended epochs")
+ * and what the model did with them. */
+static void contention_row(struct wn_sbuf *b, const struct wn__report_ctx *c)
+{
+    wn_runs_contention k;
+    wn_runs_count_contention(c->runs, c->n, &k);
+    wn__sbuf_puts(b, "<tr><th>contention</th><td>");
+    if (k.runs_judged == 0)
+        wn__sbuf_puts(b, "unknown (no run carries CPU-time evidence)");
+    else
+        wn__sbuf_printf(b, "%zu of %zu runs had contended epochs (%zu of %zu "
+                        "epochs: other work took their CPUs); %zu runs had no "
+                        "clean epoch%s", k.runs_contended, k.runs_judged,
+                        k.epochs_contended, k.epochs_judged, k.runs_no_clean,
+                        k.runs_no_clean ? " and their times are <b>slowed by "
+                        "other work</b>" : "");
+    const wn_model *m = c->model;
+    if (m != NULL && (m->n_contended_left_out || m->n_contended_kept))
+        wn__sbuf_printf(b, "; the model left out %zu and kept %zu of them",
+                        m->n_contended_left_out, m->n_contended_kept);
+    wn__sbuf_puts(b, "</td></tr>\n");
+}
+
 static void facts_table(struct wn_sbuf *b, const struct wn__report_ctx *c)
 {
     const wn_report_opts *o = c->o;
@@ -64,6 +87,7 @@ static void facts_table(struct wn_sbuf *b, const struct wn__report_ctx *c)
                     "(an estimate is not a measurement and is not used as "
                     "energy), %zu time only</td></tr>\n", cnt.measured,
                     cnt.estimated, cnt.time_only);
+    contention_row(b, c);
     wn__sbuf_printf(b, "<tr><th>quantity shown</th><td><b>%s</b> per training "
                     "datum (%s)%s</td></tr>\n",
                     c->energy ? "ENERGY" : "TIME",

@@ -11,6 +11,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -96,6 +97,12 @@ static int parse_listen(const char *listen, struct sockaddr_storage *sa,
                          listen);
     memcpy(host, h, hn);
     host[hn] = '\0';
+    /* getaddrinfo takes "99999" and keeps its low 16 bits (34463): check */
+    const char *p = colon + 1;
+    size_t pn = strspn(p, "0123456789");
+    if (p[pn] == '\0' && (pn > 15 || strtoull(p, NULL, 10) > 65535))
+        return wn_seterr(WN_EINVAL, "listen address '%s': port %s is over "
+                         "65535", listen, p);
     struct addrinfo hints, *res = NULL;
     memset(&hints, 0, sizeof hints);
     hints.ai_socktype = SOCK_STREAM;

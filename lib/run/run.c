@@ -117,6 +117,12 @@ void wn_run_set_energy(wn_run_record *r, const wn_energy *e)
                   (double)r->summary.epochs * (double)r->spec.train.batch;
     r->energy = copy;
     r->has_jpd = wn_energy_per_datum(&copy, data, &r->joules_per_datum);
+    /* A GPU run's joules per datum come from NVML only (device_meter.c):
+     * another source (an attribution from a node's watt-meter log) would
+     * count the host too. */
+    if (r->has_jpd && wn_run_device_is_gpu(r->summary.device) &&
+        strcmp(copy.source, "nvml"))
+        r->has_jpd = 0;
 }
 
 /* ---- Trainer hooks ------------------------------------------------------ */
@@ -253,8 +259,9 @@ int wn_run_execute_opts(const wn_run_spec *spec, const wn_data_opts *dopts,
     if (rc)
         goto out;
     describe_dataset(d, out);
-    /* A spec without a device runs on $WATTNET_DEVICE when set (sweep
-     * workers on a GPU host: the job queue does not carry a device yet). */
+    /* A spec without a device runs on $WATTNET_DEVICE when set (jobs of
+     * a sweep without a "devices" axis; their meter is the CPU's, so such
+     * a GPU run gets no joules per datum: wn_run_set_energy). */
     const char *dev = getenv("WATTNET_DEVICE");
     if (!out->spec.train.device[0] && dev && *dev)
         snprintf(out->spec.train.device, sizeof out->spec.train.device, "%s", dev);

@@ -21,9 +21,9 @@
 
 /* ---- sweeps ------------------------------------------------------------------ */
 
-#define JOB_COLS 13
+#define JOB_COLS 14
 #define JOB_BATCH 100
-/* Per row: 12 "$NNNN, " (at most 8 bytes each) plus the literals. */
+/* Per row: 13 "$NNNN, " (at most 8 bytes each) plus the literals. */
 #define JOB_SQL_CAP (256 + JOB_BATCH * (JOB_COLS * 8 + 40))
 
 int wn_store_sweep_add(wn_store *s, const char *name, const char *spec_json,
@@ -60,7 +60,7 @@ int wn_store_sweep_add(wn_store *s, const char *name, const char *spec_json,
         size_t o = (size_t)snprintf(sql, JOB_SQL_CAP,
                                     "INSERT INTO jobs (sweep_id, ord, dataset, shape,"
                                     " depth, size, epochs, batch, learning_rate, seed,"
-                                    " threads, repetition, min_seconds, status,"
+                                    " threads, repetition, device, min_seconds, status,"
                                     " attempts, created)"
                                     " VALUES ");
         for (size_t r = 0; r < k; r++) {
@@ -78,7 +78,8 @@ int wn_store_sweep_add(wn_store *s, const char *name, const char *spec_json,
             v[9] = wn__v_int((int64_t)sp->seed);
             v[10] = wn__v_int(sp->threads);
             v[11] = wn__v_int(jobs[first + r].repetition);
-            v[12] = jobs[first + r].spec.min_seconds_given
+            v[12] = sp->device[0] ? wn__v_text(sp->device) : wn__v_null();
+            v[13] = jobs[first + r].spec.min_seconds_given
                         ? wn__v_real(sp->min_seconds) : wn__v_null();
             o += (size_t)snprintf(sql + o, JOB_SQL_CAP - o, "%s(", r ? ", " : "");
             for (size_t c = 0; c < JOB_COLS; c++)
@@ -144,6 +145,8 @@ static int read_job(void *user, wn_store *s, const struct wn__sql_row *r)
     j->spec.train.threads = (int)wn__col_int(s, r, k++);
     j->repetition = (int)wn__col_int(s, r, k++);
     j->attempts = (int)wn__col_int(s, r, k++);
+    wn__copy_str(j->spec.train.device, sizeof j->spec.train.device,
+                 wn__col_text(s, r, k++));
     j->spec.min_seconds_given = !wn__col_null(s, r, k);
     j->spec.train.min_seconds = j->spec.min_seconds_given ? wn__col_real(s, r, k) : 0.0;
     k++;
@@ -157,12 +160,48 @@ static int read_count(void *user, wn_store *s, const struct wn__sql_row *r)
     return WN_OK;
 }
 
+/* The SQL condition on a job's device for a worker with DEVICES (a
+ * WN_JOB_DEVICE_* mask): "" for every device.  A job without a device (or
+ * "cpu") is a CPU job; "cuda" and "cuda:N" are GPU jobs. */
+static const char *device_filter(unsigned devices)
+{
+    unsigned both = WN_JOB_DEVICE_CPU | WN_JOB_DEVICE_CUDA;
+    if ((devices & both) == both)
+        return "";
+    if (devices & WN_JOB_DEVICE_CUDA)
+        return " AND device LIKE 'cuda%'";
+    return " AND (device IS NULL OR device NOT LIKE 'cuda%')";
+}
+
 int wn_store_job_claim(wn_store *s, const char *owner, double lease_s,
                        int max_attempts, wn_job *out)
 {
+    return wn_store_job_claim_on(s, owner, lease_s, max_attempts,
+                                 WN_JOB_DEVICE_CPU | WN_JOB_DEVICE_CUDA, out);
+}
+
+int wn_store_job_claim_on(wn_store *s, const char *owner, double lease_s,
+                          int max_attempts, unsigned devices, wn_job *out)
+{
     int rc = WN_OK;
-    if (!s || !owner || !out || !(lease_s > 0) || max_attempts < 1)
+    char sql[1024], count_sql[256];
+    if (!s || !owner || !out || !(lease_s > 0) || max_attempts < 1 ||
+        !(devices & (WN_JOB_DEVICE_CPU | WN_JOB_DEVICE_CUDA)))
         return wn_seterr(WN_EINVAL, "store: job_claim: bad argument");
+    const char *dev = device_filter(devices);
+    snprintf(sql, sizeof sql,
+             "UPDATE jobs SET status = 'running', attempts = attempts + 1,"
+             " lease_owner = $1, lease_expires = {NOW} + $2, heartbeat = {NOW},"
+             " started = {NOW}"
+             " WHERE id = (SELECT id FROM jobs WHERE (status = 'queued' OR"
+             " (status = 'running' AND lease_expires < {NOW}))%s"
+             " ORDER BY ord, id LIMIT 1{SKIP_LOCKED})"
+             " RETURNING id, sweep_id, dataset, shape, depth, size, epochs, batch,"
+             " learning_rate, seed, threads, repetition, attempts, device, min_seconds",
+             dev);
+    snprintf(count_sql, sizeof count_sql,
+             "SELECT count(*) FROM jobs WHERE status IN ('queued', 'running')%s",
+             dev);
     struct claimed c = { 0, out };
     rc = wn__store_begin(s, 1);
     if (rc != WN_OK)
@@ -170,17 +209,7 @@ int wn_store_job_claim(wn_store *s, const char *owner, double lease_s,
     for (int guard = 0; guard < 100000; guard++) {
         struct wn__sql_val v[] = { wn__v_text(owner), wn__v_real(lease_s) };
         c.found = 0;
-        rc = wn__store_query(
-            s,
-            "UPDATE jobs SET status = 'running', attempts = attempts + 1,"
-            " lease_owner = $1, lease_expires = {NOW} + $2, heartbeat = {NOW},"
-            " started = {NOW}"
-            " WHERE id = (SELECT id FROM jobs WHERE status = 'queued' OR"
-            " (status = 'running' AND lease_expires < {NOW})"
-            " ORDER BY ord, id LIMIT 1{SKIP_LOCKED})"
-            " RETURNING id, sweep_id, dataset, shape, depth, size, epochs, batch,"
-            " learning_rate, seed, threads, repetition, attempts, min_seconds",
-            v, 2, read_job, &c, NULL);
+        rc = wn__store_query(s, sql, v, 2, read_job, &c, NULL);
         if (rc != WN_OK || !c.found)
             break;
         if (out->attempts <= max_attempts)
@@ -204,10 +233,7 @@ int wn_store_job_claim(wn_store *s, const char *owner, double lease_s,
         goto out;
     if (!c.found) {
         int64_t left = 0;
-        rc = wn__store_query(s,
-                             "SELECT count(*) FROM jobs WHERE status IN"
-                             " ('queued', 'running')",
-                             NULL, 0, read_count, &left, NULL);
+        rc = wn__store_query(s, count_sql, NULL, 0, read_count, &left, NULL);
         if (rc != WN_OK)
             goto out;
         rc = wn__store_commit(s);

@@ -29,13 +29,15 @@ static const char *const run_cols[] = {
     "threads_used", "seconds_total", "seconds_per_epoch_median", "train_loss",
     "test_loss", "has_accuracy", "test_accuracy", "test_mse", "test_mae",
     "flops_per_epoch", "has_jpd", "joules_per_datum", "data_path",
-    "data_sha256", "min_seconds", "epochs_extended",
+    "data_sha256", "epochs_contended", "device", "device_name", "device_driver", "min_seconds",
+    "epochs_extended",
 };
 #define N_RUN_COLS (sizeof run_cols / sizeof run_cols[0])
 
 static const char *const epoch_cols[] = {
     "run_id", "epoch", "train_loss", "test_loss", "has_accuracy",
-    "test_accuracy", "test_mse", "test_mae", "seconds",
+    "test_accuracy", "test_mse", "test_mae", "seconds", "cpu_seconds",
+    "invol_switches", "steal_fraction",
 };
 #define N_EPOCH_COLS (sizeof epoch_cols / sizeof epoch_cols[0])
 
@@ -112,6 +114,9 @@ static int put_epoch(wn_store *s, int64_t run_id, const wn_epoch_record *ep)
     v[k++] = wn__v_real(st->test_mse);
     v[k++] = wn__v_real(st->test_mae);
     v[k++] = wn__v_real(st->seconds);
+    v[k++] = st->has_cpu ? wn__v_real(st->cpu_seconds) : wn__v_null();
+    v[k++] = st->has_cpu ? wn__v_int(st->invol_switches) : wn__v_null();
+    v[k++] = st->has_steal ? wn__v_real(st->steal_fraction) : wn__v_null();
     int rc = wn__store_bind_energy(&ep->energy, v + k, &domains);
     if (rc != WN_OK)
         return rc;
@@ -174,6 +179,11 @@ static int bind_run(const wn_run_record *run, struct wn__sql_val *v,
     v[k++] = wn__v_real(run->joules_per_datum);
     v[k++] = run->data_path[0] ? wn__v_text(run->data_path) : wn__v_null();
     v[k++] = run->data_sha256[0] ? wn__v_text(run->data_sha256) : wn__v_null();
+    v[k++] = sm->has_contention ? wn__v_int((int64_t)sm->epochs_contended)
+                                : wn__v_null();
+    v[k++] = wn__v_text(sm->device[0] ? sm->device : "cpu");
+    v[k++] = sm->device_name[0] ? wn__v_text(sm->device_name) : wn__v_null();
+    v[k++] = sm->device_driver[0] ? wn__v_text(sm->device_driver) : wn__v_null();
     v[k++] = wn__v_real(run->spec.train.min_seconds);
     v[k++] = wn__v_int(sm->extended);
     return WN_OK;
@@ -322,6 +332,15 @@ static int read_run(void *user, wn_store *s, const struct wn__sql_row *r)
     run->joules_per_datum = wn__col_real(s, r, c++);
     wn__copy_str(run->data_path, sizeof run->data_path, wn__col_text(s, r, c++));
     wn__copy_str(run->data_sha256, sizeof run->data_sha256, wn__col_text(s, r, c++));
+    sm->has_contention = !wn__col_null(s, r, c);
+    sm->epochs_contended = sm->has_contention ? (size_t)wn__col_int(s, r, c) : 0;
+    c++;
+    /* Runs stored before schema 7 have no device: they ran on the CPU. */
+    const char *dev = wn__col_null(s, r, c) ? "cpu" : wn__col_text(s, r, c);
+    c++;
+    wn__copy_str(sm->device, sizeof sm->device, dev);
+    wn__copy_str(sm->device_name, sizeof sm->device_name, wn__col_text(s, r, c++));
+    wn__copy_str(sm->device_driver, sizeof sm->device_driver, wn__col_text(s, r, c++));
     run->spec.train.min_seconds = wn__col_real(s, r, c++);
     if (!(run->spec.train.min_seconds >= 0.0))
         run->spec.train.min_seconds = 0.0;   /* NULL: stored before v6 */
@@ -359,6 +378,13 @@ static int read_epoch(void *user, wn_store *s, const struct wn__sql_row *r)
     st->test_mse = wn__col_real(s, r, c++);
     st->test_mae = wn__col_real(s, r, c++);
     st->seconds = wn__col_real(s, r, c++);
+    st->has_cpu = !wn__col_null(s, r, c) && !wn__col_null(s, r, c + 1);
+    st->cpu_seconds = st->has_cpu ? wn__col_real(s, r, c) : 0.0;
+    st->invol_switches = st->has_cpu ? wn__col_int(s, r, c + 1) : 0;
+    c += 2;
+    st->has_steal = !wn__col_null(s, r, c);
+    st->steal_fraction = st->has_steal ? wn__col_real(s, r, c) : 0.0;
+    c++;
     wn__store_read_energy(s, r, c, &ep->energy);
     return WN_OK;
 }

@@ -126,14 +126,39 @@ static const char migration_4[] =
     "ALTER TABLE runs ADD COLUMN data_path TEXT;"
     "ALTER TABLE runs ADD COLUMN data_sha256 TEXT;";
 
-/* Version 6 (issue 10): windows long enough to measure and energy shared
+/* Version 5: hardware profiles kept with a host ("measured": the cache
+ * probe's, as wn_hw_profile JSON). */
+static const char migration_5[] =
+    "CREATE TABLE host_profiles ("
+    " hostname TEXT NOT NULL, kind TEXT NOT NULL, profile TEXT NOT NULL,"
+    " measured_at {REAL}, PRIMARY KEY (hostname, kind));";
+
+/* Version 6: per-epoch contention evidence (CPU time, involuntary context
+ * switches, host steal fraction) and each run's count of contended epochs
+ * (issue 10).  NULL = not measured (runs stored before, GPU epochs). */
+static const char migration_6[] =
+    "ALTER TABLE epochs ADD COLUMN cpu_seconds {REAL};"
+    "ALTER TABLE epochs ADD COLUMN invol_switches BIGINT;"
+    "ALTER TABLE epochs ADD COLUMN steal_fraction {REAL};"
+    "ALTER TABLE runs ADD COLUMN epochs_contended BIGINT;";
+
+/* Version 7 (issue 11): the device a run trained on ("cpu", "cuda:N"),
+ * the GPU's name and driver, and the device a queued job asks for (NULL
+ * in databases from before: the CPU). */
+static const char migration_7[] =
+    "ALTER TABLE runs ADD COLUMN device TEXT;"
+    "ALTER TABLE runs ADD COLUMN device_name TEXT;"
+    "ALTER TABLE runs ADD COLUMN device_driver TEXT;"
+    "ALTER TABLE jobs ADD COLUMN device TEXT;";
+
+/* Version 8 (issue 10): windows long enough to measure and energy shared
  * between co-located workers.  runs: the min_seconds a run was held to and
  * whether it ran past its requested epochs (epochs_done is what ran);
  * runs and epochs: whether the energy is a CPU-time share of a shared
  * meter, the share, and the whole reading; jobs: a sweep's min_seconds
  * (NULL: chosen at run time).  Older rows read as not extended and not
  * attributed. */
-static const char migration_6[] =
+static const char migration_8[] =
     "ALTER TABLE runs ADD COLUMN min_seconds {REAL};"
     "ALTER TABLE runs ADD COLUMN epochs_extended INTEGER;"
     "ALTER TABLE runs ADD COLUMN energy_attributed INTEGER;"
@@ -146,7 +171,8 @@ static const char migration_6[] =
 
 static const char *const migrations[] = { migration_1, migration_2,
                                           migration_3, migration_4,
-                                          migration_6 };
+                                          migration_5, migration_6,
+                                          migration_7, migration_8 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
 /* ---- version -------------------------------------------------------------------- */

@@ -99,7 +99,7 @@ static int split(struct wn__csv *c, size_t len, int *open)
     int rc = WN_OK;
     *open = 0;
     c->n = 0;
-    while (len && (end[-1] == '\n' || end[-1] == '\r'))
+    while (end > c->buf && (end[-1] == '\n' || end[-1] == '\r'))
         end--;
     for (;;) {
         size_t col = (size_t)(p - c->buf) + 1;

@@ -52,8 +52,9 @@ static int dataset_dims(const char *spec, size_t *inputs, size_t *outputs)
 static int count_combinations(const wn_sweep_spec *sp, size_t reps,
                               size_t *combos)
 {
+    size_t ndev = sp->n_devices ? sp->n_devices : 1;
     const size_t axes[] = { sp->n_datasets, sp->n_shapes, sp->n_depths,
-                            sp->n_sizes, reps };
+                            sp->n_sizes, reps, ndev };
     size_t n = 1;
     int over = 0;
     for (size_t i = 0; i < sizeof axes / sizeof axes[0]; i++) {
@@ -68,11 +69,11 @@ static int count_combinations(const wn_sweep_spec *sp, size_t reps,
     }
     if (over)
         return wn_seterr(WN_EINVAL, "sweep: %zu datasets x %zu shapes x %zu "
-                         "depths x %zu sizes x %zu repetitions is more than "
-                         "the %d jobs one sweep may hold; split the sweep",
-                         sp->n_datasets, sp->n_shapes, sp->n_depths,
-                         sp->n_sizes, reps, WN_SWEEP_MAX_JOBS);
-    *combos = n / reps;
+                         "depths x %zu sizes x %zu repetitions x %zu devices is "
+                         "more than the %d jobs one sweep may hold; split the "
+                         "sweep", sp->n_datasets, sp->n_shapes, sp->n_depths,
+                         sp->n_sizes, reps, ndev, WN_SWEEP_MAX_JOBS);
+    *combos = n / reps / ndev;
     return WN_OK;
 }
 
@@ -100,9 +101,11 @@ static size_t mark_reachable(const wn_sweep_spec *sp, uint8_t *ok)
 
 /* One job of the grid: combination (d, s, k, z), repetition r. */
 static void fill_job(wn_job *job, const wn_sweep_spec *sp, const wn_sweep_opts *o,
-                     size_t d, size_t s, size_t k, size_t z, size_t r)
+                     size_t d, size_t s, size_t k, size_t z, size_t r,
+                     const char *device)
 {
     wn_run_spec *rs = &job->spec;
+    snprintf(rs->train.device, sizeof rs->train.device, "%s", device);
     snprintf(rs->dataset, sizeof rs->dataset, "%s", sp->datasets[d]);
     snprintf(rs->train.shape, sizeof rs->train.shape, "%s", sp->shapes[s]);
     rs->train.depth = sp->depths[k];
@@ -117,20 +120,24 @@ static void fill_job(wn_job *job, const wn_sweep_spec *sp, const wn_sweep_opts *
     job->repetition = (int)r;
 }
 
-/* Every reachable combination (OK) times REPS repetitions into out->jobs. */
+/* Every reachable combination (OK) times REPS repetitions times the
+ * devices (none given: the CPU, device "") into out->jobs. */
 static void fill_jobs(const wn_sweep_spec *sp, const wn_sweep_opts *o, size_t reps,
                       const uint8_t *ok, wn_sweep_plan *out)
 {
     size_t j = 0;
-    for (size_t r = 0; r < reps; r++) {
-        size_t c = 0;
-        for (size_t d = 0; d < sp->n_datasets; d++)
-            for (size_t s = 0; s < sp->n_shapes; s++)
-                for (size_t k = 0; k < sp->n_depths; k++)
-                    for (size_t z = 0; z < sp->n_sizes; z++, c++)
-                        if (ok[c])
-                            fill_job(&out->jobs[j++], sp, o, d, s, k, z, r);
-    }
+    size_t ndev = sp->n_devices ? sp->n_devices : 1;
+    for (size_t r = 0; r < reps; r++)
+        for (size_t v = 0; v < ndev; v++) {
+            const char *dev = sp->n_devices ? sp->devices[v] : "";
+            size_t c = 0;
+            for (size_t d = 0; d < sp->n_datasets; d++)
+                for (size_t s = 0; s < sp->n_shapes; s++)
+                    for (size_t k = 0; k < sp->n_depths; k++)
+                        for (size_t z = 0; z < sp->n_sizes; z++, c++)
+                            if (ok[c])
+                                fill_job(&out->jobs[j++], sp, o, d, s, k, z, r, dev);
+        }
 }
 
 /* Fisher-Yates with a seed of its own, so the claim order is reproducible. */
@@ -174,7 +181,8 @@ int wn_sweep_expand(const wn_sweep_spec *sp, const wn_sweep_opts *o,
     size_t good = mark_reachable(sp, ok);
     out->combos = combos;
     out->skipped = combos - good;
-    out->n_jobs = good * reps;   /* <= combos * reps <= WN_SWEEP_MAX_JOBS */
+    /* <= combos * reps * devices <= WN_SWEEP_MAX_JOBS */
+    out->n_jobs = good * reps * (sp->n_devices ? sp->n_devices : 1);
     if (out->n_jobs == 0)
         goto out;
     out->jobs = wn_calloc(out->n_jobs, sizeof *out->jobs);

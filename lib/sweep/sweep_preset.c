@@ -13,6 +13,13 @@
  *               (12,958 rows), 3 shapes at depth 4, sizes at 1/4x, 1x and
  *               4x of L1 and L2 plus 2^20 (capped), 30 epochs so that the
  *               test losses separate.
+ *   cache-scan-gpu  for one GPU (devices ["cuda"]), about 5 minutes on one
+ *               H200 by estimate (never timed on one): connect_4 x 2 shapes
+ *               x depths 3 and 5 x every power of two 2^10..2^24 (working
+ *               sets from 16 KiB, inside one SM's shared memory, to 256 MiB,
+ *               5x an H100/H200's 50 MiB L2), 10 epochs: 60 jobs of about
+ *               2-4 s each (a metered GPU run is held to 2 s at least).
+ *               Not host-dependent.
  * Datasets are plain study names: each resolves like `--data NAME` (the
  * data directory, $WATTNET_DATA, then the synthetic stand-in).
  *
@@ -32,7 +39,7 @@
 #define MAX_SIZE 16777216.0
 
 static const char *const preset_names[] = { "quick", "butter-e", "cache-scan",
-                                            "advise" };
+                                            "advise", "cache-scan-gpu" };
 
 size_t wn_sweep_preset_count(void)
 {
@@ -214,6 +221,28 @@ static int preset_advise(const uint64_t lv[3], wn_sweep_spec *sp)
     return rc;
 }
 
+static int preset_cache_scan_gpu(wn_sweep_spec *sp)
+{
+    static const char *const ds[] = { "connect_4" };
+    static const char *const shapes[] = { "rectangle", "trapezoid" };
+    static const char *const devices[] = { "cuda" };
+    static const size_t depths[] = { 3, 5 };
+    int rc = set_strings(&sp->datasets, &sp->n_datasets, ds, 1);
+    if (rc == WN_OK)
+        rc = set_strings(&sp->shapes, &sp->n_shapes, shapes, 2);
+    if (rc == WN_OK)
+        rc = set_strings(&sp->devices, &sp->n_devices, devices, 1);
+    if (rc == WN_OK)
+        rc = set_depths(sp, depths, 2);
+    if (rc == WN_OK && !(sp->sizes = wn_calloc(15, sizeof *sp->sizes)))
+        rc = WN_ENOMEM;
+    for (size_t i = 0; rc == WN_OK && i < 15; i++)
+        sp->sizes[i] = (uint64_t)1 << (10 + i);
+    sp->n_sizes = rc == WN_OK ? 15 : 0;
+    sp->epochs = 10;
+    return rc;
+}
+
 int wn_sweep_preset(const char *name, const wn_host *host, wn_sweep_spec **out)
 {
     wn_sweep_spec *sp = NULL;
@@ -230,9 +259,9 @@ int wn_sweep_preset(const char *name, const wn_host *host, wn_sweep_spec **out)
     if (which < 0)
         return wn_seterr(WN_ENOENT,
                          "sweep preset '%s' is unknown (quick, butter-e, cache-scan, "
-                         "advise)",
+                         "advise, cache-scan-gpu)",
                          name);
-    if (!host && which != 1) {
+    if (!host && which != 1 && which != 4) {
         memset(&detected, 0, sizeof detected);
         if (wn_host_detect(&detected) == WN_OK)
             host = &detected;
@@ -253,8 +282,10 @@ int wn_sweep_preset(const char *name, const wn_host *host, wn_sweep_spec **out)
         rc = preset_butter(sp);
     else if (which == 2)
         rc = preset_cache_scan(lv, sp);
-    else
+    else if (which == 3)
         rc = preset_advise(lv, sp);
+    else
+        rc = preset_cache_scan_gpu(sp);
     if (rc != WN_OK)
         goto out;
     *out = sp;

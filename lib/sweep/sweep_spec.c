@@ -43,6 +43,7 @@ void wn_sweep_spec_free(wn_sweep_spec **sp)
     wn_sweep_spec *s = *sp;
     free_strings(s->datasets, s->n_datasets);
     free_strings(s->shapes, s->n_shapes);
+    free_strings(s->devices, s->n_devices);
     wn_free(s->depths);
     wn_free(s->sizes);
     wn_free(s);
@@ -228,7 +229,7 @@ static int get_uint(const cJSON *root, const char *origin, const char *name,
 
 static const char *const known_keys[] = {
     "datasets", "shapes", "depths", "sizes", "epochs", "batch", "learning_rate",
-    "repetitions", "name", "comment", "min_seconds", "pue",
+    "repetitions", "name", "comment", "devices", "min_seconds", "pue",
     "carbon_intensity",
 };
 
@@ -264,10 +265,30 @@ static int parse_object(const char *json, const char *origin, cJSON **root)
             return wn_seterr(WN_EINVAL,
                              "%s: unknown field \"%s\" (known: datasets, shapes, "
                              "depths, sizes, epochs, batch, learning_rate, "
-                             "repetitions, min_seconds, pue, carbon_intensity)",
+                             "repetitions, devices, min_seconds, pue, "
+                             "carbon_intensity)",
                              origin, item->string ? item->string : "?");
     }
     return WN_OK;
+}
+
+/* The optional axis "devices": each "cpu", "cuda" or "cuda:N", none twice;
+ * absent: the CPU alone (n_devices 0). */
+static int parse_devices(const cJSON *root, const char *origin, wn_sweep_spec *sp)
+{
+    if (!cJSON_GetObjectItemCaseSensitive(root, "devices"))
+        return WN_OK;
+    int rc = get_strings(root, origin, "devices", &sp->devices, &sp->n_devices);
+    for (size_t i = 0; rc == WN_OK && i < sp->n_devices; i++) {
+        if (!wn_train_device_valid(sp->devices[i]))
+            rc = wn_seterr(WN_EINVAL, "%s: field \"devices\"[%zu]: unknown device "
+                           "'%s' (cpu, cuda or cuda:N)", origin, i, sp->devices[i]);
+        for (size_t j = 0; rc == WN_OK && j < i; j++)
+            if (!strcmp(sp->devices[i], sp->devices[j]))
+                rc = wn_seterr(WN_EINVAL, "%s: field \"devices\" names '%s' twice",
+                               origin, sp->devices[i]);
+    }
+    return rc;
 }
 
 /* The axes: datasets, shapes, depths, sizes (each checked). */
@@ -299,6 +320,8 @@ static int parse_axes(const cJSON *root, const char *origin, wn_sweep_spec *sp)
     if (rc == WN_OK)
         rc = get_uints(root, origin, "sizes", 1, 1099511627776.0, &sp->sizes,
                        &sp->n_sizes);
+    if (rc == WN_OK)
+        rc = parse_devices(root, origin, sp);
     wn_free(depths);
     return rc;
 }
@@ -484,6 +507,12 @@ int wn_sweep_spec_to_json(const wn_sweep_spec *sp, char **json)
         goto nomem;
     for (size_t i = 0; i < sp->n_sizes; i++)
         cJSON_AddItemToArray(a, cJSON_CreateNumber((double)sp->sizes[i]));
+    if (sp->n_devices) {
+        if (!(a = cJSON_AddArrayToObject(root, "devices")))
+            goto nomem;
+        for (size_t i = 0; i < sp->n_devices; i++)
+            cJSON_AddItemToArray(a, cJSON_CreateString(sp->devices[i]));
+    }
     if (!cJSON_AddNumberToObject(root, "epochs", (double)sp->epochs) ||
         !cJSON_AddNumberToObject(root, "batch", (double)sp->batch) ||
         !cJSON_AddNumberToObject(root, "learning_rate", sp->learning_rate) ||

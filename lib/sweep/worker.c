@@ -202,9 +202,13 @@ int wn_worker_loop(const wn_worker_opts *o, int index, size_t *done, size_t *fai
     if (max_wait_s < base_wait_s)
         max_wait_s = base_wait_s;
     double wait_s = base_wait_s;
+    unsigned devices = o->devices;
+    if (rc == WN_OK && !devices)
+        devices = wn_worker_devices_detect();
     while (rc == WN_OK) {
         wn_job job;
-        rc = wn_store_job_claim(s, w.owner, o->lease_s, o->max_attempts, &job);
+        rc = wn_store_job_claim_on(s, w.owner, o->lease_s, o->max_attempts,
+                                   devices, &job);
         if (rc == WN_ENOENT) {
             rc = WN_OK;
             break;

@@ -45,25 +45,55 @@ static void open_meter_once(struct worker *w, wn_store *s)
     wn_clearerr();
 }
 
+/* The meter of a GPU job: NVML on its GPU (wn_run_meter_opts), kept open
+ * while the jobs keep that device.  NULL (the run stored unmetered) when
+ * NVML does not work here; an error for a meter that cannot meter a GPU. */
+static int gpu_meter(struct worker *w, const char *device, wn_meter **m)
+{
+    char gpu[64];
+    wn_meter_opts mo;
+    wn_meter_opts_default(&mo);
+    mo.source = w->o->meter_source;
+    int rc = wn_run_meter_opts(device, &mo, gpu, sizeof gpu);
+    if (rc != WN_OK)
+        return rc;
+    if (w->gpu_meter && strcmp(w->gpu_meter_dev, device))
+        wn_meter_close(&w->gpu_meter);
+    if (!w->gpu_meter && mo.nvml_gpu && wn_meter_open(&mo, &w->gpu_meter) != WN_OK)
+        w->gpu_meter = NULL;
+    snprintf(w->gpu_meter_dev, sizeof w->gpu_meter_dev, "%s", device);
+    wn_clearerr();
+    *m = w->gpu_meter;
+    return WN_OK;
+}
+
 int wn__worker_default_exec(void *user, wn_store *s, const wn_job *job)
 {
     struct worker *w = user;
     wn_run_record rec;
+    wn_meter *meter = NULL;
     int rc = WN_OK;
     memset(&rec, 0, sizeof rec);
     store_host_once(w, s);
-    open_meter_once(w, s);
-    /* Co-located workers share the package (and node) meter: each run gets
-     * its CPU-time share of it, the whole reading kept (issue 10). */
-    wn_run_opts ro = { w->o->attribute || w->o->workers > 1, NULL };
-    rc = wn_run_execute_opts(&job->spec, &w->dopts, w->meter, NULL, &ro, &rec);
+    if (wn_run_device_is_gpu(job->spec.train.device)) {
+        rc = gpu_meter(w, job->spec.train.device, &meter);
+    } else {
+        open_meter_once(w, s);
+        meter = w->meter;
+    }
+    if (rc == WN_OK) {
+        /* Co-located workers share the package (and node) meter: each run
+         * gets its CPU-time share of it, the whole reading kept (issue 10). */
+        wn_run_opts ro = { w->o->attribute || w->o->workers > 1, NULL };
+        rc = wn_run_execute_opts(&job->spec, &w->dopts, meter, NULL, &ro, &rec);
+    }
     if (rc != WN_OK)
         goto out;
     rec.job_id = job->job_id;
     rc = wn_store_put_run(s, &rec);
     /* the run's raw readings, for re-integration later (docs/store.md);
      * losing them never loses the run */
-    if (rc == WN_OK && w->meter && wn_run_samples_store(s, w->meter, &rec, 0))
+    if (rc == WN_OK && meter && wn_run_samples_store(s, meter, &rec, 0))
         wn_clearerr();
     /* the Slurm job and step it ran in: runs join on slurm_job_id */
     wn_slurm_ids sid;
@@ -83,4 +113,6 @@ void wn__worker_exec_close(struct worker *w)
 {
     if (w->meter)
         wn_meter_close(&w->meter);
+    if (w->gpu_meter)
+        wn_meter_close(&w->gpu_meter);
 }

@@ -32,6 +32,8 @@ struct worker {
     /* default executor (worker_exec.c) */
     int meter_tried;
     wn_meter *meter;
+    wn_meter *gpu_meter;      /* NVML on the GPU of gpu_meter_dev's jobs */
+    char gpu_meter_dev[16];
     int host_stored;
     wn_data_opts dopts;
     int fatal;                /* the store failed: stop this worker */

@@ -49,7 +49,7 @@ class MeterDomainInfo(ctypes.Structure):
 class MeterInfo(ctypes.Structure):
     _fields_ = [("source", ctypes.c_char * 16),
                 ("status", ctypes.c_int),
-                ("reason", ctypes.c_char * 256),
+                ("reason", ctypes.c_char * 512),
                 ("notes", ctypes.c_char * 256),
                 ("is_estimate", ctypes.c_int),
                 ("node_level", ctypes.c_int),

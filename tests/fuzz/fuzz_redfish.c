@@ -4,13 +4,12 @@
 #include <wattnet/wattnet.h>
 
 #include "fuzz.h"
-
-int wn__redfish_parse(const char *json, double *watts, size_t max, size_t *n);
+#include "meter/meter_internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *s = wn_fuzz_string(data, size);
-    double w[16];
+    struct wn__redfish_entry w[16];
     size_t n;
     if (s)
         (void)wn__redfish_parse(s, w, 16, &n);
