@@ -43,6 +43,9 @@ static void usage(FILE *f)
         "                      redfish | estimate\n"
         "  --devices LIST      claim only jobs for these devices (cpu, cuda);\n"
         "                      default: cpu, and cuda when a GPU answers\n"
+        "  --attribute         other work shares the meter: split each run's\n"
+        "                      energy by its CPU-time share of the host (always\n"
+        "                      on with --workers > 1); the whole reading is kept\n"
         "  --json              print the final counts as JSON on stdout\n\n"
         CLI_WORKER_EXIT_HELP);
 }

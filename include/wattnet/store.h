@@ -61,7 +61,7 @@ void wn_run_records_free(wn_run_record **runs, size_t n);
 
 /* ---- What the store is ----------------------------------------------------
  * Schema versions and migrations: docs/store.md. */
-#define WN_STORE_SCHEMA_VERSION 7
+#define WN_STORE_SCHEMA_VERSION 8
 
 /* "sqlite" or "postgresql". */
 const char *wn_store_backend(const wn_store *s);
@@ -131,6 +131,9 @@ int wn_store_sweep_add_once(wn_store *s, const char *name,
                             const char *spec_json, uint64_t seed,
                             const wn_job *jobs, size_t n, int64_t *sweep_id,
                             int *created);
+/* The spec JSON of the newest sweep (wn_free it); WN_ENOENT when the
+ * database has no sweep. */
+int wn_store_sweep_latest_spec(wn_store *s, char **json);
 /* The newest sweep called NAME; WN_ENOENT when there is none. */
 int wn_store_sweep_find(wn_store *s, const char *name, int64_t *sweep_id);
 
@@ -194,6 +197,13 @@ int wn_store_queue_status(wn_store *s, wn_queue_status *out);
  * name and renamed.  *n_runs may be NULL. */
 int wn_store_export(wn_store *s, const char *format, const char *dir,
                     size_t *n_runs);
+/* The same with facility energy (IT x PUE) and CO2e (g at G_PER_KWH
+ * gCO2e/kWh, of the facility energy when a PUE is given) as the extra
+ * columns facility_energy_j and co2e_g of runs and epochs (csv, jsonl), set
+ * only for a usable measurement; 0 leaves a column out.  energy_j stays
+ * what was measured. */
+int wn_store_export_carbon(wn_store *s, const char *format, const char *dir,
+                           double pue, double g_per_kwh, size_t *n_runs);
 
 /* Replace run RUN_ID's energy by E (e.g. source "log") and its joules per
  * datum by JOULES_PER_DATUM (has_jpd = 0: none; the caller computes it

@@ -47,6 +47,12 @@ typedef struct wn_sweep_spec {
     size_t repetitions;
     size_t n_devices;         /* 0: the CPU alone */
     char **devices;           /* "cpu", "cuda", "cuda:N" */
+    /* Optional (issue 10, 12): */
+    int has_min_seconds;      /* "min_seconds" given: each job's run is held
+                                 to it (else chosen per run from its meter) */
+    double min_seconds;       /* 0..604800 */
+    double pue;               /* "pue" (>= 1), 0: not given */
+    double carbon_intensity;  /* "carbon_intensity" gCO2e/kWh, 0: not given */
 } wn_sweep_spec;
 
 /* Parse a spec from JSON text (ORIGIN names it in messages, e.g. the file
@@ -59,6 +65,11 @@ int wn_sweep_spec_parse(const char *json, const char *origin,
 int wn_sweep_spec_load(const char *path, wn_sweep_spec **out);
 /* The spec as JSON (wn_free the string). */
 int wn_sweep_spec_to_json(const wn_sweep_spec *sp, char **json);
+/* The newest sweep's "pue" and "carbon_intensity" in store S into *pue and
+ * *g_per_kwh where they are 0 (a value the user gave wins).  A database
+ * without a sweep, or a spec without them, leaves them as they are: WN_OK.
+ * (lib/sweep/sweep_carbon.c) */
+int wn_sweep_carbon_defaults(wn_store *s, double *pue, double *g_per_kwh);
 void wn_sweep_spec_free(wn_sweep_spec **sp);
 
 /* Presets: "quick", "butter-e", "cache-scan", "advise", "cache-scan-gpu"
@@ -156,6 +167,10 @@ typedef struct wn_worker_opts {
                                  default 0.5 */
     const char *data_dir;     /* datasets (default executor) */
     const char *meter_source; /* NULL/"auto" (default executor) */
+    int attribute;            /* 1: split each run's energy by its CPU-time
+                                 share of the host (other work shares the
+                                 meter); also whenever workers > 1 (default
+                                 executor) */
     wn_job_executor exec;     /* NULL: the default executor */
     void *exec_user;
     /* In the worker process after each attempt (status WN_OK or the

@@ -226,3 +226,43 @@ int wn_powerlog_integrate(const char *path, const char *node, double t_start,
     wn_free(s);
     return WN_OK;
 }
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+int wn_powerlog_interval(const char *path, const char *node, double *interval_s)
+{
+    struct sample *s = NULL;
+    double *gaps = NULL;
+    size_t n = 0, k = 0;
+    char node_name[64];
+    if (!path || !interval_s)
+        return wn_seterr(WN_EINVAL, "powerlog: no file or output");
+    *interval_s = 0.0;
+    int rc = read_log(path, node, &s, &n, node_name, sizeof node_name);
+    if (rc)
+        return rc;
+    if (n >= 2)
+        gaps = wn_malloc((n - 1) * sizeof *gaps);
+    if (n >= 2 && !gaps) {
+        wn_free(s);
+        return wn_seterr(WN_ENOMEM, "powerlog: out of memory");
+    }
+    for (size_t i = 0; i + 1 < n; i++)
+        if (s[i + 1].t > s[i].t)
+            gaps[k++] = s[i + 1].t - s[i].t;
+    if (k == 0)
+        rc = wn_seterr(WN_ENOENT, "%s: fewer than two samples%s%s: no sample "
+                       "interval", path, node && node[0] ? " of node " : "",
+                       node && node[0] ? node : "");
+    else {
+        qsort(gaps, k, sizeof *gaps, cmp_double);
+        *interval_s = k % 2 ? gaps[k / 2] : 0.5 * (gaps[k / 2 - 1] + gaps[k / 2]);
+    }
+    wn_free(gaps);
+    wn_free(s);
+    return rc;
+}

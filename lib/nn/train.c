@@ -41,6 +41,7 @@
 #include "nn/epoch_quality.h"
 #include "nn/gpu.h"
 #include "nn/net.h"
+#include "nn/train_extend.h"
 
 #define SHUFFLE_SALT 0x53485546464c4531ULL   /* "SHUFFLE1" */
 
@@ -93,6 +94,8 @@ static int check_config(const wn_train_config *cfg)
                          WN_MAX_DEPTH);
     if (cfg->epochs < 1)
         return wn_seterr(WN_EINVAL, "train: epochs must be >= 1");
+    if (wn__train_check_min_seconds(cfg) != WN_OK)
+        return WN_EINVAL;
     if (cfg->batch < 1)
         return wn_seterr(WN_EINVAL, "train: batch must be >= 1");
     if (!(cfg->learning_rate > 0.0) || !isfinite(cfg->learning_rate))
@@ -208,6 +211,7 @@ int wn_train(const wn_dataset *d, const wn_train_config *cfg,
     wn_split split = {0};
     size_t *order = NULL;
     double *secs = NULL;
+    size_t secs_cap = cfg ? cfg->epochs : 0;
     float *test_x = NULL, *test_y = NULL;
     struct wn__rows src = {0};
     int prev_threads = omp_get_max_threads();
@@ -318,10 +322,16 @@ int wn_train(const wn_dataset *d, const wn_train_config *cfg,
     out->threads = threads;
     out->flops_per_epoch = wn_flops_epoch(B, inputs, widths, cfg->depth, n_train, n_test);
 
-    for (size_t e = 1; e <= cfg->epochs; e++) {
+    out->epochs_requested = cfg->epochs;
+    double t_first = now_s();
+    for (size_t e = 1; wn__train_want_epoch(cfg, e, now_s() - t_first); e++) {
         wn_epoch_stats st;
         memset(&st, 0, sizeof st);
         st.epoch = e;
+        rc = wn__train_secs_room(&secs, &secs_cap, e);
+        if (rc != WN_OK)
+            goto out;
+        out->extended = e > cfg->epochs;
         if (hooks && hooks->epoch_begin) {
             rc = hooks->epoch_begin(hooks->user, e);
             if (rc != WN_OK)

@@ -29,7 +29,8 @@ static const char *const run_cols[] = {
     "threads_used", "seconds_total", "seconds_per_epoch_median", "train_loss",
     "test_loss", "has_accuracy", "test_accuracy", "test_mse", "test_mae",
     "flops_per_epoch", "has_jpd", "joules_per_datum", "data_path",
-    "data_sha256", "epochs_contended", "device", "device_name", "device_driver",
+    "data_sha256", "epochs_contended", "device", "device_name", "device_driver", "min_seconds",
+    "epochs_extended",
 };
 #define N_RUN_COLS (sizeof run_cols / sizeof run_cols[0])
 
@@ -183,6 +184,8 @@ static int bind_run(const wn_run_record *run, struct wn__sql_val *v,
     v[k++] = wn__v_text(sm->device[0] ? sm->device : "cpu");
     v[k++] = sm->device_name[0] ? wn__v_text(sm->device_name) : wn__v_null();
     v[k++] = sm->device_driver[0] ? wn__v_text(sm->device_driver) : wn__v_null();
+    v[k++] = wn__v_real(run->spec.train.min_seconds);
+    v[k++] = wn__v_int(sm->extended);
     return WN_OK;
 }
 
@@ -361,6 +364,12 @@ static int read_run(void *user, wn_store *s, const struct wn__sql_row *r)
     wn__copy_str(sm->device, sizeof sm->device, dev);
     wn__copy_str(sm->device_name, sizeof sm->device_name, wn__col_text(s, r, c++));
     wn__copy_str(sm->device_driver, sizeof sm->device_driver, wn__col_text(s, r, c++));
+    run->spec.train.min_seconds = wn__col_real(s, r, c++);
+    if (!(run->spec.train.min_seconds >= 0.0))
+        run->spec.train.min_seconds = 0.0;   /* NULL: stored before v6 */
+    run->spec.min_seconds_given = 1;
+    sm->extended = (int)wn__col_int(s, r, c++);
+    sm->epochs_requested = run->spec.train.epochs;
     wn__store_read_energy(s, r, c, &run->energy);
     return WN_OK;
 }

@@ -1,13 +1,14 @@
 /*
  * worker_exec.c - the default executor of a worker: the first job stores
  * this host (best effort) and opens this process's meter (with the stored
- * idle baseline when there is one); each job runs wn_run_execute (which
- * gives up at the next epoch when the job is cancelled: lease lost, stop
- * signal) and stores the record with wn_store_put_job_run, which marks the
- * job done in the same transaction if this worker still holds it.  A
- * store failure that is not the job's fault (disk full, database gone for
- * good after the reconnection tries) sets w->fatal so the worker stops
- * instead of burning every remaining job's attempts.
+ * idle baseline when there is one); each job runs wn_run_execute_opts (its
+ * energy split by CPU-time share when workers share the meter; it gives up
+ * at the next epoch when the job is cancelled: lease lost, stop signal) and
+ * stores the record with wn_store_put_job_run, which marks the job done in
+ * the same transaction if this worker still holds it.  A store failure that
+ * is not the job's fault (disk full, database gone for good after the
+ * reconnection tries) sets w->fatal so the worker stops instead of burning
+ * every remaining job's attempts.
  */
 #include <stdio.h>
 #include <string.h>
@@ -90,8 +91,12 @@ int wn__worker_default_exec(void *user, wn_store *s, const wn_job *job)
         open_meter_once(w, w->s);
         meter = w->meter;
     }
-    if (rc == WN_OK)
-        rc = wn_run_execute(&job->spec, &w->dopts, meter, &obs, &rec);
+    if (rc == WN_OK) {
+        /* Co-located workers share the package (and node) meter: each run
+         * gets its CPU-time share of it, the whole reading kept (issue 10). */
+        wn_run_opts ro = { w->o->attribute || w->o->workers > 1, NULL };
+        rc = wn_run_execute_opts(&job->spec, &w->dopts, meter, &obs, &ro, &rec);
+    }
     if (rc != WN_OK)
         goto out;
     rec.job_id = job->job_id;
