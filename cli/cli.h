@@ -11,6 +11,7 @@
 #include <math.h>
 #include <stdio.h>
 
+#include <cjson/cJSON.h>
 #include <wattnet/wattnet.h>
 
 /* Each command: argv[0] is the command name; returns the exit code. */
@@ -73,7 +74,8 @@ enum {
     CLI_OPT_DB = 256, CLI_OPT_SHAPE, CLI_OPT_DEPTH, CLI_OPT_SIZE,
     CLI_OPT_EPOCHS, CLI_OPT_BATCH, CLI_OPT_LR, CLI_OPT_SEED, CLI_OPT_THREADS,
     CLI_OPT_WORKERS, CLI_OPT_PIN, CLI_OPT_LEASE, CLI_OPT_ATTEMPTS,
-    CLI_OPT_DATA_DIR, CLI_OPT_METER, CLI_OPT_DEVICES
+    CLI_OPT_DATA_DIR, CLI_OPT_METER, CLI_OPT_DEVICES,
+    CLI_OPT_PUE, CLI_OPT_CARBON, CLI_OPT_MIN_SECONDS, CLI_OPT_ATTRIBUTE
 };
 #define CLI_LONGOPTS_COMMON \
     {"help", no_argument, NULL, CLI_OPT_HELP}, \
@@ -96,7 +98,8 @@ enum {
     {"max-attempts", required_argument, NULL, CLI_OPT_ATTEMPTS}, \
     {"data-dir", required_argument, NULL, CLI_OPT_DATA_DIR}, \
     {"meter", required_argument, NULL, CLI_OPT_METER}, \
-    {"devices", required_argument, NULL, CLI_OPT_DEVICES}
+    {"devices", required_argument, NULL, CLI_OPT_DEVICES}, \
+    {"attribute", no_argument, NULL, CLI_OPT_ATTRIBUTE}
 
 #define CLI_NO_MAX ULLONG_MAX        /* cli_opt_uint: no upper bound */
 #define CLI_NO_MAX_REAL HUGE_VAL     /* cli_opt_real: "> lo", no bound */
@@ -132,6 +135,14 @@ int cli_worker_opt(const char *cmd, int ch, const char *arg,
 /* Run the workers of O (cmd_worker.c), report progress on stderr and the
  * counts (JSON on stdout with JSON); the exit code.  worker and run. */
 int cli_worker_go(const char *cmd, wn_worker_opts *o, int json);
+/* Exit codes of `worker` and `run` (docs/many-machines.md), and their
+ * --help lines. */
+#define CLI_EXIT_JOBS_FAILED 3
+#define CLI_WORKER_EXIT_HELP                                                  \
+    "Exit status: 0 every job done; 1 an error (database, a worker process\n" \
+    "died); 2 bad usage; 3 finished, but some jobs failed (kept as 'failed'\n" \
+    "with their error); stopped by SIGTERM/SIGINT/SIGHUP: killed by that\n"   \
+    "signal after the jobs were put back (the shell shows 128+N).\n"
 
 /* `status`: runs per device (cli_devices.c), printed, or added to JSON as
  * "devices" when JSON is not NULL (a cJSON object). */
@@ -140,5 +151,28 @@ void cli_device_counts(const wn_run_record *runs, size_t n, struct cJSON *json);
 /* `fit`: one line naming the sources of the runs' measured energy (nvml
  * for GPU runs) and how many runs each measured; nothing when none. */
 void cli_energy_sources(const wn_run_record *runs, size_t n);
+/* ---- Facility energy and carbon (cli_carbon.c) --------------------------
+ * --pue F (>= 1) and --carbon-intensity G (gCO2e/kWh) of train, measure,
+ * status and export: derived figures next to the measured joules. */
+typedef struct cli_carbon {
+    double pue;               /* 0: not given */
+    double g_per_kwh;         /* 0: not given */
+} cli_carbon;
+#define CLI_LONGOPTS_CARBON \
+    {"pue", required_argument, NULL, CLI_OPT_PUE}, \
+    {"carbon-intensity", required_argument, NULL, CLI_OPT_CARBON}
+#define CLI_CARBON_HELP \
+    "  --pue F         facility energy = IT energy x F (F >= 1), shown beside\n" \
+    "                  the measured joules, never mixed into them\n" \
+    "  --carbon-intensity G\n" \
+    "                  gCO2e per kWh: CO2e of the facility (or IT) energy\n"
+/* A carbon option into C: 0, 2, or CLI_NOT_MINE. */
+int cli_carbon_opt(const char *cmd, int ch, const char *arg, cli_carbon *c);
+/* Add the carbon fields (wn_carbon_to_json) for E to O when C has any. */
+void cli_carbon_json(cJSON *o, const cli_carbon *c, const wn_energy *e);
+/* "  facility  X J (PUE F)\n  co2e  Y g (G g/kWh)\n" lines on F with PREFIX
+ * indentation, when C has any and E is a usable measurement. */
+void cli_carbon_print(FILE *f, const char *indent, const cli_carbon *c,
+                      const wn_energy *e);
 
 #endif /* WATTNET_CLI_H */

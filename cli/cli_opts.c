@@ -157,6 +157,9 @@ int cli_worker_opt(const char *cmd, int ch, const char *arg, wn_worker_opts *o)
     case CLI_OPT_METER:
         o->meter_source = arg;
         return 0;
+    case CLI_OPT_ATTRIBUTE:
+        o->attribute = 1;
+        return 0;
     case CLI_OPT_DEVICES:
         if (wn_worker_devices_parse(arg, &o->devices) != WN_OK)
             return cli_usage_error(cmd, "--devices '%s': want cpu, cuda or cpu,cuda",

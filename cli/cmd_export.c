@@ -16,7 +16,10 @@ static void usage(FILE *f)
         "Write DIR/runs.EXT (one row per run, with its job_id) and\n"
         "DIR/epochs.EXT (one row per epoch).  Energy that did not measure is\n"
         "empty (CSV) or null (JSON), never 0.  butter-e: runs.csv in the\n"
-        "study's metadata and standardised-energy columns (docs/store.md).\n");
+        "study's metadata and standardised-energy columns (docs/store.md).\n"
+        "With --pue / --carbon-intensity, runs and epochs get facility_energy_j\n"
+        "and co2e_g columns beside energy_j (csv, jsonl).\n"
+        CLI_CARBON_HELP);
 }
 
 int cmd_export(int argc, char **argv)
@@ -26,9 +29,11 @@ int cmd_export(int argc, char **argv)
         {"format", required_argument, NULL, 'f'},
         {"out", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, CLI_OPT_HELP},
+        CLI_LONGOPTS_CARBON,
         {NULL, 0, NULL, 0},
     };
     const char *db = NULL, *format = "csv", *dir = NULL;
+    cli_carbon carbon = {0.0, 0.0};
     int c, rc;
     cli_opts_reset();
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -36,6 +41,11 @@ int cmd_export(int argc, char **argv)
         case CLI_OPT_DB: db = optarg; break;
         case 'f': format = optarg; break;
         case 'o': dir = optarg; break;
+        case CLI_OPT_PUE:
+        case CLI_OPT_CARBON:
+            if (cli_carbon_opt("export", c, optarg, &carbon))
+                return 2;
+            break;
         default:
             rc = cli_opt_common("export", c, argc, argv, usage, NULL);
             return rc == CLI_HELP ? 0 : rc;
@@ -59,7 +69,10 @@ int cmd_export(int argc, char **argv)
     size_t n = 0;
     int st = wn_store_open_existing(db, &s);
     if (st == WN_OK)
-        st = wn_store_export(s, format, dir, &n);
+        st = wn_sweep_carbon_defaults(s, &carbon.pue, &carbon.g_per_kwh);
+    if (st == WN_OK)
+        st = wn_store_export_carbon(s, format, dir, carbon.pue, carbon.g_per_kwh,
+                                    &n);
     wn_store_close(&s);
     if (st != WN_OK)
         return cli_fail("export", st);

@@ -4,12 +4,17 @@
  * seconds, average watts and dynamic energy.  The command's exit code
  * passes through (killed by a signal: 128 + signal).  The report goes to
  * stderr (like time(1)), or with --json to stdout, or to --output FILE.
+ * With --attribute the energy is split by the CPU-time share of CMD's
+ * process tree over the window (read from /proc, $WATTNET_PROC_ROOT in
+ * tests; wn_run_share_apply, the same code the co-located workers use):
+ * the output says "attributed" and keeps the whole reading beside it.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -38,17 +43,25 @@ static void usage(FILE *f)
             "  --cpu-watts W    watts per busy core for the estimate\n"
             "  --idle-file P    idle-baseline state file\n"
             "  --output FILE    write the report to FILE instead\n"
+            "  --attribute      other work shares the meter: report CMD's share\n"
+            "                   of the package/node energy by the CPU time of\n"
+            "                   its process tree (user+sys) over the host's busy\n"
+            "                   CPU time; the whole reading is kept beside it\n"
+            "  --pue F          facility energy = IT x F, beside the joules\n"
+            "  --carbon-intensity G  gCO2e/kWh: CO2e of that energy\n"
             "When nothing measures, the energy is an ESTIMATE (CPU time x "
             "watts per core)\nand says so.\n");
 }
 
 /* The command, its exit code and its energy in the one JSON form. */
-static char *report_json(char **cmd, int exit_code, const wn_energy *e)
+static char *report_json(char **cmd, int exit_code, const wn_energy *e,
+                         const cli_carbon *carbon)
 {
     cJSON *o = wn_energy_to_json(e);
     char *s = NULL;
     if (!o)
         return NULL;
+    cli_carbon_json(o, carbon, e);
     cJSON *c = cJSON_CreateArray();
     for (size_t i = 0; c && cmd[i]; i++)
         cJSON_AddItemToArray(c, cJSON_CreateString(cmd[i]));
@@ -59,7 +72,8 @@ static char *report_json(char **cmd, int exit_code, const wn_energy *e)
     return s;
 }
 
-static void report_text(FILE *f, char **cmd, int exit_code, const wn_energy *e)
+static void report_text(FILE *f, char **cmd, int exit_code, const wn_energy *e,
+                        const cli_carbon *carbon)
 {
     fprintf(f, "wattnet measure:");
     for (size_t i = 0; cmd[i]; i++)
@@ -68,10 +82,18 @@ static void report_text(FILE *f, char **cmd, int exit_code, const wn_energy *e)
             exit_code, e->seconds, e->source,
             e->is_estimate ? "  (ESTIMATE: CPU time x watts per core, not a "
                              "measurement)" : "");
-    if (!e->measured) {
+    if (!e->measured || e->flag[0]) {
         fprintf(f, "  energy      not measured (%s): no figure\n", e->flag);
+        if (e->whole_energy_j > 0)
+            fprintf(f, "  whole       %.3f J (every process on the meter)\n",
+                    e->whole_energy_j);
         return;
     }
+    if (e->attributed)
+        fprintf(f, "  attributed  %.1f%% of the host's busy CPU time was this "
+                "command's\n"
+                "  whole       %.3f J (every process on the meter)\n",
+                100.0 * e->cpu_share, e->whole_energy_j);
     fprintf(f, "  energy      %.3f J (sum of:", e->energy_j);
     for (size_t i = 0; i < e->n_domains; i++)
         if (e->domains[i].in_total)
@@ -88,15 +110,46 @@ static void report_text(FILE *f, char **cmd, int exit_code, const wn_energy *e)
                 e->domains[i].energy_j,
                 e->domains[i].in_total ? "" : "  (inside another domain, "
                                               "not added)");
+    cli_carbon_print(f, "  ", carbon, e);
 }
 
-/* Run cmd; *code gets its exit code (signal: 128 + sig). */
-static int run_child(char **cmd, int *code)
+/* The measured command, while it runs: SIGTERM and SIGHUP to us are passed
+ * on to it (we stay to report), so it is never left running alone. */
+static volatile pid_t measured_pid;
+
+static void pass_on(int sig)
 {
-    struct sigaction ign, old_int, old_quit;
+    if (measured_pid > 0)
+        kill(measured_pid, sig);
+}
+
+/* Wait for PID to exit without reaping it (its /proc stat stays readable
+ * for the attribution sample); -1 on failure. */
+static int wait_exit_keep(pid_t pid)
+{
+    siginfo_t info;
+    memset(&info, 0, sizeof info);
+    int r;
+    while ((r = waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT)) < 0 &&
+           errno == EINTR)
+        ;
+    return r;
+}
+
+/* Run cmd; *code gets its exit code (signal: 128 + sig).  With share, the
+ * CPU time of cmd's tree and the host's at its start (share[0]) and its end
+ * (share[1], read before the child is reaped). */
+static int run_child(char **cmd, int *code, wn_cputime_sample *share)
+{
+    struct sigaction ign, fwd, old_int, old_quit, old_term, old_hup;
     memset(&ign, 0, sizeof ign);
     ign.sa_handler = SIG_IGN;
     sigemptyset(&ign.sa_mask);
+    memset(&fwd, 0, sizeof fwd);
+    fwd.sa_handler = pass_on;
+    sigemptyset(&fwd.sa_mask);
+    fwd.sa_flags = SA_RESTART;
+    pid_t parent = getpid();
     fflush(NULL);
     pid_t pid = fork();
     if (pid < 0) {
@@ -104,20 +157,35 @@ static int run_child(char **cmd, int *code)
         return -1;
     }
     if (pid == 0) {
+        /* Die with us, even if we are killed outright. */
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        if (getppid() != parent)
+            _exit(128 + SIGTERM);
         execvp(cmd[0], cmd);
         int e = errno;
         fprintf(stderr, "wattnet measure: %s: %s\n", cmd[0], strerror(e));
         _exit(e == ENOENT ? 127 : 126);
     }
     /* Like system(3): ^C goes to the command; we stay to report. */
+    measured_pid = pid;
     sigaction(SIGINT, &ign, &old_int);
     sigaction(SIGQUIT, &ign, &old_quit);
+    sigaction(SIGTERM, &fwd, &old_term);
+    sigaction(SIGHUP, &fwd, &old_hup);
+    if (share && wn_cputime_sample_tree(NULL, (int)pid, &share[0]) != WN_OK)
+        memset(&share[0], 0, sizeof share[0]);
+    if (share && (wait_exit_keep(pid) != 0 ||
+                  wn_cputime_sample_tree(NULL, (int)pid, &share[1]) != WN_OK))
+        share[1] = share[0];  /* no share: the energy gets no-cpu-share */
     int st = 0;
     pid_t w;
     while ((w = waitpid(pid, &st, 0)) < 0 && errno == EINTR)
         ;
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGQUIT, &old_quit, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    sigaction(SIGHUP, &old_hup, NULL);
+    measured_pid = 0;
     if (w < 0) {
         fprintf(stderr, "wattnet measure: waitpid: %s\n", strerror(errno));
         return -1;
@@ -131,6 +199,36 @@ static int run_child(char **cmd, int *code)
     return 0;
 }
 
+/* The report: JSON on stdout, or the text on stderr, or either to OUTPUT.
+ * -1 when OUTPUT cannot be opened (said on stderr), else 0. */
+static int write_report(int json, const char *output, char **cmd, int code,
+                         const wn_energy *e, const cli_carbon *carbon)
+{
+    FILE *f = json ? stdout : stderr;
+    if (output) {
+        f = fopen(output, "w");
+        if (!f) {
+            fprintf(stderr, "wattnet measure: %s: %s\n", output,
+                    strerror(errno));
+            return -1;
+        }
+    }
+    if (json) {
+        char *s = report_json(cmd, code, e, carbon);
+        if (s) {
+            fprintf(f, "%s\n", s);
+            cJSON_free(s);
+        } else {
+            fprintf(stderr, "wattnet measure: out of memory\n");
+        }
+    } else {
+        report_text(f, cmd, code, e, carbon);
+    }
+    if (output && fclose(f) != 0)
+        fprintf(stderr, "wattnet measure: %s: write failed\n", output);
+    return 0;
+}
+
 int cmd_measure(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -140,6 +238,8 @@ int cmd_measure(int argc, char **argv)
         {"cpu-watts", required_argument, NULL, 'w'},
         {"idle-file", required_argument, NULL, 'f'},
         {"output", required_argument, NULL, 'o'},
+        {"attribute", no_argument, NULL, 'A'},
+        CLI_LONGOPTS_CARBON,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -147,7 +247,10 @@ int cmd_measure(int argc, char **argv)
     wn_meter *m = NULL;
     const char *output = NULL;
     unsigned long long ms;
-    int json = 0, c, rc, id = -1, code = 0;
+    int json = 0, c, rc, id = -1, code = 0, attribute = 0;
+    cli_carbon carbon = {0.0, 0.0};
+    wn_cputime_sample share[2];
+    memset(share, 0, sizeof share);
     wn_meter_opts_default(&o);
     optind = 1;
     opterr = 0;
@@ -169,7 +272,13 @@ int cmd_measure(int argc, char **argv)
             break;
         case 'f': o.idle_state = optarg; break;
         case 'o': output = optarg; break;
+        case 'A': attribute = 1; break;
         case 'h': usage(stdout); return 0;
+        case CLI_OPT_PUE:
+        case CLI_OPT_CARBON:
+            if (cli_carbon_opt("measure", c, optarg, &carbon))
+                return 2;
+            break;
         default:
             return cli_usage_error("measure", "unknown option '%s'",
                                    argv[optind - 1]);
@@ -200,41 +309,23 @@ int cmd_measure(int argc, char **argv)
         wn_meter_close(&m);
         return cli_fail("measure", rc);
     }
-    if (run_child(cmd, &code) != 0) {
+    if (run_child(cmd, &code, attribute ? share : NULL) != 0) {
         wn_meter_close(&m);
         return 1;
     }
     wn_energy e;
     rc = wn_meter_window_end(m, id, &e);
     wn_meter_close(&m);
+    if (rc == WN_OK && attribute)
+        rc = wn_run_share_apply(&share[0], &share[1], &e);
     if (rc) {
         cli_fail("measure", rc);
         return code ? code : 1;
     }
-    if (!e.measured)
+    if (!e.measured || e.flag[0])
         fprintf(stderr, "wattnet measure: warning: the window did not "
                 "measure (%s); no energy figure\n", e.flag);
-    FILE *f = json ? stdout : stderr;
-    if (output) {
-        f = fopen(output, "w");
-        if (!f) {
-            fprintf(stderr, "wattnet measure: %s: %s\n", output,
-                    strerror(errno));
-            return code ? code : 1;
-        }
-    }
-    if (json) {
-        char *s = report_json(cmd, code, &e);
-        if (s) {
-            fprintf(f, "%s\n", s);
-            cJSON_free(s);
-        } else {
-            fprintf(stderr, "wattnet measure: out of memory\n");
-        }
-    } else {
-        report_text(f, cmd, code, &e);
-    }
-    if (output && fclose(f) != 0)
-        fprintf(stderr, "wattnet measure: %s: write failed\n", output);
+    if (write_report(json, output, cmd, code, &e, &carbon) != 0)
+        return code ? code : 1;
     return code;
 }

@@ -32,11 +32,13 @@ static void usage(FILE *f)
         "  --model FILE      model file from 'wattnet fit'\n"
         "  --hardware FILE   hardware profile for the cache lines (default:\n"
         "                    the host the runs were recorded on, else this\n"
-        "                    machine)\n");
+        "                    machine)\n"
+        CLI_CARBON_HELP);
 }
 
 struct report_args {
     const char *db, *outp, *mpath, *hwpath;
+    cli_carbon carbon;
 };
 
 /* Parse argv into a; returns -1 to go on, else the exit code. */
@@ -48,6 +50,7 @@ static int parse_args(int argc, char **argv, struct report_args *a)
         {"model", required_argument, NULL, 'm'},
         {"hardware", required_argument, NULL, 'w'},
         {"help", no_argument, NULL, 'h'},
+        CLI_LONGOPTS_CARBON,
         {NULL, 0, NULL, 0},
     };
     int c;
@@ -60,6 +63,11 @@ static int parse_args(int argc, char **argv, struct report_args *a)
         case 'm': a->mpath = optarg; break;
         case 'w': a->hwpath = optarg; break;
         case 'h': usage(stdout); return 0;
+        case CLI_OPT_PUE:
+        case CLI_OPT_CARBON:
+            if (cli_carbon_opt("report", c, optarg, &a->carbon))
+                return 2;
+            break;
         default:
             return cli_usage_error("report", "unknown or incomplete option "
                                    "'%s'", argv[optind - 1]);
@@ -104,8 +112,17 @@ int cmd_report(int argc, char **argv)
         goto fail;
     if (!have_model)
         fprintf(stderr, "wattnet report: no model: %s\n", fit_note);
+    /* the newest sweep's pue / carbon_intensity, unless given */
+    wn_store *store = NULL;
+    if ((st = wn_store_open(a.db, &store)) == WN_OK)
+        st = wn_sweep_carbon_defaults(store, &a.carbon.pue, &a.carbon.g_per_kwh);
+    wn_store_close(&store);
+    if (st != WN_OK)
+        goto fail;
     wn_report_opts o = {.model = have_model ? shown : NULL, .hw = &hw,
-                        .host = &host, .source = a.db};
+                        .host = &host, .source = a.db,
+                        .pue = a.carbon.pue,
+                        .carbon_intensity = a.carbon.g_per_kwh};
     /* the power trace from the stored raw readings, when any run has them */
     wn_power_trace kept;
     wn_report_trace trace;

@@ -29,7 +29,8 @@ static void usage(FILE *f)
         "                  advise\n"
         "  --db URL        SQLite file or postgresql:// URL (default wattnet.db)\n"
         "  --workers N     local worker processes (default 1)\n"
-        "  other options   as for `wattnet worker`\n");
+        "  other options   as for `wattnet worker`\n\n"
+        CLI_WORKER_EXIT_HELP);
 }
 
 /* Enqueue the preset unless the database has it, and say which. */

@@ -15,13 +15,16 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-        "usage: wattnet status --db URL [--json]\n\n"
+        "usage: wattnet status --db URL [--json] [--pue F] [--carbon-intensity G]\n\n"
         "Jobs queued, running, done and failed; runs per hour (jobs finished in\n"
         "the last hour); ETA in seconds; joules measured so far (null when\n"
         "nothing was measured; estimates are reported apart); per dataset,\n"
         "whether the runs trained the real file (path, SHA-256) or the\n"
         "synthetic stand-in; contention: runs whose epochs other work slowed\n"
-        "(docs/training.md), and runs with no clean epoch at all.\n");
+        "(docs/training.md), and runs with no clean epoch at all.  With --pue /\n"
+        "--carbon-intensity: the facility energy and CO2e of the measured\n"
+        "joules, beside them.\n"
+        CLI_CARBON_HELP);
 }
 
 static void add_opt(cJSON *o, const char *k, int has, double v)
@@ -37,14 +40,18 @@ int cmd_status(int argc, char **argv)
     static const struct option longopts[] = {
         CLI_LONGOPTS_COMMON,
         CLI_LONGOPTS_DB,
+        CLI_LONGOPTS_CARBON,
         {NULL, 0, NULL, 0},
     };
     const char *db = NULL;
+    cli_carbon carbon = {0.0, 0.0};
     int json = 0, c, rc;
     cli_opts_reset();
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         rc = c == CLI_OPT_DB ? (db = optarg, 0)
-                             : cli_opt_common("status", c, argc, argv, usage, &json);
+                             : cli_carbon_opt("status", c, optarg, &carbon);
+        if (rc == CLI_NOT_MINE)
+            rc = cli_opt_common("status", c, argc, argv, usage, &json);
         if (rc)
             return rc == CLI_HELP ? 0 : rc;
     }
@@ -61,6 +68,8 @@ int cmd_status(int argc, char **argv)
     int st = wn_store_open_existing(db, &s);
     if (st == WN_OK)
         st = wn_store_queue_status(s, &q);
+    if (st == WN_OK)   /* the sweep spec's pue / carbon_intensity, unless given */
+        st = wn_sweep_carbon_defaults(s, &carbon.pue, &carbon.g_per_kwh);
     if (st == WN_OK)
         st = wn_store_load_runs(s, &runs, &n_runs);
     if (st == WN_OK)
@@ -85,6 +94,9 @@ int cmd_status(int argc, char **argv)
         add_opt(o, "joules", q.has_joules, q.joules);
         cJSON_AddNumberToObject(o, "measured_runs", (double)q.measured_runs);
         add_opt(o, "estimated_joules", q.has_estimated, q.estimated_joules);
+        if (carbon.pue > 0 || carbon.g_per_kwh > 0)
+            wn_carbon_to_json(o, q.has_joules, q.joules, carbon.pue,
+                              carbon.g_per_kwh);
         cJSON *ct = cJSON_AddObjectToObject(o, "contention");
         cJSON_AddNumberToObject(ct, "runs_judged", (double)con.runs_judged);
         cJSON_AddNumberToObject(ct, "runs_contended", (double)con.runs_contended);
@@ -127,6 +139,15 @@ int cmd_status(int argc, char **argv)
                (long long)q.measured_runs);
     else
         printf("energy measured: none\n");
+    if (q.has_joules) {
+        /* the facility and CO2e lines of a measured total (cli_carbon.c) */
+        wn_energy total;
+        memset(&total, 0, sizeof total);
+        total.measured = 1;
+        total.energy_j = q.joules;
+        snprintf(total.source, sizeof total.source, "store");
+        cli_carbon_print(stdout, "", &carbon, &total);
+    }
     if (q.has_estimated)
         printf("energy estimated (not measured): %.1f J\n", q.estimated_joules);
     if (con.runs_judged)

@@ -10,7 +10,10 @@
  *    "test_rows":..,"batches_per_epoch":..,"widths":[..],"params":..,
  *    "epochs":..,"seconds_total":..,"seconds_per_epoch_median":..,
  *    "train_loss":..,"test_loss":..,"test_accuracy":..|null,
- *    "flops_per_epoch":..[,"test_mse":..,"test_mae":..]}
+ *    "flops_per_epoch":..[,"test_mse":..,"test_mae":..],
+ *    "epochs_requested":..,"extended":bool,"min_seconds":..
+ *    [,"pue":..,"facility_energy_j":..|null]
+ *    [,"carbon_intensity_g_per_kwh":..,"co2e_g":..|null]}
  *
  * Energy: the run goes through wn_run_execute with a meter (auto: every
  * working measuring source, else the labelled estimate, with a warning), so
@@ -39,6 +42,7 @@ struct train_cli {
     unsigned interval_ms;       /* 0: the meter's default */
     double cpu_watts;           /* 0: the estimate's table */
     const char *power_log, *node;
+    cli_carbon carbon;          /* --pue, --carbon-intensity */
 };
 
 static void usage(FILE *f)
@@ -75,6 +79,13 @@ static void usage(FILE *f)
             "  --power-log FILE --node NAME\n"
             "                  take the run's energy from a watt-meter log\n"
             "                  (CSV timestamp,node,watts) instead of a meter\n"
+            "  --min-seconds S keep training whole epochs past --epochs until S\n"
+            "                  seconds have passed, so the window spans enough of\n"
+            "                  the meter's update interval (default: 0 on the CPU,\n"
+            "                  10 updates of a slow meter (NVML, IPMI, Redfish);\n"
+            "                  2 s on a metered GPU); the summary says how many\n"
+            "                  epochs ran and whether it extended\n"
+            CLI_CARBON_HELP
             "  --json          JSON Lines: one object per epoch, then a summary\n",
             WN_MAX_DEPTH);
 }
@@ -170,6 +181,9 @@ static cJSON *summary_json(const struct train_cli *c, const wn_run_record *r)
         cJSON_AddItemToArray(w, cJSON_CreateNumber((double)s->widths[k]));
     cJSON_AddNumberToObject(o, "params", (double)s->params);
     cJSON_AddNumberToObject(o, "epochs", (double)s->epochs);
+    cJSON_AddNumberToObject(o, "epochs_requested", (double)s->epochs_requested);
+    cJSON_AddBoolToObject(o, "extended", s->extended);
+    cJSON_AddNumberToObject(o, "min_seconds", r->spec.train.min_seconds);
     cJSON_AddNumberToObject(o, "seconds_total", s->seconds_total);
     cJSON_AddNumberToObject(o, "seconds_per_epoch_median", s->seconds_per_epoch_median);
     add_quality(o, s->train_loss, s->test_loss, s->has_accuracy, s->test_accuracy,
@@ -184,6 +198,7 @@ static cJSON *summary_json(const struct train_cli *c, const wn_run_record *r)
         cJSON_AddNumberToObject(o, "joules_per_datum", r->joules_per_datum);
     else
         cJSON_AddNullToObject(o, "joules_per_datum");
+    cli_carbon_json(o, &c->carbon, &r->energy);
     return o;
 }
 
@@ -230,8 +245,8 @@ static void on_epoch(void *user, const wn_run_record *run, const wn_epoch_record
         emit(epoch_json(r, threads));
         return;
     }
-    printf("epoch %zu/%zu  train_loss %.6f  test_loss %.6f", s->epoch, c->spec.train.epochs,
-           s->train_loss, s->test_loss);
+    printf("epoch %zu/%zu%s  train_loss %.6f  test_loss %.6f", s->epoch, c->spec.train.epochs,
+           s->epoch > c->spec.train.epochs ? " (extended)" : "", s->train_loss, s->test_loss);
     if (s->has_accuracy)
         printf("  test_accuracy %.4f", s->test_accuracy);
     else
@@ -273,6 +288,11 @@ static void print_summary(const struct train_cli *c, const wn_run_record *r)
     if (r->has_jpd)
         printf(", %.4g J/datum", r->joules_per_datum);
     printf("\n");
+    if (s->extended)
+        printf("  extended: %zu epochs run for the %zu asked, to reach "
+               "min_seconds %.3g s\n", s->epochs, s->epochs_requested,
+               r->spec.train.min_seconds);
+    cli_carbon_print(stdout, "  ", &c->carbon, &r->energy);
 }
 
 /* ---- Options -------------------------------------------------------------- */
@@ -303,8 +323,12 @@ static int train_opt(struct train_cli *c, int ch, const char *arg)
     case 'w':
         return cli_opt_real("train", "cpu-watts", arg, 0.0, CLI_NO_MAX_REAL,
                             &c->cpu_watts);
+    case CLI_OPT_MIN_SECONDS:
+        c->spec.min_seconds_given = 1;
+        return cli_opt_real("train", "min-seconds", arg, 0.0, 604800.0,
+                            &c->spec.train.min_seconds);
     default:
-        return CLI_NOT_MINE;
+        return cli_carbon_opt("train", ch, arg, &c->carbon);
     }
 }
 
@@ -322,6 +346,8 @@ static int parse_args(int argc, char **argv, struct train_cli *c)
         {"cpu-watts", required_argument, NULL, 'w'},
         {"power-log", required_argument, NULL, 'P'},
         {"node", required_argument, NULL, 'n'},
+        {"min-seconds", required_argument, NULL, CLI_OPT_MIN_SECONDS},
+        CLI_LONGOPTS_CARBON,
         {NULL, 0, NULL, 0},
     };
     int ch;
@@ -399,6 +425,24 @@ static void meter_warnings(const wn_meter *m)
                         "not a measurement\n");
 }
 
+/* A watt-meter log updates at its own sample interval: unless the user set
+ * --min-seconds, hold the run to 10 samples of it (when the log already has
+ * samples to tell; else say so). */
+static void log_min_seconds(struct train_cli *c)
+{
+    double interval = 0.0;
+    if (wn_powerlog_interval(c->power_log, c->node, &interval) != WN_OK) {
+        fprintf(stderr, "wattnet train: %s; give --min-seconds (>= 10 of "
+                "its samples) so the run spans enough of them\n", wn_errmsg());
+        wn_clearerr();
+        return;
+    }
+    c->spec.min_seconds_given = 1;
+    c->spec.train.min_seconds = 10.0 * interval;
+    if (c->spec.train.min_seconds > 604800.0)
+        c->spec.train.min_seconds = 604800.0;
+}
+
 /* Attribute the run's window in a watt-meter log to the run. */
 static int attribute_log(const struct train_cli *c, wn_run_record *r)
 {
@@ -441,7 +485,9 @@ int cmd_train(int argc, char **argv)
     rc = open_meter(&c, &meter);
     if (rc != WN_OK)
         return cli_fail("train", rc);
-    wn_run_observer obs = {on_epoch, &c};
+    if (c.power_log && !c.spec.min_seconds_given)
+        log_min_seconds(&c);
+    wn_run_observer obs = {on_epoch, &c, NULL};
     rc = wn_run_execute(&c.spec, &opts, meter, &obs, &rec);
     if (rc == WN_OK && c.power_log)
         rc = attribute_log(&c, &rec);

@@ -7,6 +7,7 @@
  */
 #include <getopt.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -27,7 +28,9 @@ static void usage(FILE *f)
         "Claim jobs from the database's queue and run them until nothing is\n"
         "queued or running.  Each claim is a lease renewed by a heartbeat; a\n"
         "job whose worker died returns to the queue when its lease expires.\n"
-        "Failed attempts are kept with their error and retried.\n\n"
+        "Failed attempts are kept with their error and retried.  SIGTERM,\n"
+        "SIGINT or SIGHUP stop the workers and put their jobs back in the\n"
+        "queue at once; a lost database connection is reopened (10 tries).\n\n"
         "  --db URL            SQLite file or postgresql:// URL\n"
         "  --workers N         local worker processes (default 1)\n"
         "  --pin               pin worker i to core i, one thread per job\n"
@@ -40,7 +43,11 @@ static void usage(FILE *f)
         "                      redfish | estimate\n"
         "  --devices LIST      claim only jobs for these devices (cpu, cuda);\n"
         "                      default: cpu, and cuda when a GPU answers\n"
-        "  --json              print the final counts as JSON on stdout\n");
+        "  --attribute         other work shares the meter: split each run's\n"
+        "                      energy by its CPU-time share of the host (always\n"
+        "                      on with --workers > 1); the whole reading is kept\n"
+        "  --json              print the final counts as JSON on stdout\n\n"
+        CLI_WORKER_EXIT_HELP);
 }
 
 /* Progress on stderr: a bar on a terminal, else one line per job. */
@@ -80,10 +87,24 @@ static void on_job(void *user, int worker, const wn_job *job, int status,
     else if (status == WN_ESTATE)
         fprintf(stderr, "%sworker %d: job %lld not stored: %s\n", ui->tty ? "\n" : "",
                 worker, (long long)job->job_id, error);
+    else if (status == WN_ECANCELED)
+        fprintf(stderr, "%sworker %d: job %lld abandoned: %s\n", ui->tty ? "\n" : "",
+                worker, (long long)job->job_id, error);
     else
         fprintf(stderr, "%sworker %d: job %lld attempt %d failed: %s\n",
                 ui->tty ? "\n" : "", worker, (long long)job->job_id, job->attempts,
                 error);
+    fflush(stderr);
+}
+
+/* Any process: a lost connection, a lost lease, a stop signal. */
+static void on_notice(void *user, int worker, const char *line)
+{
+    struct ui *ui = user;
+    if (worker < 0)
+        fprintf(stderr, "%sworker: %s\n", ui->tty ? "\n" : "", line);
+    else
+        fprintf(stderr, "%sworker %d: %s\n", ui->tty ? "\n" : "", worker, line);
     fflush(stderr);
 }
 
@@ -130,6 +151,7 @@ static void print_counts(const wn_worker_result *res, int json)
     cJSON_AddNumberToObject(j, "running", (double)res->queue.running);
     cJSON_AddNumberToObject(j, "done", (double)res->queue.done);
     cJSON_AddNumberToObject(j, "failed", (double)res->queue.failed);
+    cJSON_AddNumberToObject(j, "stopped_by_signal", res->signal);
     char *s = cJSON_Print(j);
     if (s)
         printf("%s\n", s);
@@ -137,10 +159,22 @@ static void print_counts(const wn_worker_result *res, int json)
     cJSON_Delete(j);
 }
 
+/* Die of SIG, as the shell expects of a program stopped by a signal (it
+ * then reports 128 + SIG); 128 + SIG if the signal does not kill us. */
+static int die_of(int sig)
+{
+    fflush(stdout);
+    fflush(stderr);
+    signal(sig, SIG_DFL);
+    raise(sig);
+    return 128 + sig;
+}
+
 int cli_worker_go(const char *cmd, wn_worker_opts *o, int json)
 {
     struct ui ui = { isatty(STDERR_FILENO), json, 0, 0 };
     o->on_job = on_job;
+    o->on_notice = on_notice;
     /* The bar only on a terminal: without one, no status polling (which
      * would load a shared database from every node). */
     o->on_progress = ui.tty ? on_progress : NULL;
@@ -149,10 +183,23 @@ int cli_worker_go(const char *cmd, wn_worker_opts *o, int json)
     int st = wn_worker_run(o, &res);
     if (ui.drew)
         fputc('\n', stderr);
-    if (st != WN_OK && res.done == 0 && res.failed == 0 && res.crashed == 0)
+    if (st != WN_OK && res.done == 0 && res.failed == 0 && res.crashed == 0 &&
+        !res.signal)
         return cli_fail(cmd, st);   /* nothing ran: no summary */
     print_counts(&res, json);
-    return st == WN_OK ? 0 : cli_fail(cmd, st);
+    if (res.signal) {
+        cli_fail(cmd, st);
+        return die_of(res.signal);
+    }
+    if (st != WN_OK)
+        return cli_fail(cmd, st);
+    if (res.queue.failed > 0) {
+        fprintf(stderr, "wattnet %s: %lld job(s) failed after their last attempt (their"
+                        " errors: SELECT id, attempts, error FROM jobs WHERE"
+                        " status = 'failed')\n", cmd, (long long)res.queue.failed);
+        return CLI_EXIT_JOBS_FAILED;
+    }
+    return 0;
 }
 
 int cmd_worker(int argc, char **argv)

@@ -303,10 +303,33 @@ static void test_sim_errors_come_back(void **state)
     wn__gpu_set_ops(NULL);
 }
 
+/* min_seconds (issue 10) on the device path: one epoch asked, several run
+ * until 0.3 s have passed, and the summary says so. */
+static void test_sim_min_seconds(void **state)
+{
+    (void)state;
+    wn__gpu_set_ops(&sim_ops);
+    wn_dataset *d = dataset("sim", WN_TASK_BINARY, 1);
+    wn_train_config cfg;
+    wn_train_summary sg;
+    config(&cfg, "rectangle", "cuda:0");
+    cfg.epochs = 1;
+    cfg.min_seconds = 0.3;
+    if (wn_train(d, &cfg, NULL, &sg) != WN_OK)
+        fail_msg("simulated cuda: %s", wn_errmsg());
+    assert_true(sg.epochs > 1);
+    assert_int_equal(sg.epochs_requested, 1);
+    assert_int_equal(sg.extended, 1);
+    assert_true(sg.seconds_per_epoch_median > 0.0);
+    wn_dataset_free(&d);
+    wn__gpu_set_ops(NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sim_matches_cpu_engine),
+        cmocka_unit_test(test_sim_min_seconds),
         cmocka_unit_test(test_sim_gets_cpu_order),
         cmocka_unit_test(test_sim_errors_come_back),
     };

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "core/util.h"
 #include <wattnet/wattnet.h>
 #include "meter/meter_internal.h"
 #include "meter_fixture.h"
@@ -75,7 +76,7 @@ static void test_iso_gap_and_zero_watts(void **state)
                                       "2024-01-01 00:04:00,n1,0\n");
     const double t0 = 1704067200.0;   /* 2024-01-01 00:00:00 UTC */
     double t;
-    assert_int_equal(wn__meter_parse_time("2024-01-01 00:00:00", &t), 0);
+    assert_int_equal(wn__parse_time("2024-01-01 00:00:00", &t), 0);
     assert_true(t == t0);
     wn_energy e;
     /* [30,60) 100 W + [60,180.5) 110 W across the gap + [180.5,210] 120 W */
@@ -128,8 +129,8 @@ static void test_bad_input(void **state)
     assert_int_equal(wn_powerlog_integrate(p, "n1", 1000, 1100, &e),
                      WN_EFORMAT);
     double t;
-    assert_int_equal(wn__meter_parse_time("2024-13-01 00:00:00", &t), -1);
-    assert_int_equal(wn__meter_parse_time("", &t), -1);
+    assert_int_equal(wn__parse_time("2024-13-01 00:00:00", &t), -1);
+    assert_int_equal(wn__parse_time("", &t), -1);
     /* Allocation faults: only success or WN_ENOMEM. */
     p = log_file("h.csv", "1000,n1,100\n1060,n1,200\n");
     for (long after = 0; after < 5; after++) {

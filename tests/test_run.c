@@ -54,7 +54,7 @@ static void test_measured_run(void **state)
     spec_small(&s);
     s.train.size = 1u << 20;   /* a run of a few tenths of a second */
     wn_run_record rec;
-    wn_run_observer obs = { on_epoch, NULL };
+    wn_run_observer obs = { on_epoch, NULL, NULL };
     n_seen = 0;
     int rc = wn_run_execute(&s, NULL, m, &obs, &rec);
     if (rc)

@@ -44,6 +44,7 @@ typedef enum wn_status {
     WN_ENUMERIC,      /* NaN, inf or a numerical failure */
     WN_ESTATE,        /* call out of order (e.g. window not open) */
     WN_ECHILD,        /* a child process failed */
+    WN_ECANCELED,     /* stopped on request: a signal, or a lost job lease */
     WN_ENODATA,       /* too little usable data (runs, samples) for the step */
     WN_STATUS_COUNT_  /* not a status: the number of codes */
 } wn_status;

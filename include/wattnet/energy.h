@@ -49,6 +49,11 @@ typedef struct wn_energy {
     double avg_power_w;       /* energy_j / seconds */
     size_t n_domains;
     wn_energy_domain domains[WN_MAX_DOMAINS];
+    /* Attribution (wn_energy_attribute): the figures above are this
+     * process tree's share of a shared meter's reading. */
+    int attributed;           /* 1: energy_j etc. are a CPU-time share */
+    double whole_energy_j;    /* the whole reading before the split */
+    double cpu_share;         /* the share applied, in [0, 1] */
 } wn_energy;
 
 /* Where an energy figure came from.  Append new sources at the end. */
@@ -105,6 +110,8 @@ int wn_energy_per_datum(const wn_energy *e, double n_data, double *jpd);
  * cJSON_Delete), NULL on ENOMEM. */
 struct cJSON;
 struct cJSON *wn_energy_to_json(const wn_energy *e);
+/* (An attributed energy adds "attributed": true, "cpu_share": F and
+ * "whole_energy_j": J, the whole meter reading, beside the share.) */
 
 /* The same as a string (wn_free it); NULL on ENOMEM. */
 char *wn_energy_json_string(const wn_energy *e);
@@ -117,6 +124,32 @@ char *wn_energy_domains_json(const wn_energy *e);
  * (n_domains and domains[]); at most WN_MAX_DOMAINS are kept.  NULL or ""
  * gives no domains.  WN_OK, or WN_EFORMAT on malformed JSON. */
 int wn_energy_domains_parse(const char *text, wn_energy *e);
+
+/* ---- Attribution and carbon (energy_share.c, carbon.c) ------------------
+ * A shared meter (a package, a node) measures everyone's work.  Split it by
+ * a CPU-time share (Scaphandre's and Kepler's rule): energy_j,
+ * dynamic_energy_j, avg_power_w and every domain are multiplied by SHARE,
+ * the whole reading is kept in whole_energy_j, attributed set.  Only a
+ * usable measurement is split (an estimate is already this process's CPU
+ * time x watts); returns 1 when E was attributed, 0 when left alone.  A
+ * SHARE outside [0, 1] or not finite is clamped to [0, 1] (NaN: 0). */
+int wn_energy_attribute(wn_energy *e, double share);
+
+/* Facility energy: IT joules x PUE (power usage effectiveness, >= 1).
+ * Returns 1 and sets *out when it_j is finite and pue >= 1; else 0. */
+int wn_carbon_facility_j(double it_j, double pue, double *out);
+/* CO2e in grams of J joules at INTENSITY gCO2e/kWh (J / 3.6e6 x G).
+ * Returns 1 and sets *out when both are finite and >= 0; else 0. */
+int wn_carbon_co2e_g(double joules, double g_per_kwh, double *out);
+/* Add "pue", "facility_energy_j", "carbon_intensity_g_per_kwh" and
+ * "co2e_g" to the JSON object O for IT_J joules (what the caller counts as
+ * measured: pass has_it 0 for an estimate or no figure, then the figures
+ * are null).  pue 0: no PUE given (facility fields omitted); g_per_kwh 0:
+ * none (carbon fields omitted).  CO2e is of the facility energy when a PUE
+ * is given, else of the IT energy.  These never replace energy_j.
+ * Returns 1, or 0 on ENOMEM. */
+int wn_carbon_to_json(struct cJSON *o, int has_it, double it_j, double pue,
+                      double g_per_kwh);
 
 #ifdef __cplusplus
 }

@@ -78,6 +78,10 @@ int wn_meter_window_raw(wn_meter *m, wn_raw_window *out);
  * sample or a 0 W reading gets measured = 0 and a flag. */
 int wn_powerlog_integrate(const char *path, const char *node, double t_start,
                           double t_end, wn_energy *out);
+/* The log's sample interval for NODE (NULL: the one node): the median gap
+ * between its samples, in seconds (the log's "update interval", issue 10).
+ * WN_ENOENT with a message when it has fewer than two samples. */
+int wn_powerlog_interval(const char *path, const char *node, double *interval_s);
 
 /* ---- Probing: what `wattnet meters` lists ------------------------------
  * Sources, in the order auto mode prefers them:
@@ -101,6 +105,9 @@ typedef struct wn_meter_info {
     char resolution_unit[4];  /* "J" (counter) or "W" (power) */
     size_t n_domains;
     wn_meter_domain_info domains[WN_MAX_DOMAINS];
+    double update_s;          /* how often the source's value changes, in
+                                 seconds (RAPL ~0.001, NVML ~0.1, IPMI and
+                                 Redfish ~1); 0: continuous */
 } wn_meter_info;
 
 size_t wn_meter_source_count(void);
@@ -119,6 +126,9 @@ int wn_meter_info_at(const wn_meter *m, size_t i, wn_meter_info *out);
  * wrap) and a one-line warning ("" if none). */
 unsigned wn_meter_interval_ms(const wn_meter *m);
 const char *wn_meter_warning(const wn_meter *m);
+/* The slowest update interval of m's sources, in seconds (a window
+ * shorter than a few of these cannot be measured); 0 for NULL. */
+double wn_meter_update_s(const wn_meter *m);
 
 /* ---- Idle baselines ------------------------------------------------------
  * Idle power per (host, source, domain), kept in a small JSON state file:

@@ -26,9 +26,9 @@ typedef struct wn_probe_opts {
     uint64_t min_bytes;       /* smallest working set (default 4 KiB) */
     uint64_t max_bytes;       /* largest (default 256 MiB) */
     int points_per_octave;    /* sizes per doubling (default 4) */
-    double trial_seconds;     /* shortest timed trial (default 2 ms) */
+    double trial_seconds;     /* shortest timed trial (default 5 ms) */
     int trials;               /* best of this many undisturbed trials
-                                 (default 3; up to 40 tries) */
+                                 (default 7; up to 40 tries) */
 } wn_probe_opts;
 
 typedef struct wn_probe_point {

@@ -59,6 +59,8 @@ typedef struct wn_report_opts {
     int64_t samples_run_id;
     const wn_report_trace *trace;      /* raw samples as arrays, used when
                                          samples is NULL; may be NULL */
+    double pue;               /* > 0: show facility energy (IT x PUE) */
+    double carbon_intensity;  /* > 0: show CO2e at this gCO2e/kWh */
 } wn_report_opts;
 
 /* Build the HTML of the report (wn_free it).  Works with zero runs (the

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <wattnet/core.h>
+#include <wattnet/cpus.h>
 #include <wattnet/data.h>
 #include <wattnet/energy.h>
 #include <wattnet/meter.h>
@@ -25,6 +26,9 @@ typedef struct wn_run_spec {
     char dataset[128];        /* dataset spec: NAME, synthetic:NAME or path */
     wn_train_config train;    /* shape, depth, size, epochs, batch, lr,
                                  seed, threads (and train_fraction) */
+    int min_seconds_given;    /* 1: train.min_seconds is the user's; 0:
+                                 wn_run_execute chooses it from the meter
+                                 and device (wn_run_min_seconds) */
 } wn_run_spec;
 
 typedef struct wn_epoch_record {
@@ -51,19 +55,60 @@ typedef struct wn_run_record {
     double joules_per_datum;  /* energy_j / (batches * epochs * batch) */
     size_t n_epochs;
     wn_epoch_record *epochs;  /* n_epochs entries, owned by the record */
+    /* The measurable-window rule (issue 10): spec.train.min_seconds is the
+     * minimum the run was held to (0: none); summary.epochs the epochs it
+     * ran, summary.extended 1 when that is more than spec.train.epochs. */
 } wn_run_record;
 
+/* How a run is measured, beside what it trains. */
+typedef struct wn_run_opts {
+    int attribute;            /* 1: other work shares the meter (co-located
+                                 workers): split each window's energy by
+                                 this process tree's share of the host's
+                                 CPU time (wn_energy_attribute) */
+    const char *proc_root;    /* /proc to read for the share; NULL: real */
+} wn_run_opts;
+
+/* What a run tells its caller, and asks it.  epoch (may be NULL): after
+ * each epoch.  cancelled (may be NULL): asked before and after each epoch;
+ * non-zero stops the run, which then fails with WN_ECANCELED (a worker
+ * whose job lease was lost, or that was told to stop, abandons the run). */
 typedef struct wn_run_observer {
     void (*epoch)(void *user, const wn_run_record *run,
                   const wn_epoch_record *e);
     void *user;
+    int (*cancelled)(void *user);
 } wn_run_observer;
 
 /* Load the dataset, train, meter each epoch and the run (meter may be
- * NULL: no energy), fill *out.  Free with wn_run_record_clear. */
+ * NULL: no energy), fill *out.  Free with wn_run_record_clear.
+ * WN_ECANCELED when obs->cancelled asked to stop (nothing is kept). */
 int wn_run_execute(const wn_run_spec *spec, const wn_data_opts *dopts,
                    wn_meter *meter, const wn_run_observer *obs,
                    wn_run_record *out);
+
+/* The same with OPTS (NULL: none).  The run's min_seconds, unless the spec
+ * gives it (min_seconds_given), is wn_run_min_seconds(device, meter). */
+int wn_run_execute_opts(const wn_run_spec *spec, const wn_data_opts *dopts,
+                        wn_meter *meter, const wn_run_observer *obs,
+                        const wn_run_opts *opts, wn_run_record *out);
+
+/* The shortest window a run on DEVICE metered by a source that updates
+ * every UPDATE_S seconds can be measured over (issue 10), in seconds:
+ *   not metered, or metered by the estimate (METERED 0): 0;
+ *   a GPU ("cuda", "cuda:N"): max(2, 10 x update_s);
+ *   the CPU: 10 x update_s for a slow meter (update_s >= 0.1: NVML, IPMI,
+ *   Redfish, a slow log), else 0 (RAPL's 1 ms resolves any epoch). */
+double wn_run_min_seconds(const char *device, int metered, double update_s);
+
+/* Split E by the CPU-time share between samples A and B of the process
+ * tree that did the work (wn_cputime_share, then wn_energy_attribute).
+ * A usable E becomes attributed; when no share can be computed (the
+ * host's busy time did not advance) E gets the flag "no-cpu-share" and so
+ * no figure, its whole reading kept in whole_energy_j.  An E that is not
+ * a usable measurement is left alone.  WN_OK, WN_EINVAL for NULL. */
+int wn_run_share_apply(const wn_cputime_sample *a, const wn_cputime_sample *b,
+                       wn_energy *e);
 
 /* Fill *s with wn_train_config_default's configuration and no dataset. */
 void wn_run_spec_default(wn_run_spec *s);

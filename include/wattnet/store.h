@@ -46,6 +46,11 @@ void wn_store_close(wn_store **s);
  * WN_ESTATE is returned; a second run for one job is impossible (unique
  * index on runs.job_id). */
 int wn_store_put_run(wn_store *s, wn_run_record *run);
+/* wn_store_put_run for a claimed job (run->job_id != 0): the job must still
+ * be running under OWNER's lease, checked in the same transaction as the
+ * insert; else nothing is stored and WN_ESTATE is returned (the lease was
+ * lost: the job was reclaimed, released or finished by another worker). */
+int wn_store_put_job_run(wn_store *s, wn_run_record *run, const char *owner);
 
 /* Load every stored run (ordered by run_id), epochs included, from one
  * snapshot.  Every stored field round-trips; a NaN is stored as NULL and
@@ -56,7 +61,7 @@ void wn_run_records_free(wn_run_record **runs, size_t n);
 
 /* ---- What the store is ----------------------------------------------------
  * Schema versions and migrations: docs/store.md. */
-#define WN_STORE_SCHEMA_VERSION 7
+#define WN_STORE_SCHEMA_VERSION 8
 
 /* "sqlite" or "postgresql". */
 const char *wn_store_backend(const wn_store *s);
@@ -109,6 +114,7 @@ typedef struct wn_job {
     wn_run_spec spec;
     int repetition;
     int attempts;             /* claims so far, this one included */
+    const char *owner;        /* wn_store_job_claim's OWNER (not copied) */
 } wn_job;
 
 /* Create a sweep NAME with its spec JSON and enqueue jobs[0..n) in one
@@ -125,6 +131,9 @@ int wn_store_sweep_add_once(wn_store *s, const char *name,
                             const char *spec_json, uint64_t seed,
                             const wn_job *jobs, size_t n, int64_t *sweep_id,
                             int *created);
+/* The spec JSON of the newest sweep (wn_free it); WN_ENOENT when the
+ * database has no sweep. */
+int wn_store_sweep_latest_spec(wn_store *s, char **json);
 /* The newest sweep called NAME; WN_ENOENT when there is none. */
 int wn_store_sweep_find(wn_store *s, const char *name, int64_t *sweep_id);
 
@@ -188,6 +197,13 @@ int wn_store_queue_status(wn_store *s, wn_queue_status *out);
  * name and renamed.  *n_runs may be NULL. */
 int wn_store_export(wn_store *s, const char *format, const char *dir,
                     size_t *n_runs);
+/* The same with facility energy (IT x PUE) and CO2e (g at G_PER_KWH
+ * gCO2e/kWh, of the facility energy when a PUE is given) as the extra
+ * columns facility_energy_j and co2e_g of runs and epochs (csv, jsonl), set
+ * only for a usable measurement; 0 leaves a column out.  energy_j stays
+ * what was measured. */
+int wn_store_export_carbon(wn_store *s, const char *format, const char *dir,
+                           double pue, double g_per_kwh, size_t *n_runs);
 
 /* Replace run RUN_ID's energy by E (e.g. source "log") and its joules per
  * datum by JOULES_PER_DATUM (has_jpd = 0: none; the caller computes it

@@ -47,6 +47,12 @@ typedef struct wn_sweep_spec {
     size_t repetitions;
     size_t n_devices;         /* 0: the CPU alone */
     char **devices;           /* "cpu", "cuda", "cuda:N" */
+    /* Optional (issue 10, 12): */
+    int has_min_seconds;      /* "min_seconds" given: each job's run is held
+                                 to it (else chosen per run from its meter) */
+    double min_seconds;       /* 0..604800 */
+    double pue;               /* "pue" (>= 1), 0: not given */
+    double carbon_intensity;  /* "carbon_intensity" gCO2e/kWh, 0: not given */
 } wn_sweep_spec;
 
 /* Parse a spec from JSON text (ORIGIN names it in messages, e.g. the file
@@ -59,6 +65,11 @@ int wn_sweep_spec_parse(const char *json, const char *origin,
 int wn_sweep_spec_load(const char *path, wn_sweep_spec **out);
 /* The spec as JSON (wn_free the string). */
 int wn_sweep_spec_to_json(const wn_sweep_spec *sp, char **json);
+/* The newest sweep's "pue" and "carbon_intensity" in store S into *pue and
+ * *g_per_kwh where they are 0 (a value the user gave wins).  A database
+ * without a sweep, or a spec without them, leaves them as they are: WN_OK.
+ * (lib/sweep/sweep_carbon.c) */
+int wn_sweep_carbon_defaults(wn_store *s, double *pue, double *g_per_kwh);
 void wn_sweep_spec_free(wn_sweep_spec **sp);
 
 /* Presets: "quick", "butter-e", "cache-scan", "advise", "cache-scan-gpu"
@@ -124,12 +135,25 @@ int wn_sweep_preset_ensure(wn_store *s, const char *name, const wn_host *host,
                            wn_sweep_result *out, int *created);
 
 /* ---- Workers ---------------------------------------------------------------
- * An executor does one job and stores its run with wn_store_put_run (the
- * record's job_id set to job->job_id, which marks the job done in the same
- * transaction).  A non-zero status is a failed attempt; wn_errmsg() is kept
- * as the job's error.  The default runs wn_run_execute with the worker's
- * meter and stores the record. */
+ * An executor does one job and stores its run with wn_store_put_job_run(s,
+ * &rec, job->owner) (the record's job_id set to job->job_id, which marks
+ * the job done in the same transaction, if the job is still this worker's).
+ * A non-zero status is a failed attempt; wn_errmsg() is kept as the job's
+ * error.  A long executor should check wn_worker_cancelled() between steps
+ * and give up with WN_ECANCELED.  The default runs wn_run_execute with the
+ * worker's meter (checking at every epoch) and stores the record.
+ *
+ * Stopping: while wn_worker_run or wn_worker_loop runs, SIGTERM, SIGINT and
+ * SIGHUP are caught (the caller's handlers are restored on return).  The
+ * supervisor passes them on to its worker processes, which put their jobs
+ * back in the queue at once and exit; worker processes also stop when the
+ * supervisor dies.  The call then returns WN_ECANCELED. */
 typedef int (*wn_job_executor)(void *user, wn_store *s, const wn_job *job);
+
+/* In an executor: non-zero when the job should be abandoned, because its
+ * lease was lost (a renewal was refused, or none succeeded for a whole
+ * lease) or the worker was told to stop.  0 outside a worker. */
+int wn_worker_cancelled(void);
 
 typedef struct wn_worker_opts {
     const char *url;          /* database: path or postgresql:// */
@@ -143,6 +167,10 @@ typedef struct wn_worker_opts {
                                  default 0.5 */
     const char *data_dir;     /* datasets (default executor) */
     const char *meter_source; /* NULL/"auto" (default executor) */
+    int attribute;            /* 1: split each run's energy by its CPU-time
+                                 share of the host (other work shares the
+                                 meter); also whenever workers > 1 (default
+                                 executor) */
     wn_job_executor exec;     /* NULL: the default executor */
     void *exec_user;
     /* In the worker process after each attempt (status WN_OK or the
@@ -154,6 +182,9 @@ typedef struct wn_worker_opts {
     void *user;
     unsigned devices;         /* WN_JOB_DEVICE_* mask of the devices the
                                  workers have; 0: wn_worker_devices_detect */
+    /* In any process or thread: one line about a lost database connection
+     * and each reconnection try, a lost lease, a stop signal.  May be NULL. */
+    void (*on_notice)(void *user, int worker, const char *line);
 } wn_worker_opts;
 
 void wn_worker_opts_default(wn_worker_opts *o);
@@ -171,17 +202,23 @@ typedef struct wn_worker_result {
     size_t failed;            /* failed attempts */
     size_t crashed;           /* worker processes that died abnormally */
     wn_queue_status queue;    /* at the end */
+    int signal;               /* the stop signal that ended the call; 0: none */
 } wn_worker_result;
 
 /* Fork o->workers processes, each running wn_worker_loop until nothing is
  * queued or running, and wait for them.  The caller must not hold an open
  * SQLite store on the same file across this call's fork.  WN_ECHILD when a
- * worker process died abnormally. */
+ * worker process died abnormally; WN_ECANCELED when a stop signal ended it
+ * (out->signal), its workers' jobs back in the queue.  A worker process
+ * that does not stop within 10 s of the signal is killed. */
 int wn_worker_run(const wn_worker_opts *o, wn_worker_result *out);
 
 /* One worker in this process (no fork): claim, heartbeat, execute, repeat,
  * until nothing is queued or running.  INDEX picks the core when pinned.
- * *done / *failed may be NULL. */
+ * *done / *failed may be NULL.  A lost database connection is reopened
+ * (up to 10 tries, 0.5 s doubling to 15 s apart, each one reported by
+ * on_notice);
+ * WN_ECANCELED after a stop signal (the job put back). */
 int wn_worker_loop(const wn_worker_opts *o, int index, size_t *done,
                    size_t *failed);
 

@@ -38,6 +38,10 @@ typedef struct wn_train_config {
     double train_fraction;    /* default 0.8 (SPEC's 80/20 split); not
                                  stored with a run: 0 in a loaded record */
     char device[16];          /* "" or "cpu" (default), "cuda", "cuda:N" */
+    double min_seconds;       /* 0 (default): exactly `epochs`; else keep
+                                 training whole epochs past `epochs` until
+                                 this many wall seconds have passed since
+                                 the first epoch began (0..604800) */
 } wn_train_config;
 
 /* Fill *c with the defaults above (shape "rectangle", depth 3, size 1024). */
@@ -119,6 +123,9 @@ typedef struct wn_train_summary {
     char device_driver[32];   /* CUDA driver version; "" on the CPU */
     int has_contention;       /* epochs_contended is known (CPU runs) */
     size_t epochs_contended;  /* epochs wn_epoch_contended judged contended */
+    size_t epochs_requested;  /* cfg->epochs; `epochs` above is what ran */
+    int extended;             /* 1: ran past epochs_requested to reach
+                                 cfg->min_seconds */
 } wn_train_summary;
 
 /* Train.  hooks may be NULL.  Returns WN_OK and fills *out; on failure a

@@ -34,6 +34,7 @@ const char *wn_strerror(int status)
     case WN_ENUMERIC: return "numerical error";
     case WN_ESTATE: return "call out of order";
     case WN_ECHILD: return "child process failed";
+    case WN_ECANCELED: return "cancelled";
     case WN_ENODATA: return "not enough usable data";
     case WN_STATUS_COUNT_: break;
     }

@@ -24,4 +24,9 @@ int wn__read_file(const char *path, char **out);
  * On failure PATH is untouched and the temp file removed. */
 int wn__write_file_atomic(const char *path, const char *data, size_t n);
 
+/* Unix seconds (0 .. 1e11), or ISO-8601 "YYYY-MM-DD[ T]HH:MM:SS[.f]" with
+ * an optional "Z" or "+HH:MM"/"-HH:MM" offset, into *out (Unix seconds).
+ * 0 on success, -1 when S is neither (lib/core/timeparse.c). */
+int wn__parse_time(const char *s, double *out);
+
 #endif /* WN_CORE_UTIL_H */

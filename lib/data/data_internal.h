@@ -75,4 +75,10 @@ void wn__table_clear(struct wn__table *t);
  * else 0.  Exact: the fast path agrees bit for bit with strtod. */
 int wn__data_parse_number(const char *s, double *v);
 
+/* 1 when S ends in SUFFIX. */
+int wn__data_ends_with(const char *s, const char *suffix);
+/* 1 when SPEC names a file (has a '/' or a .tsv/.tsv.gz/.csv/.csv.gz
+ * name), 0 when it is a dataset NAME (data_load.c). */
+int wn__data_is_path(const char *spec);
+
 #endif /* WN_DATA_INTERNAL_H */

@@ -18,17 +18,17 @@
 static const char *const file_exts[] = {".tsv.gz", ".csv.gz", ".tsv", ".csv",
                                         ".gz"};
 
-static int ends_with(const char *s, const char *suffix)
+int wn__data_ends_with(const char *s, const char *suffix)
 {
     size_t n = strlen(s), m = strlen(suffix);
     return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
-static int is_path(const char *spec)
+int wn__data_is_path(const char *spec)
 {
-    return strchr(spec, '/') || ends_with(spec, ".tsv") ||
-           ends_with(spec, ".tsv.gz") || ends_with(spec, ".csv") ||
-           ends_with(spec, ".csv.gz");
+    return strchr(spec, '/') || wn__data_ends_with(spec, ".tsv") ||
+           wn__data_ends_with(spec, ".tsv.gz") || wn__data_ends_with(spec, ".csv") ||
+           wn__data_ends_with(spec, ".csv.gz");
 }
 
 /* The dataset name of a path: its file name without the data extension.
@@ -41,7 +41,7 @@ static char *stem_of(const char *path)
     if (!s)
         return NULL;
     for (size_t i = 0; i < sizeof(file_exts) / sizeof(file_exts[0]); i++)
-        if (ends_with(s, file_exts[i]) && strlen(s) > strlen(file_exts[i])) {
+        if (wn__data_ends_with(s, file_exts[i]) && strlen(s) > strlen(file_exts[i])) {
             s[strlen(s) - strlen(file_exts[i])] = '\0';
             break;
         }
@@ -130,7 +130,7 @@ int wn_dataset_load(const char *spec, const wn_data_opts *opts,
                              wn_study_dataset_count());
         return wn__data_synthetic(sd, opts->seed, out);
     }
-    if (is_path(spec)) {
+    if (wn__data_is_path(spec)) {
         name = stem_of(spec);
         if (!name)
             return wn_seterr(WN_ENOMEM, "%s: out of memory", spec);

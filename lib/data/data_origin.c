@@ -15,19 +15,8 @@
 
 #include "core/sha256.h"
 #include "core/util.h"
+#include "data/data_internal.h"
 
-static int ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), m = strlen(suffix);
-    return n >= m && strcmp(s + n - m, suffix) == 0;
-}
-
-static int is_path(const char *spec)
-{
-    return strchr(spec, '/') || ends_with(spec, ".tsv") ||
-           ends_with(spec, ".tsv.gz") || ends_with(spec, ".csv") ||
-           ends_with(spec, ".csv.gz");
-}
 
 /* dir/NAME.tsv.gz into path when it exists: 1, else 0.  A path too long
  * for PATH is not looked at (never a cut path that names another file);
@@ -52,7 +41,7 @@ static void stem(const char *path, char *name, size_t cap)
     const char *base = strrchr(path, '/');
     wn__copy_str(name, cap, base ? base + 1 : path);
     for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++)
-        if (ends_with(name, exts[i]) && strlen(name) > strlen(exts[i])) {
+        if (wn__data_ends_with(name, exts[i]) && strlen(name) > strlen(exts[i])) {
             name[strlen(name) - strlen(exts[i])] = '\0';
             break;
         }
@@ -88,7 +77,7 @@ int wn_data_resolve(const char *spec, const wn_data_opts *opts, int checksum,
     }
     out->source = WN_SOURCE_FILE;
     int too_long = 0;
-    if (is_path(spec)) {
+    if (wn__data_is_path(spec)) {
         int rc = wn__copy_str_fit(out->path, sizeof out->path, spec,
                                   "dataset path");
         if (rc != WN_OK)

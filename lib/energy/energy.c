@@ -165,7 +165,11 @@ struct cJSON *wn_energy_to_json(const wn_energy *e)
         !cJSON_AddBoolToObject(o, "estimate", wn_energy_is_estimate(e)) ||
         !add_string_or_null(o, "flag", e->flag) ||
         !cJSON_AddNumberToObject(o, "seconds", isfinite(e->seconds) ? e->seconds : 0.0) ||
-        !add_figures(o, e)) {
+        !add_figures(o, e) ||
+        (e->attributed &&
+         (!cJSON_AddBoolToObject(o, "attributed", 1) ||
+          !cJSON_AddNumberToObject(o, "cpu_share", e->cpu_share) ||
+          !cJSON_AddNumberToObject(o, "whole_energy_j", e->whole_energy_j)))) {
         cJSON_Delete(o);
         return NULL;
     }

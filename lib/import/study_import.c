@@ -27,6 +27,7 @@
 #include <wattnet/core.h>
 #include <wattnet/study_import.h>
 
+#include "core/util.h"
 #include "import/study_import.h"
 
 void wn__import_progress(struct wn__imp *im, const char *stage, uint64_t done,
@@ -100,7 +101,7 @@ static int read_job_file(struct wn__imp *im, const char *path, size_t file_no,
             goto out;
         }
         double t, w;
-        if (wn__study_parse_time(c.field[0], &t) != 0) {
+        if (wn__parse_time(c.field[0], &t) != 0) {
             rc = wn__csv_error(&c, 0, "timestamp '%s' is not a time", c.field[0]);
             goto out;
         }

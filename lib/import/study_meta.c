@@ -13,6 +13,7 @@
 #include <wattnet/shape.h>
 #include <wattnet/study_import.h>
 
+#include "core/util.h"
 #include "import/study_import.h"
 
 static void copy(char *dst, size_t cap, const char *src)
@@ -130,7 +131,7 @@ static int parse_bool(const struct wn__csv *c, size_t i, int *out)
 static int parse_time_field(const struct wn__csv *c, int i, const char *what,
                             double *out)
 {
-    if (wn__study_parse_time(c->field[i], out) != 0)
+    if (wn__parse_time(c->field[i], out) != 0)
         return wn__csv_error(c, (size_t)i, "%s '%s' is not a time", what,
                              c->field[i]);
     return WN_OK;

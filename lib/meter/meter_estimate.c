@@ -110,6 +110,7 @@ static void estimate_close(struct wn__meter_src *src)
 
 const struct wn_meter_ops wn__meter_estimate_ops = {
     .name = "estimate",
+    .update_s = 0.01,          /* CPU time in 10 ms clock ticks */
     .node_level = 0,
     .is_estimate = 1,
     .open = estimate_open,

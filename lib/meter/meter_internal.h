@@ -62,6 +62,9 @@ struct wn__meter_src;
  * half-open). */
 struct wn_meter_ops {
     const char *name;
+    double update_s;          /* how often the hardware updates the value
+                                 read (seconds): a window should span many
+                                 of these (issue 10); 0: continuous */
     int node_level;
     int is_estimate;
     int (*open)(struct wn__meter_src *src, const wn_meter_opts *o);
@@ -75,6 +78,7 @@ struct wn__meter_src {
     size_t n_dom;
     struct wn__meter_domain dom[WN_MAX_DOMAINS];
     unsigned min_interval_ms; /* slow sources (ipmi, redfish): poll less */
+    double update_s;          /* ops->update_s, unless open knows better */
     double last_read_t;
     char notes[256];
 };
@@ -146,9 +150,6 @@ void wn__meter_burn(double seconds);
 int wn__meter_run_capture(char *const argv[], unsigned timeout_ms, char *buf,
                           size_t n, int *status);
 
-/* Parse ISO-8601 "YYYY-MM-DD HH:MM:SS[.fff]" (UTC; 'T' and 'Z' accepted)
- * or unix seconds.  0 on success. */
-int wn__meter_parse_time(const char *s, double *out);
 
 /* Estimate: per-core watts for this CPU (table of known models from
  * /proc/cpuinfo, else the documented default); *model gets the name. */

@@ -152,6 +152,7 @@ static void ipmi_close(struct wn__meter_src *src)
 
 const struct wn_meter_ops wn__meter_ipmi_ops = {
     .name = "ipmi",
+    .update_s = 1.0,          /* a BMC reading about every 1 s */
     .node_level = 1,
     .is_estimate = 0,
     .open = ipmi_open,

@@ -224,6 +224,7 @@ static void nvml_close(struct wn__meter_src *src)
 
 const struct wn_meter_ops wn__meter_nvml_ops = {
     .name = "nvml",
+    .update_s = 0.1,          /* NVML energy/power about every 100 ms */
     .node_level = 0,
     .is_estimate = 0,
     .open = nvml_open,

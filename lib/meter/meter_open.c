@@ -320,6 +320,15 @@ unsigned wn_meter_interval_ms(const wn_meter *m)
     return m ? m->interval_ms : 0;
 }
 
+double wn_meter_update_s(const wn_meter *m)
+{
+    double slowest = 0.0;
+    for (size_t i = 0; m && i < m->n_src; i++)
+        if (m->src[i] && m->src[i]->update_s > slowest)
+            slowest = m->src[i]->update_s;
+    return slowest;
+}
+
 const char *wn_meter_warning(const wn_meter *m)
 {
     return m ? m->warning : "";

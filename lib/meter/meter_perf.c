@@ -246,6 +246,7 @@ static void perf_close(struct wn__meter_src *src)
 
 const struct wn_meter_ops wn__meter_perf_ops = {
     .name = "perf",
+    .update_s = 0.001,          /* the same RAPL counters */
     .node_level = 0,
     .is_estimate = 0,
     .open = perf_open,

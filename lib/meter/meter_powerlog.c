@@ -25,6 +25,7 @@
 #include <wattnet/core.h>
 #include <wattnet/meter.h>
 
+#include "core/util.h"
 #include "meter/meter_internal.h"
 
 struct sample {
@@ -33,42 +34,6 @@ struct sample {
     size_t line;
 };
 
-int wn__meter_parse_time(const char *s, double *out)
-{
-    int y, mo, d, h, mi;
-    double sec;
-    char sep;
-    int used = 0;
-    if (sscanf(s, "%4d-%2d-%2d%c%2d:%2d:%lf%n", &y, &mo, &d, &sep, &h, &mi,
-               &sec, &used) == 7 && (sep == ' ' || sep == 'T')) {
-        const char *rest = s + used;
-        if (*rest == 'Z')
-            rest++;
-        if (*rest || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
-            mi > 59 || sec < 0 || sec >= 61)
-            return -1;
-        struct tm tm;
-        memset(&tm, 0, sizeof tm);
-        tm.tm_year = y - 1900;
-        tm.tm_mon = mo - 1;
-        tm.tm_mday = d;
-        tm.tm_hour = h;
-        tm.tm_min = mi;
-        tm.tm_sec = 0;
-        time_t t = timegm(&tm);
-        if (t == (time_t)-1)
-            return -1;
-        *out = (double)t + sec;
-        return 0;
-    }
-    char *end = NULL;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end || !(v >= 0) || v > 1e11)
-        return -1;
-    *out = v;
-    return 0;
-}
 
 static char *trim(char *s)
 {
@@ -166,7 +131,7 @@ static int read_log(const char *path, const char *node, struct sample **out,
                            nf);
             goto out;
         }
-        if (wn__meter_parse_time(fields[0], &t) != 0) {
+        if (wn__parse_time(fields[0], &t) != 0) {
             if (n == 0 && lineno == 1 && !node_seen[0])
                 continue;   /* the header */
             rc = wn_seterr(WN_EFORMAT, "%s:%zu:1: bad timestamp '%.40s'",
@@ -260,4 +225,44 @@ int wn_powerlog_integrate(const char *path, const char *node, double t_start,
     out->measured = out->flag[0] == '\0';
     wn_free(s);
     return WN_OK;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+int wn_powerlog_interval(const char *path, const char *node, double *interval_s)
+{
+    struct sample *s = NULL;
+    double *gaps = NULL;
+    size_t n = 0, k = 0;
+    char node_name[64];
+    if (!path || !interval_s)
+        return wn_seterr(WN_EINVAL, "powerlog: no file or output");
+    *interval_s = 0.0;
+    int rc = read_log(path, node, &s, &n, node_name, sizeof node_name);
+    if (rc)
+        return rc;
+    if (n >= 2)
+        gaps = wn_malloc((n - 1) * sizeof *gaps);
+    if (n >= 2 && !gaps) {
+        wn_free(s);
+        return wn_seterr(WN_ENOMEM, "powerlog: out of memory");
+    }
+    for (size_t i = 0; i + 1 < n; i++)
+        if (s[i + 1].t > s[i].t)
+            gaps[k++] = s[i + 1].t - s[i].t;
+    if (k == 0)
+        rc = wn_seterr(WN_ENOENT, "%s: fewer than two samples%s%s: no sample "
+                       "interval", path, node && node[0] ? " of node " : "",
+                       node && node[0] ? node : "");
+    else {
+        qsort(gaps, k, sizeof *gaps, cmp_double);
+        *interval_s = k % 2 ? gaps[k / 2] : 0.5 * (gaps[k / 2 - 1] + gaps[k / 2]);
+    }
+    wn_free(gaps);
+    wn_free(s);
+    return rc;
 }

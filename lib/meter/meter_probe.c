@@ -150,6 +150,7 @@ int wn__meter_src_open(const struct wn_meter_ops *ops, const wn_meter_opts *o,
     if (!s)
         return wn_seterr(WN_ENOMEM, "meter.c: %s: out of memory", ops->name);
     s->ops = ops;
+    s->update_s = ops->update_s;
     rc = ops->open(s, o);
     if (rc)
         goto out;
@@ -172,6 +173,7 @@ void wn__meter_fill_info(const struct wn__meter_src *s, wn_meter_info *out)
 {
     out->is_estimate = s->ops->is_estimate;
     out->node_level = s->ops->node_level;
+    out->update_s = s->update_s;
     snprintf(out->notes, sizeof out->notes, "%s", s->notes);
     out->n_domains = s->n_dom;
     for (size_t i = 0; i < s->n_dom; i++) {

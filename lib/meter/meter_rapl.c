@@ -240,6 +240,7 @@ static void rapl_close(struct wn__meter_src *src)
 
 const struct wn_meter_ops wn__meter_rapl_ops = {
     .name = "rapl",
+    .update_s = 0.001,          /* RAPL MSRs update about every 1 ms */
     .node_level = 0,
     .is_estimate = 0,
     .open = rapl_open,

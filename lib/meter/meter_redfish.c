@@ -320,6 +320,7 @@ static void redfish_close(struct wn__meter_src *src)
 
 const struct wn_meter_ops wn__meter_redfish_ops = {
     .name = "redfish",
+    .update_s = 1.0,          /* a BMC reading about every 1 s */
     .node_level = 1,
     .is_estimate = 0,
     .open = redfish_open,

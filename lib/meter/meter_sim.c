@@ -32,6 +32,19 @@ static int sim_open(struct wn__meter_src *src, const wn_meter_opts *o)
     struct sim_state *st = wn_calloc(1, sizeof *st);
     if (!st)
         return wn_seterr(WN_ENOMEM, "sim: out of memory");
+    /* A simulated update interval (a slow meter, for the tests of
+     * min_seconds); 0 by default: the sim is exact on every read. */
+    const char *up = getenv("WATTNET_SIM_UPDATE_S");
+    if (up && up[0]) {
+        char *end = NULL;
+        double u = strtod(up, &end);
+        if (!end || *end || !(u >= 0) || u > 3600) {
+            wn_free(st);
+            return wn_seterr(WN_EINVAL, "sim: WATTNET_SIM_UPDATE_S='%s' is "
+                             "not seconds in 0..3600", up);
+        }
+        src->update_s = u;
+    }
     st->t0 = wn__meter_now();
     st->watts = w;
     src->state = st;
@@ -56,6 +69,7 @@ static void sim_close(struct wn__meter_src *src)
 
 const struct wn_meter_ops wn__meter_sim_ops = {
     .name = "sim",
+    .update_s = 0.0,          /* computed on read; $WATTNET_SIM_UPDATE_S */
     .node_level = 0,
     .is_estimate = 0,
     .open = sim_open,

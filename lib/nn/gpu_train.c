@@ -31,6 +31,7 @@
 #include "core/rng.h"
 #include "nn/gpu.h"
 #include "nn/net.h"
+#include "nn/train_extend.h"
 
 #define SHUFFLE_SALT 0x53485546464c4531ULL   /* = train.c's "SHUFFLE1" */
 
@@ -119,15 +120,21 @@ static void test_stats(wn_task task, const struct wn__eval4 *s, size_t n_test,
 /* The epochs, hooks around each (as train.c). */
 static int run_epochs(struct wn__cu *cu, const wn_train_config *cfg, wn_task task,
                       size_t *order, size_t n_train, size_t n_test,
-                      const wn_train_hooks *hooks, double *secs, wn_train_summary *out)
+                      const wn_train_hooks *hooks, double **secs, size_t *secs_cap,
+                      wn_train_summary *out)
 {
     int rc = WN_OK;
     wn_rng shuffler;
     wn__rng_seed(&shuffler, cfg->seed ^ SHUFFLE_SALT);
-    for (size_t e = 1; e <= cfg->epochs; e++) {
+    out->epochs_requested = cfg->epochs;
+    double t_first = now_s();
+    for (size_t e = 1; wn__train_want_epoch(cfg, e, now_s() - t_first); e++) {
         wn_epoch_stats st;
         memset(&st, 0, sizeof st);
         st.epoch = e;
+        if ((rc = wn__train_secs_room(secs, secs_cap, e)) != WN_OK)
+            return rc;
+        out->extended = e > cfg->epochs;
         if (hooks && hooks->epoch_begin && (rc = hooks->epoch_begin(hooks->user, e)))
             return rc;
         double t0 = now_s();
@@ -143,7 +150,7 @@ static int run_epochs(struct wn__cu *cu, const wn_train_config *cfg, wn_task tas
         if (!isfinite(st.train_loss) || !isfinite(st.test_loss))
             return wn_seterr(WN_ENUMERIC, "train: epoch %zu: loss is not finite "
                              "(train %g, test %g)", e, st.train_loss, st.test_loss);
-        secs[e - 1] = st.seconds;
+        (*secs)[e - 1] = st.seconds;
         out->epochs = e;
         out->seconds_total += st.seconds;
         out->train_loss = st.train_loss;
@@ -168,6 +175,7 @@ int wn__gpu_train(const wn_dataset *d, const wn_train_config *cfg, int index,
     wn_split split = {0};
     size_t *order = NULL;
     double *secs = NULL;
+    size_t secs_cap = cfg->epochs;
     float *params = NULL;
     size_t widths[WN_MAX_DEPTH];
     uint64_t n_params = 0;
@@ -214,7 +222,8 @@ int wn__gpu_train(const wn_dataset *d, const wn_train_config *cfg, int index,
     if (rc != WN_OK)
         goto out;
     fill_summary(&plan, cfg, &info, n_params, out);
-    rc = run_epochs(cu, cfg, task, order, n_train, n_test, hooks, secs, out);
+    rc = run_epochs(cu, cfg, task, order, n_train, n_test, hooks, &secs, &secs_cap,
+                    out);
     if (rc == WN_OK && out->epochs) {
         qsort(secs, out->epochs, sizeof secs[0], cmp_double);
         size_t n = out->epochs;

@@ -41,6 +41,7 @@
 #include "nn/epoch_quality.h"
 #include "nn/gpu.h"
 #include "nn/net.h"
+#include "nn/train_extend.h"
 
 #define SHUFFLE_SALT 0x53485546464c4531ULL   /* "SHUFFLE1" */
 
@@ -93,6 +94,8 @@ static int check_config(const wn_train_config *cfg)
                          WN_MAX_DEPTH);
     if (cfg->epochs < 1)
         return wn_seterr(WN_EINVAL, "train: epochs must be >= 1");
+    if (wn__train_check_min_seconds(cfg) != WN_OK)
+        return WN_EINVAL;
     if (cfg->batch < 1)
         return wn_seterr(WN_EINVAL, "train: batch must be >= 1");
     if (!(cfg->learning_rate > 0.0) || !isfinite(cfg->learning_rate))
@@ -200,77 +203,35 @@ static int test_epoch(struct wn__net *net, struct wn__rows *src,
 
 /* ---- The run ------------------------------------------------------------ */
 
-int wn_train(const wn_dataset *d, const wn_train_config *cfg,
-             const wn_train_hooks *hooks, wn_train_summary *out)
-{
-    int rc = WN_OK;
-    struct wn__net *net = NULL;
-    wn_split split = {0};
-    size_t *order = NULL;
-    double *secs = NULL;
-    float *test_x = NULL, *test_y = NULL;
-    struct wn__rows src = {0};
-    int prev_threads = omp_get_max_threads();
+/* What one training run holds, set up by trainer_setup, freed by
+ * trainer_free (llm.c's model struct: every buffer owned in one place). */
+struct trainer {
+    struct wn__net *net;
+    wn_split split;
+    size_t n_train, n_test, inputs, outputs;
+    size_t batch;                 /* the batch used: <= n_train */
+    int threads;
     size_t widths[WN_MAX_DEPTH];
-    uint64_t params = 0;
+    uint64_t params;
+    size_t *order;                /* (n_train) this epoch's row order */
+    double *secs;                 /* (secs_cap) seconds of each epoch */
+    size_t secs_cap;
+    float *test_x, *test_y;       /* (n_test, inputs), (n_test, outputs)
+                                     when rows are not packed bits */
+    struct wn__rows src;
+    wn_rng shuffler;
+};
 
-    if (!out)
-        return wn_seterr(WN_EINVAL, "train: no summary to fill");
-    memset(out, 0, sizeof *out);
-    if (!d)
-        return wn_seterr(WN_EINVAL, "train: no dataset");
-    rc = check_config(cfg);
-    if (rc != WN_OK)
-        return rc;
-    struct wn__device dev;
-    rc = wn__device_parse(cfg->device, &dev);
-    if (rc != WN_OK)
-        return rc;
-    if (dev.kind == WN__DEV_CUDA)
-        return wn__gpu_train(d, cfg, dev.index, hooks, out);   /* gpu_train.c */
-    snprintf(out->device, sizeof out->device, "cpu");
-
-    size_t inputs = wn_dataset_inputs(d), outputs = wn_dataset_outputs(d);
-    wn_task task = wn_dataset_task(d);
-    const float *X = wn_dataset_x(d), *Y = wn_dataset_y(d);
-    rc = wn_shape_widths(inputs, outputs, cfg->shape, cfg->depth, cfg->size,
-                         widths, &params);
-    if (rc != WN_OK)
-        return rc;
-
-    rc = wn_split_make(d, cfg->train_fraction, cfg->seed, &split);
-    if (rc != WN_OK)
-        return rc;
-    size_t n_train = split.n_train, n_test = split.n_test;
-    if (n_train < 1 || n_test < 1) {
-        rc = wn_seterr(WN_EINVAL, "train: dataset '%s' has %zu rows: the split "
-                       "leaves %zu training and %zu test rows (need >= 1 each)",
-                       wn_dataset_name(d), wn_dataset_rows(d), n_train, n_test);
-        goto out;
-    }
-
-    int threads = cfg->threads > 0 ? cfg->threads : wn_cpus_usable();
-    omp_set_num_threads(threads);
-
-    /* A batch larger than the data is the whole training set: count (and
-     * record) what was trained, not what was asked (issue 9 item 19). */
-    size_t B = cfg->batch < n_train ? cfg->batch : n_train;
-    size_t most = n_train > n_test ? n_train : n_test;
-    size_t net_rows = B < most ? B : most;
-    rc = wn__net_create(inputs, widths, cfg->depth, wn_shape_is_residual(cfg->shape),
-                        task, net_rows, WN__NN_DNNL, &net);
-    if (rc != WN_OK)
-        goto out;
-    net->lr = (float)cfg->learning_rate;
-    wn__net_init(net, cfg->seed);
-
-    /* Every primitive the loop will need, before the loop, each run once:
-     * oneDNN's gemm kernels are generated at their first execution (~30 ms),
-     * which would otherwise land in epoch 1.  The warm-up runs on the zeroed
-     * buffers and never touches the parameters or Adam's state, whose
-     * gradients every real step overwrites, so the run is unchanged. */
+/* Every primitive the loop will need, before the loop, each run once:
+ * oneDNN's gemm kernels are generated at their first execution (~30 ms),
+ * which would otherwise land in epoch 1.  The warm-up runs on the zeroed
+ * buffers and never touches the parameters or Adam's state, whose
+ * gradients every real step overwrites, so the run is unchanged. */
+static int warm_up(struct wn__net *net, size_t n_train, size_t n_test, size_t B)
+{
     size_t sizes[4] = {n_train < B ? n_train : B, n_train % B,
                        n_test < B ? n_test : B, n_test % B};
+    int rc = WN_OK;
     for (size_t i = 0; i < 4 && rc == WN_OK; i++) {
         if (!sizes[i])
             continue;
@@ -281,95 +242,196 @@ int wn_train(const wn_dataset *d, const wn_train_config *cfg,
         if (rc == WN_OK && backward)
             rc = wn__net_backward(net, sizes[i]);
     }
-    if (rc != WN_OK)
-        goto out;
+    return rc;
+}
 
-    order = wn_malloc(n_train * sizeof *order);
-    secs = wn_calloc(cfg->epochs, sizeof *secs);   /* overflow-checked */
-    if (!order || !secs) {
-        rc = wn_seterr(WN_ENOMEM, "train: out of memory");
-        goto out;
-    }
-    memcpy(order, split.idx, n_train * sizeof *order);
-    rc = wn__rows_make(&src, X, Y, wn_dataset_rows(d), inputs, outputs);
-    if (rc == WN_OK && net->backend == WN__NN_DNNL && wn__rows_lut_fits(&src, widths[0]))
-        rc = wn__rows_lut_make(&src, widths[0]);
+/* The split, the thread count and the batch actually used, and the
+ * network, initialised and warmed up. */
+static int setup_net(struct trainer *t, const wn_dataset *d,
+                     const wn_train_config *cfg)
+{
+    int rc = wn_split_make(d, cfg->train_fraction, cfg->seed, &t->split);
     if (rc != WN_OK)
-        goto out;
-    if (!src.bits) {
-        test_x = wn_malloc_aligned(n_test * inputs * sizeof(float));
-        test_y = wn_malloc_aligned(n_test * outputs * sizeof(float));
-        if (!test_x || !test_y) {
-            rc = wn_seterr(WN_ENOMEM, "train: out of memory for the test rows");
-            goto out;
-        }
-        wn__k_gather(test_x, test_y, X, Y, split.idx + n_train, n_test, inputs, outputs);
-    }
-    wn_rng shuffler;
-    wn__rng_seed(&shuffler, cfg->seed ^ SHUFFLE_SALT);
+        return rc;
+    t->n_train = t->split.n_train;
+    t->n_test = t->split.n_test;
+    if (t->n_train < 1 || t->n_test < 1)
+        return wn_seterr(WN_EINVAL, "train: dataset '%s' has %zu rows: the split "
+                         "leaves %zu training and %zu test rows (need >= 1 each)",
+                         wn_dataset_name(d), wn_dataset_rows(d), t->n_train,
+                         t->n_test);
+    t->threads = cfg->threads > 0 ? cfg->threads : wn_cpus_usable();
+    omp_set_num_threads(t->threads);
+    /* A batch larger than the data is the whole training set: count (and
+     * record) what was trained, not what was asked (issue 9 item 19). */
+    t->batch = cfg->batch < t->n_train ? cfg->batch : t->n_train;
+    size_t most = t->n_train > t->n_test ? t->n_train : t->n_test;
+    size_t net_rows = t->batch < most ? t->batch : most;
+    rc = wn__net_create(t->inputs, t->widths, cfg->depth,
+                        wn_shape_is_residual(cfg->shape), wn_dataset_task(d),
+                        net_rows, WN__NN_DNNL, &t->net);
+    if (rc != WN_OK)
+        return rc;
+    t->net->lr = (float)cfg->learning_rate;
+    wn__net_init(t->net, cfg->seed);
+    return warm_up(t->net, t->n_train, t->n_test, t->batch);
+}
 
+/* The row order, the epoch times, the rows (packed bits or floats) and,
+ * for float rows, the test rows gathered once. */
+static int setup_rows(struct trainer *t, const wn_dataset *d,
+                      const wn_train_config *cfg)
+{
+    const float *X = wn_dataset_x(d), *Y = wn_dataset_y(d);
+    t->secs_cap = cfg->epochs;
+    t->order = wn_malloc(t->n_train * sizeof *t->order);
+    t->secs = wn_calloc(cfg->epochs, sizeof *t->secs);   /* overflow-checked */
+    if (!t->order || !t->secs)
+        return wn_seterr(WN_ENOMEM, "train: out of memory");
+    memcpy(t->order, t->split.idx, t->n_train * sizeof *t->order);
+    int rc = wn__rows_make(&t->src, X, Y, wn_dataset_rows(d), t->inputs, t->outputs);
+    if (rc == WN_OK && t->net->backend == WN__NN_DNNL &&
+        wn__rows_lut_fits(&t->src, t->widths[0]))
+        rc = wn__rows_lut_make(&t->src, t->widths[0]);
+    if (rc != WN_OK || t->src.bits)
+        return rc;
+    t->test_x = wn_malloc_aligned(t->n_test * t->inputs * sizeof(float));
+    t->test_y = wn_malloc_aligned(t->n_test * t->outputs * sizeof(float));
+    if (!t->test_x || !t->test_y)
+        return wn_seterr(WN_ENOMEM, "train: out of memory for the test rows");
+    wn__k_gather(t->test_x, t->test_y, X, Y, t->split.idx + t->n_train, t->n_test,
+                 t->inputs, t->outputs);
+    return WN_OK;
+}
+
+static void trainer_free(struct trainer *t)
+{
+    wn_free(t->secs);
+    wn_free(t->order);
+    wn_free_aligned(t->test_x);
+    wn_free_aligned(t->test_y);
+    wn__rows_free(&t->src);
+    wn__net_free(&t->net);
+    wn_split_free(&t->split);
+}
+
+/* What the summary says before the first epoch. */
+static void summary_begin(const struct trainer *t, const wn_train_config *cfg,
+                          wn_train_summary *out)
+{
     out->depth = cfg->depth;
-    memcpy(out->widths, widths, cfg->depth * sizeof widths[0]);
-    out->params = params;
-    out->train_rows = n_train;
-    out->test_rows = n_test;
-    out->batches_per_epoch = (n_train + B - 1) / B;
-    out->batch = B;
-    out->threads = threads;
-    out->flops_per_epoch = wn_flops_epoch(B, inputs, widths, cfg->depth, n_train, n_test);
+    memcpy(out->widths, t->widths, cfg->depth * sizeof t->widths[0]);
+    out->params = t->params;
+    out->train_rows = t->n_train;
+    out->test_rows = t->n_test;
+    out->batches_per_epoch = (t->n_train + t->batch - 1) / t->batch;
+    out->batch = t->batch;
+    out->threads = t->threads;
+    out->flops_per_epoch = wn_flops_epoch(t->batch, t->inputs, t->widths,
+                                          cfg->depth, t->n_train, t->n_test);
+    out->epochs_requested = cfg->epochs;
+}
 
-    for (size_t e = 1; e <= cfg->epochs; e++) {
+/* Epoch ST done: into the summary. */
+static void summary_epoch(const struct trainer *t, const wn_epoch_stats *st,
+                          wn_train_summary *out)
+{
+    t->secs[st->epoch - 1] = st->seconds;
+    out->epochs = st->epoch;
+    out->seconds_total += st->seconds;
+    out->train_loss = st->train_loss;
+    out->test_loss = st->test_loss;
+    out->has_accuracy = st->has_accuracy;
+    out->test_accuracy = st->test_accuracy;
+    out->test_mse = st->test_mse;
+    out->test_mae = st->test_mae;
+    count_contention(st, t->threads, out);
+}
+
+/* One epoch: shuffle, train, test, timed, with its CPU-time evidence. */
+static int run_epoch(struct trainer *t, size_t e, wn_epoch_stats *st)
+{
+    struct wn__proc_sample q0, q1;
+    memset(st, 0, sizeof *st);
+    st->epoch = e;
+    wn__proc_sample_take(&q0);
+    double t0 = now_s();
+    wn__rows_shuffle(&t->shuffler, t->order, t->n_train);
+    int rc = train_epoch(t->net, &t->src, t->order, t->n_train, t->batch,
+                         &st->train_loss);
+    if (rc == WN_OK)
+        rc = test_epoch(t->net, &t->src, t->split.idx + t->n_train, t->test_x,
+                        t->test_y, t->n_test, t->batch, st);
+    if (rc != WN_OK)
+        return rc;
+    st->seconds = now_s() - t0;
+    wn__proc_sample_take(&q1);
+    wn__epoch_quality_fill(st, &q0, &q1);
+    if (!isfinite(st->train_loss) || !isfinite(st->test_loss))
+        return wn_seterr(WN_ENUMERIC, "train: epoch %zu: loss is not finite "
+                         "(train %g, test %g)", e, st->train_loss, st->test_loss);
+    return WN_OK;
+}
+
+/* The epochs asked for, and more while the window is shorter than
+ * cfg->min_seconds (train_extend.c), with the hooks around each. */
+static int epochs_loop(struct trainer *t, const wn_train_config *cfg,
+                       const wn_train_hooks *hooks, wn_train_summary *out)
+{
+    double t_first = now_s();
+    for (size_t e = 1; wn__train_want_epoch(cfg, e, now_s() - t_first); e++) {
         wn_epoch_stats st;
-        memset(&st, 0, sizeof st);
-        st.epoch = e;
-        if (hooks && hooks->epoch_begin) {
-            rc = hooks->epoch_begin(hooks->user, e);
-            if (rc != WN_OK)
-                goto out;
-        }
-        struct wn__proc_sample q0, q1;
-        wn__proc_sample_take(&q0);
-        double t0 = now_s();
-        wn__rows_shuffle(&shuffler, order, n_train);
-        rc = train_epoch(net, &src, order, n_train, B, &st.train_loss);
-        if (rc == WN_OK)
-            rc = test_epoch(net, &src, split.idx + n_train, test_x, test_y, n_test, B,
-                            &st);
+        int rc = wn__train_secs_room(&t->secs, &t->secs_cap, e);
         if (rc != WN_OK)
-            goto out;
-        st.seconds = now_s() - t0;
-        wn__proc_sample_take(&q1);
-        wn__epoch_quality_fill(&st, &q0, &q1);
-        if (!isfinite(st.train_loss) || !isfinite(st.test_loss)) {
-            rc = wn_seterr(WN_ENUMERIC, "train: epoch %zu: loss is not finite "
-                           "(train %g, test %g)", e, st.train_loss, st.test_loss);
-            goto out;
-        }
-        secs[e - 1] = st.seconds;
-        out->epochs = e;
-        out->seconds_total += st.seconds;
-        out->train_loss = st.train_loss;
-        out->test_loss = st.test_loss;
-        out->has_accuracy = st.has_accuracy;
-        out->test_accuracy = st.test_accuracy;
-        out->test_mse = st.test_mse;
-        out->test_mae = st.test_mae;
-        count_contention(&st, threads, out);
-        if (hooks && hooks->epoch_end) {
-            rc = hooks->epoch_end(hooks->user, &st);
-            if (rc != WN_OK)
-                goto out;
-        }
+            return rc;
+        out->extended = e > cfg->epochs;
+        if (hooks && hooks->epoch_begin &&
+            (rc = hooks->epoch_begin(hooks->user, e)) != WN_OK)
+            return rc;
+        if ((rc = run_epoch(t, e, &st)) != WN_OK)
+            return rc;
+        summary_epoch(t, &st, out);
+        if (hooks && hooks->epoch_end &&
+            (rc = hooks->epoch_end(hooks->user, &st)) != WN_OK)
+            return rc;
     }
-    out->seconds_per_epoch_median = median(secs, out->epochs);
-out:
+    out->seconds_per_epoch_median = median(t->secs, out->epochs);
+    return WN_OK;
+}
+
+int wn_train(const wn_dataset *d, const wn_train_config *cfg,
+             const wn_train_hooks *hooks, wn_train_summary *out)
+{
+    struct trainer t;
+    memset(&t, 0, sizeof t);
+    if (!out)
+        return wn_seterr(WN_EINVAL, "train: no summary to fill");
+    memset(out, 0, sizeof *out);
+    if (!d)
+        return wn_seterr(WN_EINVAL, "train: no dataset");
+    int rc = check_config(cfg);
+    if (rc != WN_OK)
+        return rc;
+    struct wn__device dev;
+    if ((rc = wn__device_parse(cfg->device, &dev)) != WN_OK)
+        return rc;
+    if (dev.kind == WN__DEV_CUDA)
+        return wn__gpu_train(d, cfg, dev.index, hooks, out);   /* gpu_train.c */
+    snprintf(out->device, sizeof out->device, "cpu");
+    t.inputs = wn_dataset_inputs(d);
+    t.outputs = wn_dataset_outputs(d);
+    rc = wn_shape_widths(t.inputs, t.outputs, cfg->shape, cfg->depth, cfg->size,
+                         t.widths, &t.params);
+    if (rc != WN_OK)
+        return rc;
+    int prev_threads = omp_get_max_threads();
+    if ((rc = setup_net(&t, d, cfg)) == WN_OK &&
+        (rc = setup_rows(&t, d, cfg)) == WN_OK) {
+        wn__rng_seed(&t.shuffler, cfg->seed ^ SHUFFLE_SALT);
+        summary_begin(&t, cfg, out);
+        rc = epochs_loop(&t, cfg, hooks, out);
+    }
     omp_set_num_threads(prev_threads);
-    wn_free(secs);
-    wn_free(order);
-    wn_free_aligned(test_x);
-    wn_free_aligned(test_y);
-    wn__rows_free(&src);
-    wn__net_free(&net);
-    wn_split_free(&split);
+    trainer_free(&t);
     return rc;
 }

@@ -24,8 +24,8 @@ void wn_probe_opts_default(wn_probe_opts *o)
     o->min_bytes = 4096;
     o->max_bytes = 256ull << 20;
     o->points_per_octave = 4;
-    o->trial_seconds = 0.002;
-    o->trials = 3;
+    o->trial_seconds = 0.005;
+    o->trials = 7;
 }
 
 static double now_s(void)

@@ -93,6 +93,7 @@ void wn__report_predicted(struct wn_sbuf *b, struct wn__report_ctx *c);
 void wn__report_to_loss(struct wn_sbuf *b, struct wn__report_ctx *c);
 void wn__report_power(struct wn_sbuf *b, struct wn__report_ctx *c);
 void wn__report_study(struct wn_sbuf *b, struct wn__report_ctx *c);
+void wn__report_carbon(struct wn_sbuf *b, struct wn__report_ctx *c);
 void wn__report_advise_entry(struct wn_sbuf *b, struct wn__report_ctx *c);
 void wn__report_crossover(struct wn_sbuf *b, struct wn__report_ctx *c);
 

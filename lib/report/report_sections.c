@@ -7,6 +7,7 @@
 
 const struct wn__report_section wn__report_sections[] = {
     {"summary", wn__report_summary},
+    {"carbon", wn__report_carbon},
     {"working-set", wn__report_working_set},
     {"crossover", wn__report_crossover},
     {"efficiency", wn__report_efficiency},

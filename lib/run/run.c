@@ -9,6 +9,12 @@
  * measured == 0.  joules_per_datum (BUTTER-E's figure of merit) is set only
  * when the run's energy is a measurement (not an estimate):
  *     energy_j / (batches_per_epoch * epochs * batch).
+ * A window must span enough of its meter's update interval (issue 10): the
+ * run's min_seconds (the spec's, or wn_run_min_seconds of the device and
+ * the meter's wn_meter_update_s) makes the trainer run past the requested
+ * epochs, and the record keeps the epochs it ran.  With wn_run_opts
+ * attribute, each window's energy is split by this process tree's share
+ * of the host's CPU time (share.c), the whole reading kept beside it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +31,47 @@ struct run_ctx {
     const wn_run_observer *obs;
     size_t cap;
     int win;                  /* the open epoch window, or -1 */
+    int attribute;            /* split windows by CPU-time share */
+    const char *proc_root;
+    wn_cputime_sample ep0;    /* CPU time at the open epoch window */
 };
+
+/* This process's CPU time now (attribution only): the run trains in this
+ * process (its threads are in its own stat), so no scan of the others. */
+static int share_sample(const struct run_ctx *c, wn_cputime_sample *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!c->attribute)
+        return WN_OK;
+    return wn_cputime_sample_pid(c->proc_root, (int)getpid(), out);
+}
+
+/* Split E by the share since A when attributing. */
+static int share_apply(const struct run_ctx *c, const wn_cputime_sample *a,
+                       wn_energy *e)
+{
+    wn_cputime_sample b;
+    if (!c->attribute)
+        return WN_OK;
+    int rc = share_sample(c, &b);
+    return rc ? rc : wn_run_share_apply(a, &b, e);
+}
+
+/* Room for one more epoch record (a run extended by min_seconds runs past
+ * the epochs it asked for). */
+static int epochs_room(struct run_ctx *c)
+{
+    wn_run_record *r = c->rec;
+    if (r->n_epochs < c->cap)
+        return WN_OK;
+    size_t ncap = c->cap ? c->cap * 2 : 16;
+    wn_epoch_record *g = wn_realloc(r->epochs, ncap * sizeof *g);
+    if (!g)
+        return wn_seterr(WN_ENOMEM, "run: out of memory for %zu epochs", ncap);
+    r->epochs = g;
+    c->cap = ncap;
+    return WN_OK;
+}
 
 static double unix_now(void)
 {
@@ -81,36 +127,51 @@ void wn_run_set_energy(wn_run_record *r, const wn_energy *e)
 
 /* ---- Trainer hooks ------------------------------------------------------ */
 
+/* WN_ECANCELED when the observer asks to stop. */
+static int check_cancel(const struct run_ctx *c, size_t epochs_done)
+{
+    if (c->obs && c->obs->cancelled && c->obs->cancelled(c->obs->user))
+        return wn_seterr(WN_ECANCELED, "run: cancelled after %zu of %zu epochs",
+                         epochs_done, c->cap);
+    return WN_OK;
+}
+
 static int on_epoch_begin(void *user, size_t epoch)
 {
     struct run_ctx *c = user;
     (void)epoch;
+    int rc = check_cancel(c, c->rec->n_epochs);
+    if (rc)
+        return rc;
     if (!c->meter)
         return WN_OK;
-    return wn_meter_window_begin(c->meter, &c->win);
+    rc = wn_meter_window_begin(c->meter, &c->win);
+    return rc ? rc : share_sample(c, &c->ep0);
 }
 
 static int on_epoch_end(void *user, const wn_epoch_stats *s)
 {
     struct run_ctx *c = user;
     wn_run_record *r = c->rec;
-    if (r->n_epochs >= c->cap)
-        return wn_seterr(WN_ESTATE, "run: more epochs than the %zu asked for",
-                         c->cap);
+    int rc = epochs_room(c);
+    if (rc)
+        return rc;
     wn_epoch_record *e = &r->epochs[r->n_epochs];
     memset(e, 0, sizeof *e);
     e->stats = *s;
     if (c->meter) {
         int win = c->win;
         c->win = -1;
-        int rc = wn_meter_window_end(c->meter, win, &e->energy);
+        rc = wn_meter_window_end(c->meter, win, &e->energy);
+        if (rc == WN_OK)
+            rc = share_apply(c, &c->ep0, &e->energy);
         if (rc)
             return rc;
     }
     r->n_epochs++;
     if (c->obs && c->obs->epoch)
         c->obs->epoch(c->obs->user, r, e);
-    return WN_OK;
+    return check_cancel(c, r->n_epochs);
 }
 
 /* ---- The run ------------------------------------------------------------ */
@@ -152,7 +213,30 @@ int wn_run_execute(const wn_run_spec *spec, const wn_data_opts *dopts,
                    wn_meter *meter, const wn_run_observer *obs,
                    wn_run_record *out)
 {
+    return wn_run_execute_opts(spec, dopts, meter, obs, NULL, out);
+}
+
+/* The run's min_seconds: the spec's when given, else the rule of
+ * wn_run_min_seconds for this device and meter. */
+static void choose_min_seconds(const wn_run_spec *spec, wn_meter *meter,
+                               wn_run_record *out)
+{
+    if (spec->min_seconds_given)
+        return;
+    int metered = meter && wn_energy_source_from_name(wn_meter_source(meter))
+                               != WN_ENERGY_ESTIMATE;
+    out->spec.train.min_seconds =
+        wn_run_min_seconds(out->spec.train.device, metered,
+                           wn_meter_update_s(meter));
+}
+
+int wn_run_execute_opts(const wn_run_spec *spec, const wn_data_opts *dopts,
+                        wn_meter *meter, const wn_run_observer *obs,
+                        const wn_run_opts *opts, wn_run_record *out)
+{
     int rc = WN_OK, run_win = -1;
+    wn_cputime_sample run0;
+    memset(&run0, 0, sizeof run0);
     wn_dataset *d = NULL;
     wn_data_opts dflt;
     struct run_ctx ctx;
@@ -172,10 +256,14 @@ int wn_run_execute(const wn_run_spec *spec, const wn_data_opts *dopts,
     ctx.rec = out;
     ctx.obs = obs;
     ctx.cap = spec->train.epochs;
+    ctx.attribute = opts && opts->attribute;
+    ctx.proc_root = opts ? opts->proc_root : NULL;
 
     out->start_time = unix_now();
     if (meter) {
         rc = wn_meter_window_begin(meter, &run_win);
+        if (rc == WN_OK)
+            rc = share_sample(&ctx, &run0);
         if (rc)
             goto out;
     }
@@ -189,6 +277,7 @@ int wn_run_execute(const wn_run_spec *spec, const wn_data_opts *dopts,
     const char *dev = getenv("WATTNET_DEVICE");
     if (!out->spec.train.device[0] && dev && *dev)
         snprintf(out->spec.train.device, sizeof out->spec.train.device, "%s", dev);
+    choose_min_seconds(spec, meter, out);
     if (wn_dataset_source(d) == WN_SOURCE_FILE) {
         /* which file, and its checksum, so the record says what was trained */
         wn_data_origin origin;
@@ -208,6 +297,8 @@ int wn_run_execute(const wn_run_spec *spec, const wn_data_opts *dopts,
         int w = run_win;
         run_win = -1;
         rc = wn_meter_window_end(meter, w, &out->energy);
+        if (rc == WN_OK)
+            rc = share_apply(&ctx, &run0, &out->energy);
         if (rc)
             goto out;
     }

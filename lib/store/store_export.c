@@ -87,6 +87,11 @@ static const struct xcol run_cols[] = {
     { "device", "COALESCE(device, 'cpu')", K_TEXT },
     { "device_name", "device_name", K_TEXT },
     { "device_driver", "device_driver", K_TEXT },
+    { "min_seconds", "min_seconds", K_REAL },
+    { "epochs_extended", "epochs_extended", K_INT },
+    { "energy_attributed", "energy_attributed", K_INT },
+    { "energy_cpu_share", "energy_cpu_share", K_REAL },
+    { "energy_whole_j", "energy_whole_j", K_REAL },
 };
 
 static const struct xcol epoch_cols[] = {
@@ -115,6 +120,9 @@ static const struct xcol epoch_cols[] = {
     { "cpu_seconds", "e.cpu_seconds", K_REAL },
     { "invol_switches", "e.invol_switches", K_INT },
     { "steal_fraction", "e.steal_fraction", K_REAL },
+    { "energy_attributed", "e.energy_attributed", K_INT },
+    { "energy_cpu_share", "e.energy_cpu_share", K_REAL },
+    { "energy_whole_j", "e.energy_whole_j", K_REAL },
 };
 
 /* BUTTER-E: metadata columns, then the standardised-energy columns
@@ -334,10 +342,50 @@ out:
     return rc;
 }
 
+/* Facility energy and CO2e (issue 12) as two more columns after BASE's n:
+ * IT energy x PUE, and grams of CO2e of that (or of the IT energy without
+ * a PUE), only for a usable measurement (P: "" or "e." for the epochs).
+ * The measured energy_j column is untouched.  Returns the column count. */
+#define XCOL_MAX 64
+static size_t with_carbon(const struct xcol *base, size_t n, const char *p,
+                          double pue, double g_per_kwh, struct xcol *out,
+                          char exprs[2][512])
+{
+    char usable[256];
+    size_t k = n;
+    memcpy(out, base, n * sizeof *out);
+    snprintf(usable, sizeof usable, "%senergy_measured = 1 AND "
+             "%senergy_is_estimate = 0 AND (%senergy_flag IS NULL OR "
+             "%senergy_flag = '')", p, p, p, p);
+    if (pue > 0.0 && k < XCOL_MAX) {
+        snprintf(exprs[0], sizeof exprs[0], "CASE WHEN %s THEN %senergy_j * %.17g"
+                 " END", usable, p, pue);
+        out[k++] = (struct xcol){ "facility_energy_j", exprs[0], K_REAL };
+    }
+    if (g_per_kwh > 0.0 && k < XCOL_MAX) {
+        snprintf(exprs[1], sizeof exprs[1], "CASE WHEN %s THEN %senergy_j * %.17g"
+                 " END", usable, p, (pue > 0.0 ? pue : 1.0) * g_per_kwh / 3.6e6);
+        out[k++] = (struct xcol){ "co2e_g", exprs[1], K_REAL };
+    }
+    return k;
+}
+
 int wn_store_export(wn_store *s, const char *format, const char *dir,
                     size_t *n_runs)
 {
+    return wn_store_export_carbon(s, format, dir, 0.0, 0.0, n_runs);
+}
+
+int wn_store_export_carbon(wn_store *s, const char *format, const char *dir,
+                           double pue, double g_per_kwh, size_t *n_runs)
+{
     int rc = WN_OK;
+    struct xcol rcols[XCOL_MAX], ecols[XCOL_MAX];
+    char rexpr[2][512], eexpr[2][512];
+    size_t nr = with_carbon(run_cols, NCOLS(run_cols), "", pue, g_per_kwh,
+                            rcols, rexpr);
+    size_t ne = with_carbon(epoch_cols, NCOLS(epoch_cols), "e.", pue, g_per_kwh,
+                            ecols, eexpr);
     if (!s || !format || !dir || !*dir)
         return wn_seterr(WN_EINVAL, "export: NULL argument");
     int json = 0, butter = 0;
@@ -366,10 +414,10 @@ int wn_store_export(wn_store *s, const char *format, const char *dir,
         rc = export_file(s, dir, runs_name, 0, butter_cols, NCOLS(butter_cols),
                          "FROM runs ORDER BY id", n_runs);
     else
-        rc = export_file(s, dir, runs_name, json, run_cols, NCOLS(run_cols),
+        rc = export_file(s, dir, runs_name, json, rcols, nr,
                          "FROM runs ORDER BY id", n_runs);
     if (rc == WN_OK)
-        rc = export_file(s, dir, epochs_name, json, epoch_cols, NCOLS(epoch_cols),
+        rc = export_file(s, dir, epochs_name, json, ecols, ne,
                          "FROM epochs e JOIN runs r ON r.id = e.run_id"
                          " ORDER BY e.run_id, e.epoch",
                          NULL);

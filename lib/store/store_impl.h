@@ -121,7 +121,7 @@ int wn__row_int(void *user, wn_store *s, const struct wn__sql_row *r);
 int wn__row_real(void *user, wn_store *s, const struct wn__sql_row *r);
 
 /* ---- the energy columns of runs and epochs (store_energy.c) -------------- */
-#define WN__STORE_N_ENERGY_COLS 11
+#define WN__STORE_N_ENERGY_COLS 14
 extern const char *const wn__store_energy_cols[WN__STORE_N_ENERGY_COLS];
 /* Bind e to v[0..WN__STORE_N_ENERGY_COLS); *domains: wn_free it after. */
 int wn__store_bind_energy(const wn_energy *e, struct wn__sql_val *v,

@@ -21,7 +21,7 @@
 
 /* ---- sweeps ------------------------------------------------------------------ */
 
-#define JOB_COLS 13
+#define JOB_COLS 14
 #define JOB_BATCH 100
 /* Per row: 13 "$NNNN, " (at most 8 bytes each) plus the literals. */
 #define JOB_SQL_CAP (256 + JOB_BATCH * (JOB_COLS * 8 + 40))
@@ -57,7 +57,8 @@ int wn__store_sweep_insert(wn_store *s, const char *name, const char *spec_json,
         size_t o = (size_t)snprintf(sql, JOB_SQL_CAP,
                                     "INSERT INTO jobs (sweep_id, ord, dataset, shape,"
                                     " depth, size, epochs, batch, learning_rate, seed,"
-                                    " threads, repetition, device, status, attempts, created)"
+                                    " threads, repetition, device, min_seconds, status,"
+                                    " attempts, created)"
                                     " VALUES ");
         for (size_t r = 0; r < k; r++) {
             const wn_train_config *sp = &jobs[first + r].spec.train;
@@ -75,6 +76,8 @@ int wn__store_sweep_insert(wn_store *s, const char *name, const char *spec_json,
             v[10] = wn__v_int(sp->threads);
             v[11] = wn__v_int(jobs[first + r].repetition);
             v[12] = sp->device[0] ? wn__v_text(sp->device) : wn__v_null();
+            v[13] = jobs[first + r].spec.min_seconds_given
+                        ? wn__v_real(sp->min_seconds) : wn__v_null();
             o += (size_t)snprintf(sql + o, JOB_SQL_CAP - o, "%s(", r ? ", " : "");
             for (size_t c = 0; c < JOB_COLS; c++)
                 o += (size_t)snprintf(sql + o, JOB_SQL_CAP - o, "$%zu, ",
@@ -160,6 +163,9 @@ static int read_job(void *user, wn_store *s, const struct wn__sql_row *r)
     j->attempts = (int)wn__col_int(s, r, k++);
     wn__copy_str(j->spec.train.device, sizeof j->spec.train.device,
                  wn__col_text(s, r, k++));
+    j->spec.min_seconds_given = !wn__col_null(s, r, k);
+    j->spec.train.min_seconds = j->spec.min_seconds_given ? wn__col_real(s, r, k) : 0.0;
+    k++;
     c->found = 1;
     return WN_OK;
 }
@@ -207,7 +213,7 @@ int wn_store_job_claim_on(wn_store *s, const char *owner, double lease_s,
              " (status = 'running' AND lease_expires < {NOW}))%s"
              " ORDER BY ord, id LIMIT 1{SKIP_LOCKED})"
              " RETURNING id, sweep_id, dataset, shape, depth, size, epochs, batch,"
-             " learning_rate, seed, threads, repetition, attempts, device",
+             " learning_rate, seed, threads, repetition, attempts, device, min_seconds",
              dev);
     snprintf(count_sql, sizeof count_sql,
              "SELECT count(*) FROM jobs WHERE status IN ('queued', 'running')%s",
@@ -222,6 +228,7 @@ int wn_store_job_claim_on(wn_store *s, const char *owner, double lease_s,
         rc = wn__store_query(s, sql, v, 2, read_job, &c, NULL);
         if (rc != WN_OK || !c.found)
             break;
+        out->owner = owner;
         if (out->attempts <= max_attempts)
             break;
         /* Its last attempt's lease expired: the job failed. */

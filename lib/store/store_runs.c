@@ -29,7 +29,8 @@ static const char *const run_cols[] = {
     "threads_used", "seconds_total", "seconds_per_epoch_median", "train_loss",
     "test_loss", "has_accuracy", "test_accuracy", "test_mse", "test_mae",
     "flops_per_epoch", "has_jpd", "joules_per_datum", "data_path",
-    "data_sha256", "epochs_contended", "device", "device_name", "device_driver",
+    "data_sha256", "epochs_contended", "device", "device_name", "device_driver", "min_seconds",
+    "epochs_extended",
 };
 #define N_RUN_COLS (sizeof run_cols / sizeof run_cols[0])
 
@@ -183,28 +184,53 @@ static int bind_run(const wn_run_record *run, struct wn__sql_val *v,
     v[k++] = wn__v_text(sm->device[0] ? sm->device : "cpu");
     v[k++] = sm->device_name[0] ? wn__v_text(sm->device_name) : wn__v_null();
     v[k++] = sm->device_driver[0] ? wn__v_text(sm->device_driver) : wn__v_null();
+    v[k++] = wn__v_real(run->spec.train.min_seconds);
+    v[k++] = wn__v_int(sm->extended);
     return WN_OK;
 }
 
 /* Mark job JOB_ID done, in the caller's transaction; WN_ESTATE when it is
- * already done or missing (then the run must not be stored). */
-static int mark_job_done(wn_store *s, int64_t job_id)
+ * already done or missing, or with OWNER when it is not running under
+ * OWNER's lease (then the run must not be stored). */
+static int mark_job_done(wn_store *s, int64_t job_id, const char *owner)
 {
-    struct wn__sql_val j = wn__v_int(job_id);
+    struct wn__sql_val j[] = { wn__v_int(job_id), wn__v_text(owner) };
     int64_t changed = 0;
     int rc = wn__store_query(s,
-                             "UPDATE jobs SET status = 'done', finished = {NOW},"
-                             " error = NULL, lease_expires = NULL"
-                             " WHERE id = $1 AND status <> 'done'",
-                             &j, 1, NULL, NULL, &changed);
-    if (rc == WN_OK && changed != 1)
+                             owner ? "UPDATE jobs SET status = 'done', finished = {NOW},"
+                                     " error = NULL, lease_expires = NULL"
+                                     " WHERE id = $1 AND status = 'running'"
+                                     " AND lease_owner = $2"
+                                   : "UPDATE jobs SET status = 'done', finished = {NOW},"
+                                     " error = NULL, lease_expires = NULL"
+                                     " WHERE id = $1 AND status <> 'done'",
+                             j, owner ? 2 : 1, NULL, NULL, &changed);
+    if (rc == WN_OK && changed != 1 && owner)
+        rc = wn_seterr(WN_ESTATE,
+                       "store: job %" PRId64 " is no longer held by %s (lease lost);"
+                       " run not stored", job_id, owner);
+    else if (rc == WN_OK && changed != 1)
         rc = wn_seterr(WN_ESTATE,
                        "store: job %" PRId64 " is already done or does not "
                        "exist; run not stored", job_id);
     return rc;
 }
 
+static int put_run(wn_store *s, wn_run_record *run, const char *owner);
+
 int wn_store_put_run(wn_store *s, wn_run_record *run)
+{
+    return put_run(s, run, NULL);
+}
+
+int wn_store_put_job_run(wn_store *s, wn_run_record *run, const char *owner)
+{
+    if (!owner || (run && !run->job_id))
+        return wn_seterr(WN_EINVAL, "store: put_job_run: no owner or no job");
+    return put_run(s, run, owner);
+}
+
+static int put_run(wn_store *s, wn_run_record *run, const char *owner)
 {
     struct wn__sql_val v[N_RUN_COLS + WN__STORE_N_ENERGY_COLS];
     char widths[WN_MAX_DEPTH * 21 + 3];
@@ -242,7 +268,7 @@ int wn_store_put_run(wn_store *s, wn_run_record *run)
     }
     /* The job first: it decides whether this run may be stored. */
     if (run->job_id)
-        rc = mark_job_done(s, run->job_id);
+        rc = mark_job_done(s, run->job_id, owner);
     if (rc != WN_OK)
         goto out;
     rc = wn__store_query(s, sql, v, N_RUN_COLS + WN__STORE_N_ENERGY_COLS,
@@ -338,6 +364,12 @@ static int read_run(void *user, wn_store *s, const struct wn__sql_row *r)
     wn__copy_str(sm->device, sizeof sm->device, dev);
     wn__copy_str(sm->device_name, sizeof sm->device_name, wn__col_text(s, r, c++));
     wn__copy_str(sm->device_driver, sizeof sm->device_driver, wn__col_text(s, r, c++));
+    run->spec.train.min_seconds = wn__col_real(s, r, c++);
+    if (!(run->spec.train.min_seconds >= 0.0))
+        run->spec.train.min_seconds = 0.0;   /* NULL: stored before v6 */
+    run->spec.min_seconds_given = 1;
+    sm->extended = (int)wn__col_int(s, r, c++);
+    sm->epochs_requested = run->spec.train.epochs;
     wn__store_read_energy(s, r, c, &run->energy);
     return WN_OK;
 }

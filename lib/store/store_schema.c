@@ -151,10 +151,28 @@ static const char migration_7[] =
     "ALTER TABLE runs ADD COLUMN device_driver TEXT;"
     "ALTER TABLE jobs ADD COLUMN device TEXT;";
 
+/* Version 8 (issue 10): windows long enough to measure and energy shared
+ * between co-located workers.  runs: the min_seconds a run was held to and
+ * whether it ran past its requested epochs (epochs_done is what ran);
+ * runs and epochs: whether the energy is a CPU-time share of a shared
+ * meter, the share, and the whole reading; jobs: a sweep's min_seconds
+ * (NULL: chosen at run time).  Older rows read as not extended and not
+ * attributed. */
+static const char migration_8[] =
+    "ALTER TABLE runs ADD COLUMN min_seconds {REAL};"
+    "ALTER TABLE runs ADD COLUMN epochs_extended INTEGER;"
+    "ALTER TABLE runs ADD COLUMN energy_attributed INTEGER;"
+    "ALTER TABLE runs ADD COLUMN energy_cpu_share {REAL};"
+    "ALTER TABLE runs ADD COLUMN energy_whole_j {REAL};"
+    "ALTER TABLE epochs ADD COLUMN energy_attributed INTEGER;"
+    "ALTER TABLE epochs ADD COLUMN energy_cpu_share {REAL};"
+    "ALTER TABLE epochs ADD COLUMN energy_whole_j {REAL};"
+    "ALTER TABLE jobs ADD COLUMN min_seconds {REAL};";
+
 static const char *const migrations[] = { migration_1, migration_2,
                                           migration_3, migration_4,
                                           migration_5, migration_6,
-                                          migration_7 };
+                                          migration_7, migration_8 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
 /* ---- version -------------------------------------------------------------------- */

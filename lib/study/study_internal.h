@@ -46,7 +46,6 @@ int wn__csv_u64(const struct wn__csv *c, size_t i, const char *what,
 
 /* Unix seconds, or ISO-8601 "YYYY-MM-DD[ T]HH:MM:SS[.f][Z|+HH:MM|-HH:MM]".
  * 0 on success. */
-int wn__study_parse_time(const char *s, double *out);
 
 /* ---- One run's window over a node's samples -------------------------------
  * A sample's watts hold until the next sample of the node (the last holds

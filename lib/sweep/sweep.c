@@ -115,6 +115,8 @@ static void fill_job(wn_job *job, const wn_sweep_spec *sp, const wn_sweep_opts *
     rs->train.learning_rate = sp->learning_rate;
     rs->train.seed = o->seed + r;
     rs->train.threads = 0;
+    rs->min_seconds_given = sp->has_min_seconds;
+    rs->train.min_seconds = sp->has_min_seconds ? sp->min_seconds : 0.0;
     job->repetition = (int)r;
 }
 

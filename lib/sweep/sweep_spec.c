@@ -229,7 +229,8 @@ static int get_uint(const cJSON *root, const char *origin, const char *name,
 
 static const char *const known_keys[] = {
     "datasets", "shapes", "depths", "sizes", "epochs", "batch", "learning_rate",
-    "repetitions", "name", "comment", "devices",
+    "repetitions", "name", "comment", "devices", "min_seconds", "pue",
+    "carbon_intensity",
 };
 
 /* The JSON text as an object: WN_EFORMAT with line and column for bad
@@ -264,7 +265,8 @@ static int parse_object(const char *json, const char *origin, cJSON **root)
             return wn_seterr(WN_EINVAL,
                              "%s: unknown field \"%s\" (known: datasets, shapes, "
                              "depths, sizes, epochs, batch, learning_rate, "
-                             "repetitions, devices)",
+                             "repetitions, devices, min_seconds, pue, "
+                             "carbon_intensity)",
                              origin, item->string ? item->string : "?");
     }
     return WN_OK;
@@ -360,6 +362,40 @@ static int parse_scalars(const cJSON *root, const char *origin, wn_sweep_spec *s
     return WN_OK;
 }
 
+/* An optional number NAME in [LO, HI]: WN_OK with *present 0 when absent. */
+static int get_real(const cJSON *root, const char *origin, const char *name,
+                    double lo, double hi, int *present, double *out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, name);
+    *present = 0;
+    if (!v)
+        return WN_OK;
+    if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < lo ||
+        v->valuedouble > hi)
+        return wn_seterr(WN_EINVAL, "%s: field \"%s\" must be a number in "
+                         "%g..%g%s%s", origin, name, lo, hi,
+                         cJSON_IsNumber(v) ? "" : ", not ",
+                         cJSON_IsNumber(v) ? "" : json_type(v));
+    *present = 1;
+    *out = v->valuedouble;
+    return WN_OK;
+}
+
+/* min_seconds (issue 10), pue and carbon_intensity (issue 12). */
+static int parse_window_carbon(const cJSON *root, const char *origin,
+                               wn_sweep_spec *sp)
+{
+    int present = 0;
+    int rc = get_real(root, origin, "min_seconds", 0.0, 604800.0,
+                      &sp->has_min_seconds, &sp->min_seconds);
+    if (rc == WN_OK)
+        rc = get_real(root, origin, "pue", 1.0, 10.0, &present, &sp->pue);
+    if (rc == WN_OK)
+        rc = get_real(root, origin, "carbon_intensity", 0.0, 5000.0, &present,
+                      &sp->carbon_intensity);
+    return rc;
+}
+
 int wn_sweep_spec_parse(const char *json, const char *origin, wn_sweep_spec **out)
 {
     cJSON *root = NULL;
@@ -384,6 +420,8 @@ int wn_sweep_spec_parse(const char *json, const char *origin, wn_sweep_spec **ou
     rc = parse_axes(root, origin, sp);
     if (rc == WN_OK)
         rc = parse_scalars(root, origin, sp);
+    if (rc == WN_OK)
+        rc = parse_window_carbon(root, origin, sp);
     if (rc == WN_OK) {
         *out = sp;
         sp = NULL;
@@ -485,6 +523,12 @@ int wn_sweep_spec_to_json(const wn_sweep_spec *sp, char **json)
         !cJSON_AddNumberToObject(root, "batch", (double)sp->batch) ||
         !cJSON_AddNumberToObject(root, "learning_rate", sp->learning_rate) ||
         !cJSON_AddNumberToObject(root, "repetitions", (double)sp->repetitions))
+        goto nomem;
+    if ((sp->has_min_seconds &&
+         !cJSON_AddNumberToObject(root, "min_seconds", sp->min_seconds)) ||
+        (sp->pue > 0 && !cJSON_AddNumberToObject(root, "pue", sp->pue)) ||
+        (sp->carbon_intensity > 0 &&
+         !cJSON_AddNumberToObject(root, "carbon_intensity", sp->carbon_intensity)))
         goto nomem;
     printed = cJSON_PrintUnformatted(root);
     if (!printed)

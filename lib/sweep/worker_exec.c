@@ -1,11 +1,14 @@
 /*
  * worker_exec.c - the default executor of a worker: the first job stores
  * this host (best effort) and opens this process's meter (with the stored
- * idle baseline when there is one); each job runs wn_run_execute and
- * stores the record with wn_store_put_run, which marks the job done in the
- * same transaction.  A store failure that is not the job's fault (disk
- * full, database gone) sets w->fatal so the worker stops instead of
- * burning every remaining job's attempts.
+ * idle baseline when there is one); each job runs wn_run_execute_opts (its
+ * energy split by CPU-time share when workers share the meter; it gives up
+ * at the next epoch when the job is cancelled: lease lost, stop signal) and
+ * stores the record with wn_store_put_job_run, which marks the job done in
+ * the same transaction if this worker still holds it.  A store failure that
+ * is not the job's fault (disk full, database gone for good after the
+ * reconnection tries) sets w->fatal so the worker stops instead of burning
+ * every remaining job's attempts.
  */
 #include <stdio.h>
 #include <string.h>
@@ -66,36 +69,50 @@ static int gpu_meter(struct worker *w, const char *device, wn_meter **m)
     return WN_OK;
 }
 
+/* wn_run_observer.cancelled: the lease was lost or a stop signal came. */
+static int run_cancelled(void *user)
+{
+    return wn__worker_cancelled(user);
+}
+
 int wn__worker_default_exec(void *user, wn_store *s, const wn_job *job)
 {
     struct worker *w = user;
     wn_run_record rec;
     wn_meter *meter = NULL;
+    wn_run_observer obs = { NULL, w, run_cancelled };
     int rc = WN_OK;
+    (void)s;   /* w->s: it may be reopened below */
     memset(&rec, 0, sizeof rec);
-    store_host_once(w, s);
+    store_host_once(w, w->s);
     if (wn_run_device_is_gpu(job->spec.train.device)) {
         rc = gpu_meter(w, job->spec.train.device, &meter);
     } else {
-        open_meter_once(w, s);
+        open_meter_once(w, w->s);
         meter = w->meter;
     }
-    if (rc == WN_OK)
-        rc = wn_run_execute(&job->spec, &w->dopts, meter, NULL, &rec);
+    if (rc == WN_OK) {
+        /* Co-located workers share the package (and node) meter: each run
+         * gets its CPU-time share of it, the whole reading kept (issue 10). */
+        wn_run_opts ro = { w->o->attribute || w->o->workers > 1, NULL };
+        rc = wn_run_execute_opts(&job->spec, &w->dopts, meter, &obs, &ro, &rec);
+    }
     if (rc != WN_OK)
         goto out;
     rec.job_id = job->job_id;
-    rc = wn_store_put_run(s, &rec);
+    rc = wn_store_put_job_run(w->s, &rec, w->owner);
+    if (rc == WN_EDB && wn__worker_reconnect(w, "storing a run") == WN_OK)
+        rc = wn_store_put_job_run(w->s, &rec, w->owner);
     /* the run's raw readings, for re-integration later (docs/store.md);
      * losing them never loses the run */
-    if (rc == WN_OK && meter && wn_run_samples_store(s, meter, &rec, 0))
+    if (rc == WN_OK && meter && wn_run_samples_store(w->s, meter, &rec, 0))
         wn_clearerr();
     /* the Slurm job and step it ran in: runs join on slurm_job_id */
     wn_slurm_ids sid;
     if (rc == WN_OK && wn_slurm_ids_from_env(&sid) &&
-        wn_store_put_slurm(s, rec.run_id, &sid) != WN_OK)
+        wn_store_put_slurm(w->s, rec.run_id, &sid) != WN_OK)
         wn_clearerr();
-    if (rc != WN_OK && rc != WN_ESTATE) {
+    if (rc != WN_OK && rc != WN_ESTATE && !wn__worker_stop_signal()) {
         w->fatal = rc;
         snprintf(w->fatal_msg, sizeof w->fatal_msg, "%s", wn_errmsg());
     }

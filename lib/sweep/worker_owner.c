@@ -2,10 +2,11 @@
  * worker_owner.c - lease owners of workers ("host:boot-id:pid:index") and
  * the release of jobs held by dead worker processes of this machine, so
  * that a rerun after Ctrl-C or a crash does not wait for their leases to
- * expire.  Jobs of other machines are left to lease expiry.
+ * expire.  Jobs of other machines are left to lease expiry.  A process
+ * that ended but was not reaped yet (a zombie) counts as dead
+ * (wn__worker_pid_alive reads /proc/PID/stat; kill(pid, 0) would say
+ * alive).
  */
-#include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,8 +64,8 @@ static int collect_dead(void *user, int64_t job_id, const char *owner)
     long pid = strtol(owner + plen, &end, 10);
     if (pid <= 0 || !end || *end != ':')
         return WN_OK;
-    if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
-        return WN_OK;   /* alive (or not ours to judge) */
+    if (wn__worker_pid_alive(pid))
+        return WN_OK;   /* alive (or not ours to judge); a zombie is dead */
     if (d->n == d->cap && dead_grow(d) != WN_OK)
         return WN_ENOMEM;
     d->jobs[d->n] = job_id;

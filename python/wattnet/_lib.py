@@ -33,7 +33,10 @@ class Energy(ctypes.Structure):
                 ("dynamic_energy_j", ctypes.c_double),
                 ("avg_power_w", ctypes.c_double),
                 ("n_domains", ctypes.c_size_t),
-                ("domains", EnergyDomain * MAX_DOMAINS)]
+                ("domains", EnergyDomain * MAX_DOMAINS),
+                ("attributed", ctypes.c_int),
+                ("whole_energy_j", ctypes.c_double),
+                ("cpu_share", ctypes.c_double)]
 
 
 class MeterDomainInfo(ctypes.Structure):
@@ -53,7 +56,8 @@ class MeterInfo(ctypes.Structure):
                 ("resolution", ctypes.c_double),
                 ("resolution_unit", ctypes.c_char * 4),
                 ("n_domains", ctypes.c_size_t),
-                ("domains", MeterDomainInfo * MAX_DOMAINS)]
+                ("domains", MeterDomainInfo * MAX_DOMAINS),
+                ("update_s", ctypes.c_double)]
 
 
 _MIRRORS = {"wn_energy": Energy, "wn_energy_domain": EnergyDomain,

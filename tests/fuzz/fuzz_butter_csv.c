@@ -1,6 +1,7 @@
 /* fuzz_butter_csv.c - the BUTTER-E CSV reader (quoted fields, CRLF) and its
  * strict number and time parsers, as the import reads the metadata,
  * per-job energy and standardised-energy files. */
+#include "core/util.h"
 #include <wattnet/core.h>
 
 #include "fuzz.h"
@@ -18,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             uint64_t u;
             (void)wn__csv_double(&c, i, "x", &d);
             (void)wn__csv_u64(&c, i, "x", &u);
-            (void)wn__study_parse_time(c.field[i], &t);
+            (void)wn__parse_time(c.field[i], &t);
         }
     (void)wn__csv_find(&c, "timestamp");
     wn__csv_close(&c);
