@@ -126,15 +126,18 @@ static int parse_args(int argc, char **argv, struct fit_args *a)
 static void print_contention(const wn_model *m)
 {
     if (m->n_contended_left_out)
-        printf("        %zu contended runs left out (no clean epoch: "
-               "other work took their CPUs)\n", m->n_contended_left_out);
+        printf("        %zu contended run%s left out (no clean epoch: "
+               "other work took their CPUs)\n", m->n_contended_left_out,
+               m->n_contended_left_out == 1 ? "" : "s");
     if (m->n_contended_kept)
-        printf("        %zu contended runs KEPT although no epoch was clean "
+        printf("        %zu contended run%s KEPT although no epoch was clean "
                "(too few clean runs, or --keep-contended): their times are "
-               "slowed by other work\n", m->n_contended_kept);
+               "slowed by other work\n", m->n_contended_kept,
+               m->n_contended_kept == 1 ? "" : "s");
     if (m->n_partly_contended)
-        printf("        %zu runs had contended epochs; their time comes from "
-               "their clean epochs only\n", m->n_partly_contended);
+        printf("        %zu run%s had contended epochs; their time comes "
+               "from their clean epochs only\n", m->n_partly_contended,
+               m->n_partly_contended == 1 ? "" : "s");
 }
 
 static void print_table(const wn_model *m, size_t n_stored,

@@ -261,5 +261,12 @@ int cmd_probe(int argc, char **argv)
     }
     if (a.out && (rc = write_profile(a.out, &meas)) != 0)
         return rc;
+    if (a.db && !wn_hw_profile_plausible(&meas, why, sizeof why)) {
+        fprintf(stderr, "wattnet probe: the measured profile is not kept in %s: "
+                "%s (%zu of %zu sizes were disturbed by other work); run it "
+                "again on a quiet machine\n", a.db, why, r.contended_points,
+                r.n_points);
+        return 1;
+    }
     return a.db ? store_profile(a.db, host.hostname, &meas) : 0;
 }

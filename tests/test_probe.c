@@ -117,6 +117,9 @@ static void test_plausibility(void **state)
     wn_hw_profile vm = profile(48 << 10, 2 << 20, 300ull << 20, 2);
     assert_false(wn_hw_profile_plausible(&vm, why, sizeof why));
     assert_non_null(strstr(why, "150 MiB per core"));
+    wn_hw_profile tiny = profile(5000, 1 << 20, 32 << 20, 8);   /* disturbed */
+    assert_false(wn_hw_profile_plausible(&tiny, why, sizeof why));
+    assert_non_null(strstr(why, "L1"));
     wn_hw_profile order = profile(48 << 10, 32 << 10, 32 << 20, 8);
     assert_false(wn_hw_profile_plausible(&order, why, sizeof why));
     assert_non_null(strstr(why, "L2"));

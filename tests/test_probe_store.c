@@ -83,6 +83,18 @@ static void test_measured_replaces_implausible(void **state)
     assert_non_null(strstr(note, "wattnet probe --db"));
     /* the probe's profile is kept with the host: it is used */
     wn_hw_profile m = p;
+    /* a probe disturbed by other work (an "L1" of 5 KB) is never used */
+    m.n_levels = 2;
+    m.levels[0].size_bytes = 5000;
+    m.levels[1].size_bytes = 1200000;
+    char *bad = wn_hw_profile_to_json(&m);
+    assert_int_equal(wn_store_put_profile(s, "vm-1", "measured", bad), WN_OK);
+    wn_free(bad);
+    note[0] = '\0';
+    assert_int_equal(wn_hw_profile_for_runs(s, NULL, &p, NULL, note, sizeof note),
+                     WN_OK);
+    assert_true(p.levels[2].size_bytes == 300ull << 20);
+    assert_non_null(strstr(note, "stored measured profile"));
     m.n_levels = 2;
     m.levels[0].size_bytes = 50000;
     m.levels[1].size_bytes = 1200000;

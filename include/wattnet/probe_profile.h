@@ -16,9 +16,9 @@
 extern "C" {
 #endif
 
-/* 1 when P's caches could be real: every level larger than the one before,
- * no level above 64 MiB per sharing core, all caches together at most an
- * eighth of the memory.  Else 0, and WHY (may be NULL) says which rule
+/* 1 when P's caches could be real: an L1 of at least 16 KiB, every level
+ * larger than the one before, no level above 64 MiB per sharing core, all
+ * caches together at most an eighth of the memory.  Else 0, and WHY (may be NULL) says which rule
  * failed in one line. */
 int wn_hw_profile_plausible(const wn_hw_profile *p, char *why, size_t why_n);
 

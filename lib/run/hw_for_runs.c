@@ -24,8 +24,10 @@ static void prefer_measured(wn_store *s, const wn_host *host,
     if (wn_hw_profile_plausible(out, why, sizeof why))
         return;
     wn_hw_profile measured;
+    char mwhy[256] = "";
     if (host && wn_store_get_profile(s, host->hostname, "measured", &json) == WN_OK &&
-        wn_hw_profile_parse(json, "measured profile", &measured) == WN_OK) {
+        wn_hw_profile_parse(json, "measured profile", &measured) == WN_OK &&
+        wn_hw_profile_plausible(&measured, mwhy, sizeof mwhy)) {
         *out = measured;
         if (note && len < note_n)
             snprintf(note + len, note_n - len, "; the reported caches are "
@@ -33,8 +35,9 @@ static void prefer_measured(wn_store *s, const wn_host *host,
                      "probe` is used", why);
     } else if (note && len < note_n) {
         snprintf(note + len, note_n - len, "; WARNING: the reported caches "
-                 "are implausible (%s): run `wattnet probe --db URL` on this "
-                 "host to measure them", why);
+                 "are implausible (%s)%s%s: run `wattnet probe --db URL` on "
+                 "this host, quiet, to measure them", why,
+                 mwhy[0] ? " and so is the stored measured profile: " : "", mwhy);
     }
     wn_free(json);
     wn_clearerr();

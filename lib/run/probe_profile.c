@@ -14,12 +14,23 @@
 /* No CPU has more than this much last-level cache per core (AMD's 3D
  * V-Cache parts: 12 MiB per core); a VM reporting more is not measuring. */
 #define MAX_CACHE_PER_CORE (64ull << 20)
+/* Nor less than 16 KiB of L1 data cache; a probe disturbed by other work
+ * can put its first knee far below that. */
+#define MIN_L1 (16ull << 10)
 
 int wn_hw_profile_plausible(const wn_hw_profile *p, char *why, size_t why_n)
 {
     if (why && why_n)
         why[0] = '\0';
     uint64_t prev = 0, total = 0;
+    if (p && p->n_levels > 0 && p->levels[0].size_bytes < MIN_L1) {
+        if (why)
+            snprintf(why, why_n, "%s is %llu bytes: no CPU has less than %llu "
+                     "bytes of L1 data cache", p->levels[0].name,
+                     (unsigned long long)p->levels[0].size_bytes,
+                     (unsigned long long)MIN_L1);
+        return 0;
+    }
     for (int i = 0; p && i < p->n_levels; i++) {
         const wn_hw_level *l = &p->levels[i];
         int share = l->shared_by_cores > 0 ? l->shared_by_cores : 1;
