@@ -73,6 +73,25 @@ static void test_knees_of_a_staircase(void **state)
     }
 }
 
+/* Tiny working sets are slower than L1 (loop overhead): a slow start must
+ * not read as a knee (seen on the development VM: "L1" at 5 KiB). */
+static void test_slow_start_is_not_a_knee(void **state)
+{
+    (void)state;
+    const double cap[] = { 48 * 1024.0, 1048576.0, 32 * 1048576.0 };
+    const double gbs[] = { 90.0, 60.0, 30.0, 8.0 };
+    wn_probe_result r;
+    synth_curve(&r, cap, gbs, 3, 0.03);
+    for (size_t i = 0; i < 2; i++)   /* 4 KiB and 4.8 KiB at 70 GB/s */
+        r.points[i].read_gbs = 70.0;
+    wn_probe_find_knees(&r);
+    assert_true(r.n_knees >= 3);
+    double ratio = (double)r.knees[0].capacity_bytes / cap[0];
+    printf("slow start: L1 knee %llu (x%.2f)\n",
+           (unsigned long long)r.knees[0].capacity_bytes, ratio);
+    assert_true(ratio > 0.8 && ratio < 1.6);
+}
+
 static void test_flat_curve_has_no_knee(void **state)
 {
     (void)state;
@@ -167,6 +186,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_knees_of_a_staircase),
+        cmocka_unit_test(test_slow_start_is_not_a_knee),
         cmocka_unit_test(test_flat_curve_has_no_knee),
         cmocka_unit_test(test_plausibility),
         cmocka_unit_test(test_measured_profile),

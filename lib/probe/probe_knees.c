@@ -153,7 +153,12 @@ static wn_probe_knee knee_at(const wn_probe_result *r, const struct fit *f,
     if (mid < lo)
         mid = 0.5 * (hi + lo);   /* a step smaller than 15%: its middle */
     wn_probe_knee k = { 0, exp(hi), exp(lo) };
-    size_t i = a + 1;
+    /* from the plateau itself: tiny working sets at the start of the sweep
+     * are slower (loop overhead) and must not read as a spill */
+    size_t i = a;
+    while (i + 1 < m && f->y[i] < hi)
+        i++;
+    i++;
     while (i < b - 1 && f->y[i] >= mid)
         i++;
     double y0 = f->y[i - 1], y1 = f->y[i];
