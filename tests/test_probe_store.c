@@ -109,7 +109,23 @@ static void test_measured_replaces_implausible(void **state)
     assert_int_equal(p.n_levels, 2);
     assert_true(p.levels[1].size_bytes == 1200000);
     assert_non_null(strstr(note, "measured profile"));
-    /* a file given by the user always wins */
+    /* a file given by the user is used as given, with a warning when its
+     * caches are implausible */
+    char file[128];
+    snprintf(file, sizeof file, "%s/vm.json", dir);
+    wn_hw_profile vm;
+    wn_hw_profile_from_host(&h, &vm);   /* L3 300 MiB shared by 2 cores */
+    char *vj = wn_hw_profile_to_json(&vm);
+    FILE *f = fopen(file, "w");
+    assert_non_null(f);
+    fputs(vj, f);
+    fclose(f);
+    wn_free(vj);
+    note[0] = '\0';
+    assert_int_equal(wn_hw_profile_for_runs(s, file, &p, NULL, note, sizeof note),
+                     WN_OK);
+    assert_true(p.levels[2].size_bytes == 300ull << 20);
+    assert_non_null(strstr(note, "this file's caches are implausible"));
     wn_store_close(&s);
 }
 

@@ -48,9 +48,17 @@ int wn_hw_profile_for_runs(wn_store *s, const char *path, wn_hw_profile *out,
 {
     wn_host host;
     size_t n_hosts = 0;
-    if (path != NULL)
-        return wn_hw_profile_choose(path, NULL, 0, out, host_out, note,
-                                    note_n);
+    if (path != NULL) {
+        /* a file is used as given, but an implausible one is said so */
+        int rc = wn_hw_profile_choose(path, NULL, 0, out, host_out, note, note_n);
+        char why[256];
+        size_t len = note ? strlen(note) : 0;
+        if (rc == WN_OK && note && len < note_n &&
+            !wn_hw_profile_plausible(out, why, sizeof why))
+            snprintf(note + len, note_n - len, "; WARNING: this file's caches "
+                     "are implausible (%s)", why);
+        return rc;
+    }
     int rc = wn_store_runs_host(s, &host, &n_hosts);
     if (rc == WN_OK) {
         rc = wn_hw_profile_choose(NULL, &host, 1, out, host_out, note, note_n);
