@@ -19,6 +19,7 @@
 
 #include <wattnet/core.h>
 #include <wattnet/advise.h>
+#include "core/util.h"
 
 /* ---- one curve --------------------------------------------------------------- */
 
@@ -60,12 +61,6 @@ static double best_of(const double *metric, size_t n, int higher)
 }
 
 /* ---- ranking ----------------------------------------------------------------- */
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 
 static int cmp_entry(const wn_advise_entry *x, const wn_advise_entry *y,
@@ -114,7 +109,7 @@ static int default_target(const wn_advise_entry *e, size_t n, int higher,
         return wn_seterr(WN_ENOENT, "advise: no configuration has a finite "
                          "test value");
     }
-    qsort(v, k, sizeof *v, cmp_double);
+    qsort(v, k, sizeof *v, wn__cmp_double);
     /* at least half reach it: for a loss the value at index ceil(k/2)-1
      * from the bottom, for an accuracy the same from the top */
     size_t half = (k + 1) / 2;

@@ -16,6 +16,7 @@
 
 #include <wattnet/core.h>
 #include <wattnet/advise.h>
+#include "core/util.h"
 
 static const char *run_dataset(const wn_run_record *r)
 {
@@ -35,11 +36,6 @@ static double metric_at(const wn_run_record *r, size_t e, wn_advise_metric m)
     return s->test_loss;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 static int same_config(const wn_run_record *a, const wn_advise_config *c)
 {
@@ -85,7 +81,7 @@ static int fill_config(const wn_run_record *runs, const size_t *idx, size_t k,
         if (isfinite(v))
             costs[nc++] = v;
     }
-    qsort(costs, nc, sizeof *costs, cmp_double);
+    qsort(costs, nc, sizeof *costs, wn__cmp_double);
     c->cost_per_epoch = nc == 0 ? NAN
                         : nc % 2 ? costs[nc / 2]
                                  : 0.5 * (costs[nc / 2 - 1] + costs[nc / 2]);

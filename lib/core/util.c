@@ -4,7 +4,9 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <math.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <wattnet/core.h>
@@ -100,4 +102,30 @@ int wn__write_file_atomic(const char *path, const char *data, size_t n)
                          strerror(err));
     }
     return WN_OK;
+}
+
+/* ---- time and ordering ------------------------------------------------------ */
+
+double wn__now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+int wn__cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+double wn__quantile_sorted(const double *v, size_t n, double p)
+{
+    if (n == 0)
+        return NAN;
+    double pos = p * (double)(n - 1);
+    size_t lo = (size_t)floor(pos);
+    size_t hi = lo + 1 < n ? lo + 1 : lo;
+    double t = pos - (double)lo;
+    return v[lo] * (1.0 - t) + v[hi] * t;
 }

@@ -29,4 +29,14 @@ int wn__write_file_atomic(const char *path, const char *data, size_t n);
  * 0 on success, -1 when S is neither (lib/core/timeparse.c). */
 int wn__parse_time(const char *s, double *out);
 
+/* Seconds on the monotonic clock (CLOCK_MONOTONIC): for durations only. */
+double wn__now_s(void);
+
+/* qsort comparator of doubles, ascending (NaN-free input). */
+int wn__cmp_double(const void *a, const void *b);
+
+/* The P-quantile (0..1) of V[0..n), sorted ascending, interpolated
+ * linearly between order statistics; NAN when n == 0. */
+double wn__quantile_sorted(const double *v, size_t n, double p);
+
 #endif /* WN_CORE_UTIL_H */

@@ -227,11 +227,6 @@ int wn_powerlog_integrate(const char *path, const char *node, double t_start,
     return WN_OK;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 int wn_powerlog_interval(const char *path, const char *node, double *interval_s)
 {
@@ -259,7 +254,7 @@ int wn_powerlog_interval(const char *path, const char *node, double *interval_s)
                        "interval", path, node && node[0] ? " of node " : "",
                        node && node[0] ? node : "");
     else {
-        qsort(gaps, k, sizeof *gaps, cmp_double);
+        qsort(gaps, k, sizeof *gaps, wn__cmp_double);
         *interval_s = k % 2 ? gaps[k / 2] : 0.5 * (gaps[k / 2 - 1] + gaps[k / 2]);
     }
     wn_free(gaps);

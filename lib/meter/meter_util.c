@@ -17,14 +17,13 @@
 #include <wattnet/meter.h>
 
 #include "meter/meter_internal.h"
+#include "core/util.h"
 
 int (*wn__meter_open_hook)(const char *path, int flags) = NULL;
 
 double wn__meter_now(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+    return wn__now_s();
 }
 
 void wn__meter_burn(double seconds)

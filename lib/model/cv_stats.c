@@ -12,24 +12,7 @@
 
 #include "model/fit.h"
 
-int wn__cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* Quantile p of sorted v[0..n) with linear interpolation. */
-double wn__quantile_sorted(const double *v, size_t n, double p)
-{
-    if (n == 0)
-        return NAN;
-    double pos = p * (double)(n - 1);
-    size_t lo = (size_t)floor(pos);
-    size_t hi = lo + 1 < n ? lo + 1 : lo;
-    double t = pos - (double)lo;
-    return v[lo] * (1.0 - t) + v[hi] * t;
-}
-
 /* Figures of predictions pred against measurements meas (n each); the
  * prediction is floored at 1e-30 so the log stays finite. */
 int wn__cv_stats(const double *pred, const double *meas, size_t n,

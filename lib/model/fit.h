@@ -10,6 +10,8 @@
 
 #include <wattnet/model.h>
 
+#include "core/util.h"
+
 /* design.c: names and units of the columns of model kind (coefs may be
  * NULL); returns the count.  unit is "J" or "s". */
 size_t wn__model_columns(int kind, const wn_hw_profile *hw, const char *unit,
@@ -30,7 +32,5 @@ int wn__cv_folds(const wn_run_record *runs, const size_t *idx, size_t n,
 /* cv_stats.c: figures of pred against meas; quantiles; qsort order. */
 int wn__cv_stats(const double *pred, const double *meas, size_t n,
                  wn_cv_stats *out);
-double wn__quantile_sorted(const double *v, size_t n, double p);
-int wn__cmp_double(const void *a, const void *b);
 
 #endif /* WN_MODEL_FIT_H */

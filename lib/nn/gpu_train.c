@@ -32,6 +32,7 @@
 #include "nn/gpu.h"
 #include "nn/net.h"
 #include "nn/train_extend.h"
+#include "core/util.h"
 
 #define SHUFFLE_SALT 0x53485546464c4531ULL   /* = train.c's "SHUFFLE1" */
 
@@ -46,18 +47,6 @@ void wn__gpu_set_ops(const struct wn__gpu_ops *o)
     ops = o ? o : &real_ops;
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 static int graphs_allowed(void)
 {
@@ -127,8 +116,8 @@ static int run_epochs(struct wn__cu *cu, const wn_train_config *cfg, wn_task tas
     wn_rng shuffler;
     wn__rng_seed(&shuffler, cfg->seed ^ SHUFFLE_SALT);
     out->epochs_requested = cfg->epochs;
-    double t_first = now_s();
-    for (size_t e = 1; wn__train_want_epoch(cfg, e, now_s() - t_first); e++) {
+    double t_first = wn__now_s();
+    for (size_t e = 1; wn__train_want_epoch(cfg, e, wn__now_s() - t_first); e++) {
         wn_epoch_stats st;
         memset(&st, 0, sizeof st);
         st.epoch = e;
@@ -137,7 +126,7 @@ static int run_epochs(struct wn__cu *cu, const wn_train_config *cfg, wn_task tas
         out->extended = e > cfg->epochs;
         if (hooks && hooks->epoch_begin && (rc = hooks->epoch_begin(hooks->user, e)))
             return rc;
-        double t0 = now_s();
+        double t0 = wn__now_s();
         struct wn__eval4 sums = {0};
         wn__rows_shuffle(&shuffler, order, n_train);
         rc = ops->train_epoch(cu, order, &st.train_loss);
@@ -146,7 +135,7 @@ static int run_epochs(struct wn__cu *cu, const wn_train_config *cfg, wn_task tas
         if (rc != WN_OK)
             return rc;
         test_stats(task, &sums, n_test, &st);
-        st.seconds = now_s() - t0;
+        st.seconds = wn__now_s() - t0;
         if (!isfinite(st.train_loss) || !isfinite(st.test_loss))
             return wn_seterr(WN_ENUMERIC, "train: epoch %zu: loss is not finite "
                              "(train %g, test %g)", e, st.train_loss, st.test_loss);
@@ -225,10 +214,8 @@ int wn__gpu_train(const wn_dataset *d, const wn_train_config *cfg, int index,
     rc = run_epochs(cu, cfg, task, order, n_train, n_test, hooks, &secs, &secs_cap,
                     out);
     if (rc == WN_OK && out->epochs) {
-        qsort(secs, out->epochs, sizeof secs[0], cmp_double);
-        size_t n = out->epochs;
-        out->seconds_per_epoch_median = n % 2 ? secs[n / 2]
-                                              : 0.5 * (secs[n / 2 - 1] + secs[n / 2]);
+        qsort(secs, out->epochs, sizeof secs[0], wn__cmp_double);
+        out->seconds_per_epoch_median = wn__quantile_sorted(secs, out->epochs, 0.5);
     }
 out:
     wn_free(params);

@@ -42,6 +42,7 @@
 #include "nn/gpu.h"
 #include "nn/net.h"
 #include "nn/train_extend.h"
+#include "core/util.h"
 
 #define SHUFFLE_SALT 0x53485546464c4531ULL   /* "SHUFFLE1" */
 
@@ -61,25 +62,12 @@ void wn_train_config_default(wn_train_config *c)
 
 /* ---- Helpers ------------------------------------------------------------ */
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 static double median(double *v, size_t n)
 {
     if (n == 0)
         return 0.0;
-    qsort(v, n, sizeof v[0], cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+    qsort(v, n, sizeof v[0], wn__cmp_double);
+    return wn__quantile_sorted(v, n, 0.5);
 }
 
 static int check_config(const wn_train_config *cfg)
@@ -355,7 +343,7 @@ static int run_epoch(struct trainer *t, size_t e, wn_epoch_stats *st)
     memset(st, 0, sizeof *st);
     st->epoch = e;
     wn__proc_sample_take(&q0);
-    double t0 = now_s();
+    double t0 = wn__now_s();
     wn__rows_shuffle(&t->shuffler, t->order, t->n_train);
     int rc = train_epoch(t->net, &t->src, t->order, t->n_train, t->batch,
                          &st->train_loss);
@@ -364,7 +352,7 @@ static int run_epoch(struct trainer *t, size_t e, wn_epoch_stats *st)
                         t->test_y, t->n_test, t->batch, st);
     if (rc != WN_OK)
         return rc;
-    st->seconds = now_s() - t0;
+    st->seconds = wn__now_s() - t0;
     wn__proc_sample_take(&q1);
     wn__epoch_quality_fill(st, &q0, &q1);
     if (!isfinite(st->train_loss) || !isfinite(st->test_loss))
@@ -378,8 +366,8 @@ static int run_epoch(struct trainer *t, size_t e, wn_epoch_stats *st)
 static int epochs_loop(struct trainer *t, const wn_train_config *cfg,
                        const wn_train_hooks *hooks, wn_train_summary *out)
 {
-    double t_first = now_s();
-    for (size_t e = 1; wn__train_want_epoch(cfg, e, now_s() - t_first); e++) {
+    double t_first = wn__now_s();
+    for (size_t e = 1; wn__train_want_epoch(cfg, e, wn__now_s() - t_first); e++) {
         wn_epoch_stats st;
         int rc = wn__train_secs_room(&t->secs, &t->secs_cap, e);
         if (rc != WN_OK)

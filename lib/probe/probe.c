@@ -15,6 +15,7 @@
 
 #include <wattnet/core.h>
 #include <wattnet/probe.h>
+#include "core/util.h"
 
 #define HUGE_PAGE (2u << 20)
 
@@ -28,12 +29,6 @@ void wn_probe_opts_default(wn_probe_opts *o)
     o->trials = 7;
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* ---- kernels -------------------------------------------------------------- */
 
@@ -87,10 +82,10 @@ static double time_kernel(double *x, size_t n, int rmw, const wn_probe_opts *o,
     for (int t = 0; t < MAX_TRIES && *clean < o->trials; t++) {
         double t0, c0, dt;
         for (;;) {
-            t0 = now_s();
+            t0 = wn__now_s();
             c0 = thread_cpu_s();
             run_passes(x, n, rmw, passes);
-            dt = now_s() - t0;
+            dt = wn__now_s() - t0;
             if (dt >= o->trial_seconds || passes > (1u << 24))
                 break;
             passes *= 2;
@@ -148,7 +143,7 @@ int wn_probe_caches(const wn_probe_opts *o, wn_probe_result *out)
     if (rc != WN_OK)
         return rc;
     memset(out, 0, sizeof *out);
-    double t0 = now_s();
+    double t0 = wn__now_s();
     double *x = alloc_buffer(o->max_bytes);
     if (x == NULL)
         return wn_seterr(WN_ENOMEM, "probe: cannot allocate %llu bytes",
@@ -166,6 +161,6 @@ int wn_probe_caches(const wn_probe_opts *o, wn_probe_result *out)
     }
     wn_free_aligned(x);
     wn_probe_find_knees(out);
-    out->seconds = now_s() - t0;
+    out->seconds = wn__now_s() - t0;
     return WN_OK;
 }

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include <wattnet/probe.h>
+#include "core/util.h"
 
 #define MAX_SEG (WN_PROBE_MAX_KNEES + 2)
 #define MIN_LEN 2
@@ -128,11 +129,6 @@ static size_t choose_segments(const wn_probe_result *r, const struct fit *f,
     return k;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 /* Median of y[a..b): the plateau level, robust to a noisy point. */
 static double median(const struct fit *f, size_t a, size_t b)
@@ -140,8 +136,8 @@ static double median(const struct fit *f, size_t a, size_t b)
     double v[WN_PROBE_MAX_POINTS];
     size_t n = b - a;
     memcpy(v, f->y + a, n * sizeof *v);
-    qsort(v, n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+    qsort(v, n, sizeof *v, wn__cmp_double);
+    return wn__quantile_sorted(v, n, 0.5);
 }
 
 /* The knee between the plateaus [a, m) and [m, b): the first point below

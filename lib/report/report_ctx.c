@@ -34,15 +34,10 @@ static int group_of(char *names, size_t *n, size_t width, const char *name)
     return WN_REPORT_MAX_GROUPS - 1;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 void wn__report_sort(double *v, size_t n)
 {
-    qsort(v, n, sizeof *v, cmp_double);
+    qsort(v, n, sizeof *v, wn__cmp_double);
 }
 
 double wn__report_median(double *v, size_t n)
@@ -50,7 +45,7 @@ double wn__report_median(double *v, size_t n)
     if (n == 0)
         return NAN;
     wn__report_sort(v, n);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+    return wn__quantile_sorted(v, n, 0.5);
 }
 
 const char *wn__report_level_label(const wn_hw_profile *hw, int l)

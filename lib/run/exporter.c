@@ -24,6 +24,7 @@
 #include <wattnet/store.h>
 
 #include "run/exporter_internal.h"
+#include "core/util.h"
 
 #define MIN_WINDOW_S 0.05
 
@@ -52,12 +53,6 @@ struct wn_exporter {
  * Snapshot
  * ---------------------------------------------------------------------- */
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 /* Domains and meters of the open meter, all counters at 0. */
 static int snapshot_init(wn_exporter *x)
@@ -133,7 +128,7 @@ static int roll(wn_exporter *x)
 {
     int rc = WN_OK, rc_end = WN_OK, have_e = 0;
     wn_energy e;
-    if (x->window >= 0 && now_s() - x->t_window < MIN_WINDOW_S)
+    if (x->window >= 0 && wn__now_s() - x->t_window < MIN_WINDOW_S)
         return WN_OK;
     if (x->window >= 0) {
         rc_end = wn_meter_window_end(x->meter, x->window, &e);
@@ -143,7 +138,7 @@ static int roll(wn_exporter *x)
     rc = wn_meter_window_begin(x->meter, &x->window);
     if (rc)
         x->window = -1;
-    x->t_window = now_s();
+    x->t_window = wn__now_s();
     wn_om_snapshot q;
     memset(&q, 0, sizeof q);
     if (x->store)

@@ -28,6 +28,7 @@
 #include <wattnet/study.h>
 
 #include "study/study_internal.h"
+#include "core/util.h"
 
 struct item {
     const wn_study_run *r;
@@ -59,22 +60,12 @@ void wn_study_result_clear(wn_study_result *r)
     memset(r, 0, sizeof *r);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 double wn__study_quantile(double *v, size_t n, double q)
 {
-    if (!n)
-        return NAN;
-    qsort(v, n, sizeof *v, cmp_double);
-    double pos = q * (double)(n - 1);
-    size_t lo = (size_t)floor(pos);
-    if (lo + 1 >= n)
-        return v[n - 1];
-    return v[lo] + (pos - (double)lo) * (v[lo + 1] - v[lo]);
+    if (n)
+        qsort(v, n, sizeof *v, wn__cmp_double);
+    return wn__quantile_sorted(v, n, q);
 }
 
 static int drop(wn_study_result *res, struct item *it, size_t *counter)

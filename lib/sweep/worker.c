@@ -66,14 +66,13 @@
 #include <unistd.h>
 
 #include "sweep/worker_internal.h"
+#include "core/util.h"
 
 /* ---- time ------------------------------------------------------------------ */
 
 double wn__worker_now_s(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+    return wn__now_s();
 }
 
 void wn__worker_sleep_s(double s)
