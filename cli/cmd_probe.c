@@ -75,6 +75,39 @@ static cJSON *result_json(const wn_probe_result *r, const wn_hw_profile *rep,
     return o;
 }
 
+/* One line per cache level: hwloc's size beside the knee that measures it
+ * (wn_probe_assign_levels), then the knees no level took. */
+static void print_levels(const wn_probe_result *r, const wn_hw_profile *rep)
+{
+    int map[WN_HW_MAX_LEVELS], used[WN_PROBE_MAX_KNEES] = { 0 };
+    int n = wn_probe_assign_levels(rep, r, map);
+    int rows = rep->n_levels > n ? rep->n_levels : n;
+    printf("level  reported (hwloc)   measured knee   plateau GB/s\n");
+    for (int i = 0; i < rows; i++) {
+        printf("L%-5d ", i + 1);
+        if (i < rep->n_levels)
+            printf("%12.3f MiB   ", rep->levels[i].size_bytes / 1048576.0);
+        else
+            printf("%16s   ", "-");
+        if (i >= n) {
+            printf("%13s\n", "not found");
+        } else if (map[i] < 0) {
+            printf("%13s   (L1 and L2 ran at one speed: hwloc's L1 kept)\n",
+                   "unresolved");
+        } else {
+            const wn_probe_knee *k = &r->knees[map[i]];
+            used[map[i]] = 1;
+            printf("%9.3f MiB   %6.1f -> %.1f\n", k->capacity_bytes / 1048576.0,
+                   k->above_gbs, k->below_gbs);
+        }
+    }
+    for (size_t i = 0; i < r->n_knees; i++)
+        if (!used[i])
+            printf("(the step at %.3f MiB, %.1f -> %.1f GB/s, is not "
+                   "taken as a level)\n", r->knees[i].capacity_bytes / 1048576.0,
+                   r->knees[i].above_gbs, r->knees[i].below_gbs);
+}
+
 static void print_text(const wn_probe_result *r, const wn_hw_profile *rep,
                        int plausible, const char *why, int curve)
 {
@@ -85,21 +118,7 @@ static void print_text(const wn_probe_result *r, const wn_hw_profile *rep,
                    (unsigned long long)r->points[i].bytes,
                    r->points[i].read_gbs, r->points[i].rmw_gbs);
     }
-    printf("level  reported (hwloc)   measured knee   plateau GB/s\n");
-    int n = rep->n_levels > (int)r->n_knees ? rep->n_levels : (int)r->n_knees;
-    for (int i = 0; i < n; i++) {
-        printf("L%-5d ", i + 1);
-        if (i < rep->n_levels)
-            printf("%12.3f MiB   ", rep->levels[i].size_bytes / 1048576.0);
-        else
-            printf("%16s   ", "-");
-        if (i < (int)r->n_knees)
-            printf("%9.3f MiB   %6.1f -> %.1f\n",
-                   r->knees[i].capacity_bytes / 1048576.0,
-                   r->knees[i].above_gbs, r->knees[i].below_gbs);
-        else
-            printf("%13s\n", "not found");
-    }
+    print_levels(r, rep);
     if (plausible)
         printf("hwloc's caches are plausible\n");
     else

@@ -27,8 +27,12 @@ typedef struct wn_probe_opts {
     uint64_t max_bytes;       /* largest (default 256 MiB) */
     int points_per_octave;    /* sizes per doubling (default 4) */
     double trial_seconds;     /* shortest timed trial (default 5 ms) */
-    int trials;               /* best of this many undisturbed trials
-                                 (default 7; up to 40 tries) */
+    int trials;               /* best of this many undisturbed trials per
+                                 size and pass (default 3; up to 40 tries) */
+    int repeats;              /* passes over all sizes, one after another;
+                                 each size keeps its best pass, so a slow
+                                 spell of a few seconds (another VM on the
+                                 core's sibling) is outvoted (default 3) */
 } wn_probe_opts;
 
 typedef struct wn_probe_point {
@@ -50,7 +54,7 @@ typedef struct wn_probe_result {
     size_t n_knees;           /* cache levels found, smallest first */
     wn_probe_knee knees[WN_PROBE_MAX_KNEES];
     double seconds;           /* the probe's own run time */
-    size_t contended_points;  /* sizes where fewer than `trials` trials ran
+    size_t contended_points;  /* sizes where no pass had all `trials` trials
                                  undisturbed (another process took the
                                  core): their figures are less certain */
 } wn_probe_result;

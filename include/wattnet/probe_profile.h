@@ -22,10 +22,22 @@ extern "C" {
  * failed in one line. */
 int wn_hw_profile_plausible(const wn_hw_profile *p, char *why, size_t why_n);
 
+/* Which knee of R measures which cache level of REPORTED: map[i] (room
+ * for WN_HW_MAX_LEVELS) is the knee index for level i, or -1 where the
+ * reported size stands; returns the number of levels measured.  The rules:
+ * knees under 16 KiB are noise; the L1 knee is the one at most 256 KiB
+ * (the largest drop if several), and when there is none the reported L1
+ * stands if it lies in 16..256 KiB; hwloc's count of levels is trusted
+ * even where its sizes are not, so of the knees above 256 KiB only the
+ * ones with the largest bandwidth drops are kept, as many as the levels
+ * left. */
+int wn_probe_assign_levels(const wn_hw_profile *reported,
+                           const wn_probe_result *r, int *map);
+
 /* The measured profile: REPORTED's cores, sharing, instances and memory,
- * with the probe's capacities for the levels it found (smallest first);
- * levels it did not find are dropped, never guessed.  The name gets
- * " (measured)". */
+ * with the probe's capacities for the levels wn_probe_assign_levels maps
+ * (smallest first); levels it did not find are dropped, never guessed.
+ * The name gets " (measured)". */
 void wn_hw_profile_from_probe(const wn_hw_profile *reported,
                               const wn_probe_result *r, wn_hw_profile *out);
 

@@ -7,8 +7,9 @@
  * piecewise-constant function to log(read GB/s) by dynamic programming
  * (least squares, segments of at least two points), pick the number of
  * segments by BIC, merge neighbours whose plateaus differ by less than 15%,
- * and place each downward step's knee where the curve first falls below
- * 85% of the upper plateau (its median), interpolated in log(size): the
+ * and place each downward step's knee where the curve first falls, and
+ * stays for two points, below 85% of the upper plateau (its median),
+ * interpolated in log(size): the
  * onset of the spill, which is where the level's capacity ends.  (The
  * halfway crossing between plateaus lands 2-3x past the capacity on a
  * gradual L2 -> L3 ramp.)
@@ -140,8 +141,15 @@ static double median(const struct fit *f, size_t a, size_t b)
     return wn__quantile_sorted(v, n, 0.5);
 }
 
-/* The knee between the plateaus [a, m) and [m, b): the first point below
- * 85% of the upper plateau, interpolated in log(size). */
+/* y[i] is below MID and so is the point after it (when there is one): one
+ * slow point inside a plateau is a disturbed trial, not the spill. */
+static int sustained_below(const struct fit *f, size_t i, size_t b, double mid)
+{
+    return f->y[i] < mid && (i + 1 >= b || f->y[i + 1] < mid);
+}
+
+/* The knee between the plateaus [a, m) and [m, b): the first point that
+ * stays below 85% of the upper plateau, interpolated in log(size). */
 static wn_probe_knee knee_at(const wn_probe_result *r, const struct fit *f,
                              size_t a, size_t m, size_t b)
 {
@@ -155,7 +163,7 @@ static wn_probe_knee knee_at(const wn_probe_result *r, const struct fit *f,
     while (i + 1 < m && f->y[i] < hi)
         i++;
     i++;
-    while (i < b - 1 && f->y[i] >= mid)
+    while (i < b - 1 && !sustained_below(f, i, b, mid))
         i++;
     double y0 = f->y[i - 1], y1 = f->y[i];
     double t = y0 > y1 ? (y0 - mid) / (y0 - y1) : 0.5;

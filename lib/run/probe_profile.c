@@ -62,11 +62,65 @@ int wn_hw_profile_plausible(const wn_hw_profile *p, char *why, size_t why_n)
     return 1;
 }
 
+/* The largest L1 data cache of any CPU is 192 KiB (Apple's P-cores); a
+ * first knee far past this is an L2 (the probe ran while the core's L1 and
+ * L2 gave one bandwidth, e.g. with its SMT sibling busy). */
+#define MAX_L1 (256ull << 10)
+
+static double drop(const wn_probe_knee *k)
+{
+    return k->below_gbs > 0 ? k->above_gbs / k->below_gbs : 0.0;
+}
+
+/* Of the knees idx[0..n) (ascending), keep the WANT with the largest
+ * bandwidth drop, in their order; returns how many are kept. */
+static int keep_largest(const wn_probe_result *r, int *idx, int n, int want)
+{
+    while (n > want) {
+        int worst = 0;
+        for (int i = 1; i < n; i++)
+            if (drop(&r->knees[idx[i]]) < drop(&r->knees[idx[worst]]))
+                worst = i;
+        memmove(idx + worst, idx + worst + 1, (size_t)(n - worst - 1) * sizeof *idx);
+        n--;
+    }
+    return n;
+}
+
+int wn_probe_assign_levels(const wn_hw_profile *reported,
+                           const wn_probe_result *r, int *map)
+{
+    int l1 = -1, rest[WN_PROBE_MAX_KNEES], n_rest = 0;
+    for (int i = 0; i < (int)r->n_knees && i < WN_PROBE_MAX_KNEES; i++) {
+        uint64_t c = r->knees[i].capacity_bytes;
+        if (c < MIN_L1)
+            continue;   /* a disturbed tiny working set, not a cache */
+        if (c > MAX_L1)
+            rest[n_rest++] = i;
+        else if (l1 < 0 || drop(&r->knees[i]) > drop(&r->knees[l1]))
+            l1 = i;
+    }
+    int want = reported->n_levels > 0 ? reported->n_levels : WN_HW_MAX_LEVELS;
+    if (want > WN_HW_MAX_LEVELS)
+        want = WN_HW_MAX_LEVELS;
+    uint64_t rep_l1 = reported->n_levels > 0 ? reported->levels[0].size_bytes : 0;
+    int n = 0;
+    if (l1 >= 0)
+        map[n++] = l1;
+    else if (rep_l1 >= MIN_L1 && rep_l1 <= MAX_L1 && n_rest > 0)
+        map[n++] = -1;   /* L1 not resolved: hwloc's (plausible) L1 stands */
+    n_rest = keep_largest(r, rest, n_rest, want - n);
+    for (int i = 0; i < n_rest; i++)
+        map[n++] = rest[i];
+    return n;
+}
+
 void wn_hw_profile_from_probe(const wn_hw_profile *reported,
                               const wn_probe_result *r, wn_hw_profile *out)
 {
+    int map[WN_HW_MAX_LEVELS];
+    int n = wn_probe_assign_levels(reported, r, map);
     *out = *reported;
-    int n = (int)r->n_knees < WN_HW_MAX_LEVELS ? (int)r->n_knees : WN_HW_MAX_LEVELS;
     for (int i = 0; i < n; i++) {
         wn_hw_level *l = &out->levels[i];
         if (i >= reported->n_levels) {   /* a level hwloc did not report */
@@ -74,7 +128,8 @@ void wn_hw_profile_from_probe(const wn_hw_profile *reported,
             l->shared_by_cores = 1;
             l->instances = reported->cores > 0 ? reported->cores : 1;
         }
-        l->size_bytes = r->knees[i].capacity_bytes;
+        if (map[i] >= 0)
+            l->size_bytes = r->knees[map[i]].capacity_bytes;
     }
     out->n_levels = n;   /* levels the probe did not find are not claimed */
     size_t len = strlen(out->name);
