@@ -17,8 +17,8 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: wattnet probe [--max-mib N] [--points N] [--out FILE] "
-            "[--db URL [--if-missing]]\n                     [--curve] [--json]\n\n"
+            "usage: wattnet probe [--max-mib N] [--points N] [--repeats N] [--out FILE]\n"
+            "                     [--db URL [--if-missing]] [--curve] [--json]\n\n"
             "Measure the effective size of each cache level on this host: a "
             "read and a\nread-modify-write kernel over working sets from 4 KiB "
             "up, on one pinned thread;\nthe knees where the bandwidth steps "
@@ -28,6 +28,9 @@ static void usage(FILE *f)
             "  --max-mib N   largest working set in MiB (default: 4x the "
             "reported last\n                level when plausible, else 256)\n"
             "  --points N    sizes per doubling, 1..16 (default 4)\n"
+            "  --repeats N   passes over all sizes, 1..16; each size keeps its "
+            "best\n                (default 5: on a VM a slow spell lasts "
+            "seconds)\n"
             "  --out FILE    write the measured hardware profile (JSON, for "
             "fit/predict\n                --hardware FILE)\n"
             "  --db URL      keep the measured profile with this host in the "
@@ -92,7 +95,7 @@ static void print_levels(const wn_probe_result *r, const wn_hw_profile *rep)
         if (i >= n) {
             printf("%13s\n", "not found");
         } else if (map[i] < 0) {
-            printf("%13s   (L1 and L2 ran at one speed: hwloc's L1 kept)\n",
+            printf("%13s   (no knee at or below 256 KiB: hwloc's L1 kept)\n",
                    "unresolved");
         } else {
             const wn_probe_knee *k = &r->knees[map[i]];
@@ -155,6 +158,7 @@ static int parse(int argc, char **argv, wn_probe_opts *o, struct probe_cli *a)
     static const struct option longopts[] = {
         {"max-mib", required_argument, NULL, 'm'},
         {"points", required_argument, NULL, 'p'},
+        {"repeats", required_argument, NULL, 'r'},
         {"out", required_argument, NULL, 'o'},
         {"db", required_argument, NULL, 'd'},
         {"if-missing", no_argument, NULL, 'I'},
@@ -179,6 +183,11 @@ static int parse(int argc, char **argv, wn_probe_opts *o, struct probe_cli *a)
             if (cli_parse_u64(optarg, &v) || v < 1 || v > 16)
                 return cli_usage_error("probe", "--points '%s': want 1..16", optarg);
             o->points_per_octave = (int)v;
+            break;
+        case 'r':
+            if (cli_parse_u64(optarg, &v) || v < 1 || v > 16)
+                return cli_usage_error("probe", "--repeats '%s': want 1..16", optarg);
+            o->repeats = (int)v;
             break;
         case 'o': a->out = optarg; break;
         case 'd': a->db = optarg; break;

@@ -131,11 +131,17 @@ static void test_verdicts_from_fake_deltas(void **state)
     /* Descheduled: 2 threads got 0.6 CPU s in 1 s (three 2-thread jobs on
      * two cores). */
     assert_int_equal(verdict(1.0, 2, 0.6, 10, 200, 0), WN_CONTENDED_CPU);
-    /* Preempted 300 times in 1 s with 2 threads (> 20 per thread-second)
+    /* Preempted 300 times in 1 s with 2 threads (> 100 per thread-second)
      * while still getting its CPUs. */
     assert_int_equal(verdict(1.0, 2, 1.5, 300, 200, 0), WN_CONTENDED_SWITCHES);
+    /* One other busy process: 5351 preemptions in 0.75 s with 2 threads,
+     * yet 0.98 CPUs (measured on the 2-core VM). */
+    assert_int_equal(verdict(0.75, 2, 0.735, 5351, 200, 0), WN_CONTENDED_SWITCHES);
     /* ... but 30 in 1 s is below the rate, and 4 never count. */
     assert_int_equal(verdict(1.0, 2, 1.5, 30, 200, 0), 0);
+    /* A quiet 2^20-parameter epoch on the quiet VM: 105 in 2.1 s with 2
+     * threads (25 per thread-second, timer ticks and daemons) is clean. */
+    assert_int_equal(verdict(2.1, 2, 3.8, 105, 200, 0), 0);
     assert_int_equal(verdict(0.001, 1, 0.001, 4, 0, 0), 0);
     /* Steal: 20 of 200 host ticks stolen (0.10 > 0.05). */
     assert_int_equal(verdict(1.0, 2, 1.9, 0, 200, 20), WN_CONTENDED_STEAL);

@@ -229,6 +229,19 @@ static void test_levels_by_size(void **state)
     assert_true(m.levels[1].size_bytes == 1700000);
     assert_true(m.levels[2].size_bytes == 12000000);
 
+    /* A step inside the shared L3 with a larger drop than L2's own (seen
+     * on the VM: 35.7 -> 24.3 at 1.4 MiB, 24.3 -> 15.3 at 7 MiB): L2 is
+     * the knee nearest hwloc's believable 2 MiB, L3 the spill to memory. */
+    memset(&r, 0, sizeof r);
+    set_knee(&r, 0, 45000, 44.5, 35.7);
+    set_knee(&r, 1, 1465000, 35.7, 24.3);
+    set_knee(&r, 2, 7327000, 24.3, 15.3);
+    set_knee(&r, 3, 32738000, 15.3, 7.6);
+    wn_hw_profile_from_probe(&vm, &r, &m);
+    assert_int_equal(m.n_levels, 3);
+    assert_true(m.levels[1].size_bytes == 1465000);
+    assert_true(m.levels[2].size_bytes == 32738000);
+
     vm.levels[0].size_bytes = 1 << 20;         /* no plausible L1 to keep */
     memset(&r, 0, sizeof r);
     set_knee(&r, 0, 1600000, 42.9, 24.7);

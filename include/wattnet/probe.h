@@ -28,11 +28,11 @@ typedef struct wn_probe_opts {
     int points_per_octave;    /* sizes per doubling (default 4) */
     double trial_seconds;     /* shortest timed trial (default 5 ms) */
     int trials;               /* best of this many undisturbed trials per
-                                 size and pass (default 3; up to 40 tries) */
+                                 size and pass (default 2; up to 40 tries) */
     int repeats;              /* passes over all sizes, one after another;
                                  each size keeps its best pass, so a slow
                                  spell of a few seconds (another VM on the
-                                 core's sibling) is outvoted (default 3) */
+                                 core's sibling) is outvoted (default 5) */
 } wn_probe_opts;
 
 typedef struct wn_probe_point {

@@ -27,10 +27,13 @@ int wn_hw_profile_plausible(const wn_hw_profile *p, char *why, size_t why_n);
  * reported size stands; returns the number of levels measured.  The rules:
  * knees under 16 KiB are noise; the L1 knee is the one at most 256 KiB
  * (the largest drop if several), and when there is none the reported L1
- * stands if it lies in 16..256 KiB; hwloc's count of levels is trusted
- * even where its sizes are not, so of the knees above 256 KiB only the
- * ones with the largest bandwidth drops are kept, as many as the levels
- * left. */
+ * stands if it lies in 16..256 KiB.  hwloc's count of levels is trusted
+ * even where its sizes are not: when there are more knees above 256 KiB
+ * than levels left, the last level takes the last knee (the spill to
+ * memory) and each level between takes the knee nearest its reported size
+ * when that is at most 64 MiB per core (hypervisors pass the private
+ * caches through and overstate only the shared one), else the largest
+ * bandwidth drop. */
 int wn_probe_assign_levels(const wn_hw_profile *reported,
                            const wn_probe_result *r, int *map);
 

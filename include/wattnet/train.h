@@ -79,7 +79,7 @@ typedef struct wn_epoch_stats {
 /* The thresholds, once. */
 #define WN_CONTENTION_CPU_FRACTION 0.75   /* of one CPU (see epoch_quality.c) */
 #define WN_CONTENTION_STEAL 0.05          /* steal fraction */
-#define WN_CONTENTION_SWITCHES_PER_S 20.0 /* per thread per second */
+#define WN_CONTENTION_SWITCHES_PER_S 100.0 /* per thread per second */
 #define WN_CONTENTION_MIN_SWITCHES 5      /* fewer never count */
 
 /* The reasons (WN_CONTENDED_* bits) epoch s, run with THREADS threads, was

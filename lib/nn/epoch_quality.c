@@ -12,8 +12,9 @@
  *             OpenMP waiting (cli/main.c) a quiet T-thread epoch uses
  *             between 1 and T CPUs depending on how much of it is
  *             parallel (a small net's epoch is mostly serial).
- *   switches  involuntary context switches > 20 per thread-second (and at
- *             least 5): the scheduler kept preempting it for other work.
+ *   switches  involuntary context switches > 100 per thread-second (and
+ *             at least 5): the scheduler kept preempting it for other work
+ *             (quiet VM: at most 29; one other busy process: 3,500).
  *   steal     host steal / host CPU time > 0.05 over the epoch (only when
  *             the host's CPU time over the epoch is >= 20 ticks).
  * An epoch with no evidence (a run stored before, a GPU run) is UNKNOWN and

@@ -30,8 +30,8 @@ void wn_probe_opts_default(wn_probe_opts *o)
     o->max_bytes = 256ull << 20;
     o->points_per_octave = 4;
     o->trial_seconds = 0.005;
-    o->trials = 3;
-    o->repeats = 3;
+    o->trials = 2;
+    o->repeats = 5;
 }
 
 

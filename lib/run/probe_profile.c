@@ -4,6 +4,7 @@
  * measured profile (hwloc's topology: cores, sharing, instances, memory;
  * the probe's capacities for the levels it found).
  */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -72,19 +73,52 @@ static double drop(const wn_probe_knee *k)
     return k->below_gbs > 0 ? k->above_gbs / k->below_gbs : 0.0;
 }
 
-/* Of the knees idx[0..n) (ascending), keep the WANT with the largest
- * bandwidth drop, in their order; returns how many are kept. */
-static int keep_largest(const wn_probe_result *r, int *idx, int n, int want)
+/* Level LVL's knee among idx[from..to) (ascending knee indices): the one
+ * nearest in log-size to the reported size when that is believable (at
+ * most 64 MiB per sharing core: a hypervisor passes the private caches
+ * through and overstates only the shared last level), else the one with
+ * the largest bandwidth drop.  Returns the position in idx. */
+static int pick_middle(const wn_hw_profile *rep, int lvl,
+                       const wn_probe_result *r, const int *idx, int from, int to)
 {
-    while (n > want) {
-        int worst = 0;
-        for (int i = 1; i < n; i++)
-            if (drop(&r->knees[idx[i]]) < drop(&r->knees[idx[worst]]))
-                worst = i;
-        memmove(idx + worst, idx + worst + 1, (size_t)(n - worst - 1) * sizeof *idx);
-        n--;
+    const wn_hw_level *l = lvl < rep->n_levels ? &rep->levels[lvl] : NULL;
+    int share = l && l->shared_by_cores > 0 ? l->shared_by_cores : 1;
+    int near = l && l->size_bytes > 0 &&
+               l->size_bytes / (uint64_t)share <= MAX_CACHE_PER_CORE;
+    int best = from;
+    for (int i = from + 1; i < to; i++) {
+        const wn_probe_knee *k = &r->knees[idx[i]], *b = &r->knees[idx[best]];
+        int better = near
+            ? fabs(log2((double)k->capacity_bytes / (double)l->size_bytes)) <
+              fabs(log2((double)b->capacity_bytes / (double)l->size_bytes))
+            : drop(k) > drop(b);
+        if (better)
+            best = i;
     }
-    return n;
+    return best;
+}
+
+/* Levels FIRST..FIRST+SLOTS from the knees idx[0..n) above the L1 range:
+ * the last level is the last knee (the spill to memory is where the
+ * last-level cache ends), the ones between by pick_middle.  Returns how
+ * many levels were filled. */
+static int fill_levels(const wn_hw_profile *rep, const wn_probe_result *r,
+                       const int *idx, int n, int first, int slots, int *map)
+{
+    if (n <= slots) {
+        for (int i = 0; i < n; i++)
+            map[first + i] = idx[i];
+        return n;
+    }
+    int from = 0;
+    for (int s = 0; s + 1 < slots; s++) {
+        int at = pick_middle(rep, first + s, r, idx, from, n - slots + s + 1);
+        map[first + s] = idx[at];
+        from = at + 1;
+    }
+    if (slots > 0)
+        map[first + slots - 1] = idx[n - 1];
+    return slots > 0 ? slots : 0;
 }
 
 int wn_probe_assign_levels(const wn_hw_profile *reported,
@@ -109,10 +143,7 @@ int wn_probe_assign_levels(const wn_hw_profile *reported,
         map[n++] = l1;
     else if (rep_l1 >= MIN_L1 && rep_l1 <= MAX_L1 && n_rest > 0)
         map[n++] = -1;   /* L1 not resolved: hwloc's (plausible) L1 stands */
-    n_rest = keep_largest(r, rest, n_rest, want - n);
-    for (int i = 0; i < n_rest; i++)
-        map[n++] = rest[i];
-    return n;
+    return n + fill_levels(reported, r, rest, n_rest, n, want - n, map);
 }
 
 void wn_hw_profile_from_probe(const wn_hw_profile *reported,
