@@ -74,6 +74,8 @@ static cJSON *result_json(const wn_probe_result *r, const wn_hw_profile *rep,
     if (!plausible)
         cJSON_AddStringToObject(o, "reported_implausible_because", why);
     cJSON_AddNumberToObject(o, "contended_points", (double)r->contended_points);
+    cJSON_AddNumberToObject(o, "pass_spread", r->pass_spread);
+    cJSON_AddBoolToObject(o, "noisy", r->pass_spread > WN_PROBE_NOISY);
     cJSON_AddNumberToObject(o, "seconds", r->seconds);
     return o;
 }
@@ -127,6 +129,11 @@ static void print_text(const wn_probe_result *r, const wn_hw_profile *rep,
     else
         printf("hwloc's caches are NOT plausible: %s\nfit and predict should "
                "use the measured profile (--hardware FILE from --out)\n", why);
+    if (r->pass_spread > WN_PROBE_NOISY)
+        printf("WARNING: the passes disagreed by %.0f%% at the median size (a "
+               "noisy host:\nanother VM or process using this core or the "
+               "memory); the knees may be\nmisplaced: run it again when the "
+               "machine is quiet\n", 100.0 * r->pass_spread);
     if (r->contended_points)
         printf("WARNING: at %zu of %zu sizes another process took the core "
                "during trials;\nrun it again on a quiet machine for a clean "
@@ -234,6 +241,30 @@ static int have_profile(const char *url, const char *host)
     return have;
 }
 
+/* --db URL: keep the measured profile with HOST, unless the curve was
+ * noisy or the profile is implausible (then exit 1 and say why: fit keeps
+ * hwloc's caches rather than a bad measurement). */
+static int keep_in_db(const char *url, const char *host,
+                      const wn_probe_result *r, const wn_hw_profile *meas)
+{
+    char why[256];
+    if (r->pass_spread > WN_PROBE_NOISY) {
+        fprintf(stderr, "wattnet probe: the measured profile is not kept in %s: "
+                "the passes disagreed by %.0f%% (more than %.0f%%: a noisy "
+                "host); run it again on a quiet machine\n", url,
+                100.0 * r->pass_spread, 100.0 * WN_PROBE_NOISY);
+        return 1;
+    }
+    if (!wn_hw_profile_plausible(meas, why, sizeof why)) {
+        fprintf(stderr, "wattnet probe: the measured profile is not kept in %s: "
+                "%s (%zu of %zu sizes were disturbed by other work); run it "
+                "again on a quiet machine\n", url, why, r->contended_points,
+                r->n_points);
+        return 1;
+    }
+    return store_profile(url, host, meas);
+}
+
 /* Pin the calling thread to the CPU it runs on, for a clean curve. */
 static void pin_here(void)
 {
@@ -289,12 +320,5 @@ int cmd_probe(int argc, char **argv)
     }
     if (a.out && (rc = write_profile(a.out, &meas)) != 0)
         return rc;
-    if (a.db && !wn_hw_profile_plausible(&meas, why, sizeof why)) {
-        fprintf(stderr, "wattnet probe: the measured profile is not kept in %s: "
-                "%s (%zu of %zu sizes were disturbed by other work); run it "
-                "again on a quiet machine\n", a.db, why, r.contended_points,
-                r.n_points);
-        return 1;
-    }
-    return a.db ? store_profile(a.db, host.hostname, &meas) : 0;
+    return a.db ? keep_in_db(a.db, host.hostname, &r, &meas) : 0;
 }

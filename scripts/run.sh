@@ -30,6 +30,8 @@ echo "wattnet: 1/4 sweep 'quick' into $db (stored runs are reused)" >&2
 "$bin" run --preset quick --db "$db" --workers 1
 echo "wattnet: 2/4 measuring this host's caches (once per host; hwloc's may be a VM's fiction)" >&2
 "$bin" probe --db "$db" --if-missing --max-mib 128 >&2 || \
+    { echo "wattnet: probing once more (a noisy curve is not kept)" >&2; \
+      "$bin" probe --db "$db" --if-missing --max-mib 128 >&2; } || \
     echo "wattnet: the cache probe failed; fitting with the reported caches" >&2
 echo "wattnet: 3/4 fitting the energy models" >&2
 "$bin" fit --db "$db" --out "$out/model.json"

@@ -262,9 +262,11 @@ static void test_real_sweep_is_sane(void **state)
     assert_int_equal(r.n_points, 9);   /* 4 KiB .. 1 MiB */
     for (size_t i = 0; i < r.n_points; i++)
         assert_true(r.points[i].read_gbs > 0.1 && r.points[i].rmw_gbs > 0.1);
+    assert_true(r.pass_spread >= 0.0 && r.pass_spread < 1.0);
     o.repeats = 1;
     assert_int_equal(wn_probe_caches(&o, &r), WN_OK);
     assert_int_equal(r.n_points, 9);
+    assert_true(r.pass_spread == 0.0);   /* one pass: nothing to disagree */
     o.repeats = 0;
     assert_int_equal(wn_probe_caches(&o, &r), WN_EINVAL);
     o.repeats = 17;

@@ -28,7 +28,8 @@ typedef struct wn_probe_opts {
     int points_per_octave;    /* sizes per doubling (default 4) */
     double trial_seconds;     /* shortest timed trial (default 5 ms) */
     int trials;               /* best of this many undisturbed trials per
-                                 size and pass (default 2; up to 40 tries) */
+                                 size and pass (default 2; up to 4x as many
+                                 tries) */
     int repeats;              /* passes over all sizes, one after another;
                                  each size keeps its best pass, so a slow
                                  spell of a few seconds (another VM on the
@@ -57,7 +58,18 @@ typedef struct wn_probe_result {
     size_t contended_points;  /* sizes where no pass had all `trials` trials
                                  undisturbed (another process took the
                                  core): their figures are less certain */
+    double pass_spread;       /* median over sizes of 1 - slowest/fastest
+                                 pass's read GB/s: how much the passes
+                                 disagreed (0 with one pass).  Above
+                                 WN_PROBE_NOISY the host was too noisy for
+                                 the knees to be trusted */
 } wn_probe_result;
+
+/* A pass spread above this is a noisy curve.  Measured on the 2-core
+ * development VM (docs/results/probe-2026-11-30/): quiet, 0.02-0.07 over 9
+ * probes; with another process on the same core 0.12, with a memory-bound
+ * one on the other core 0.14 (that probe put L1 at 24 KiB). */
+#define WN_PROBE_NOISY 0.10
 
 void wn_probe_opts_default(wn_probe_opts *o);
 

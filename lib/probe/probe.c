@@ -75,16 +75,18 @@ static void run_passes(double *x, size_t n, int rmw, size_t passes)
 /* GB/s of the best clean trial: each trial repeats passes until it lasts
  * at least trial_seconds.  A trial during which this thread was off its
  * CPU for more than 5% of the wall time (another process took the core:
- * thread CPU time against wall time) does not count; up to MAX_TRIES are
- * run to get o->trials clean ones, and *clean says how many were. */
-#define MAX_TRIES 40
+ * thread CPU time against wall time) does not count; up to TRIES_PER_TRIAL
+ * x o->trials are run to get o->trials clean ones, and *clean says how many
+ * were.  (A core shared all along gets no clean trial: the bound keeps such
+ * a probe to 4x its quiet time; a fixed 40 tries per pass made it 450 s.) */
+#define TRIES_PER_TRIAL 4
 static double time_kernel(double *x, size_t n, int rmw, const wn_probe_opts *o,
                           int *clean)
 {
     double best = 0.0, any = 0.0;
     size_t passes = 1;
     *clean = 0;
-    for (int t = 0; t < MAX_TRIES && *clean < o->trials; t++) {
+    for (int t = 0; t < TRIES_PER_TRIAL * o->trials && *clean < o->trials; t++) {
         double t0, c0, dt;
         for (;;) {
             t0 = wn__now_s();
@@ -139,9 +141,10 @@ static void sweep_sizes(const wn_probe_opts *o, wn_probe_result *out)
 }
 
 /* One pass over every size; each keeps the best figure of all passes.
- * clean[i] is set once some pass of size i ran all its trials undisturbed. */
+ * clean[i] is set once some pass of size i ran all its trials undisturbed;
+ * second[i] keeps its second-best pass's read figure. */
 static void sweep_once(double *x, const wn_probe_opts *o, wn_probe_result *out,
-                       unsigned char *clean)
+                       unsigned char *clean, double *second)
 {
     for (size_t i = 0; i < out->n_points; i++) {
         wn_probe_point *p = &out->points[i];
@@ -149,10 +152,30 @@ static void sweep_once(double *x, const wn_probe_opts *o, wn_probe_result *out,
         int clean_read, clean_rmw;
         double rd = time_kernel(x, n, 0, o, &clean_read);
         double rmw = time_kernel(x, n, 1, o, &clean_rmw);
-        p->read_gbs = rd > p->read_gbs ? rd : p->read_gbs;
+        if (rd > p->read_gbs) {
+            second[i] = p->read_gbs;
+            p->read_gbs = rd;
+        } else if (rd > second[i]) {
+            second[i] = rd;
+        }
         p->rmw_gbs = rmw > p->rmw_gbs ? rmw : p->rmw_gbs;
         clean[i] |= clean_read == o->trials && clean_rmw == o->trials;
     }
+}
+
+/* Median over sizes of 1 - second-best/best pass (read kernel): whether
+ * the figure kept was seen twice. */
+static double pass_spread(const wn_probe_result *r, const double *second)
+{
+    double v[WN_PROBE_MAX_POINTS];
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_points; i++)
+        if (r->points[i].read_gbs > 0)
+            v[n++] = 1.0 - second[i] / r->points[i].read_gbs;
+    if (n == 0)
+        return 0.0;
+    qsort(v, n, sizeof *v, wn__cmp_double);
+    return wn__quantile_sorted(v, n, 0.5);
 }
 
 static double *alloc_buffer(uint64_t bytes)
@@ -186,10 +209,12 @@ int wn_probe_caches(const wn_probe_opts *o, wn_probe_result *out)
                          (unsigned long long)o->max_bytes);
     sweep_sizes(o, out);
     unsigned char clean[WN_PROBE_MAX_POINTS] = { 0 };
+    double second[WN_PROBE_MAX_POINTS] = { 0 };
     for (int pass = 0; pass < o->repeats; pass++)
-        sweep_once(x, o, out, clean);
+        sweep_once(x, o, out, clean, second);
     for (size_t i = 0; i < out->n_points; i++)
         out->contended_points += !clean[i];
+    out->pass_spread = o->repeats > 1 ? pass_spread(out, second) : 0.0;
     wn_free_aligned(x);
     wn_probe_find_knees(out);
     out->seconds = wn__now_s() - t0;
