@@ -297,7 +297,7 @@ def main():
     t_start = time.time()
     meta = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
             "smoke": a.smoke, "load_before": B.uptime(), "datasets": [],
-            "command": "bash bench/run.sh" + (" --quick" if a.smoke else ""),
+            "command": " ".join(["bench/peers.py"] + sys.argv[1:]),
             "kernels": {}}
     results = []
     for ds in dsets:
