@@ -73,23 +73,31 @@ static void test_knees_of_a_staircase(void **state)
     }
 }
 
+/* The 48 KiB / 1 MiB / 32 MiB staircase of the other tests. */
+static const double L1_CAP[] = { 48 * 1024.0, 1048576.0, 32 * 1048576.0 };
+static const double L1_GBS[] = { 90.0, 60.0, 30.0, 8.0 };
+
+/* Find the knees of R and check the first is the 48 KiB L1. */
+static void expect_l1_knee(wn_probe_result *r, const char *what)
+{
+    wn_probe_find_knees(r);
+    assert_true(r->n_knees >= 3);
+    double ratio = (double)r->knees[0].capacity_bytes / L1_CAP[0];
+    printf("%s: L1 knee %llu (x%.2f)\n", what,
+           (unsigned long long)r->knees[0].capacity_bytes, ratio);
+    assert_true(ratio > 0.8 && ratio < 1.6);
+}
+
 /* Tiny working sets are slower than L1 (loop overhead): a slow start must
  * not read as a knee (seen on the development VM: "L1" at 5 KiB). */
 static void test_slow_start_is_not_a_knee(void **state)
 {
     (void)state;
-    const double cap[] = { 48 * 1024.0, 1048576.0, 32 * 1048576.0 };
-    const double gbs[] = { 90.0, 60.0, 30.0, 8.0 };
     wn_probe_result r;
-    synth_curve(&r, cap, gbs, 3, 0.03);
+    synth_curve(&r, L1_CAP, L1_GBS, 3, 0.03);
     for (size_t i = 0; i < 2; i++)   /* 4 KiB and 4.8 KiB at 70 GB/s */
         r.points[i].read_gbs = 70.0;
-    wn_probe_find_knees(&r);
-    assert_true(r.n_knees >= 3);
-    double ratio = (double)r.knees[0].capacity_bytes / cap[0];
-    printf("slow start: L1 knee %llu (x%.2f)\n",
-           (unsigned long long)r.knees[0].capacity_bytes, ratio);
-    assert_true(ratio > 0.8 && ratio < 1.6);
+    expect_l1_knee(&r, "slow start");
 }
 
 /* One disturbed size inside the L1 plateau (seen on the development VM:
@@ -98,17 +106,10 @@ static void test_slow_start_is_not_a_knee(void **state)
 static void test_one_slow_point_is_not_a_knee(void **state)
 {
     (void)state;
-    const double cap[] = { 48 * 1024.0, 1048576.0, 32 * 1048576.0 };
-    const double gbs[] = { 90.0, 60.0, 30.0, 8.0 };
     wn_probe_result r;
-    synth_curve(&r, cap, gbs, 3, 0.02);
+    synth_curve(&r, L1_CAP, L1_GBS, 3, 0.02);
     r.points[8].read_gbs = 55.0;   /* 16 KiB */
-    wn_probe_find_knees(&r);
-    assert_true(r.n_knees >= 3);
-    double ratio = (double)r.knees[0].capacity_bytes / cap[0];
-    printf("one slow point: L1 knee %llu (x%.2f)\n",
-           (unsigned long long)r.knees[0].capacity_bytes, ratio);
-    assert_true(ratio > 0.8 && ratio < 1.6);
+    expect_l1_knee(&r, "one slow point");
 }
 
 static void test_flat_curve_has_no_knee(void **state)
