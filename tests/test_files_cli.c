@@ -25,45 +25,23 @@
 #include <time.h>
 #include <cmocka.h>
 
+#include "cli_fixture.h"
+
 #define FX_PG_SCHEMA "wn_test_files_cli"
 #include "store_fixture.h"
 
 static char dir[512];
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    size_t cap = 1 << 16, len = 0, got;
-    char *buf = calloc(cap, 1);
-    while (f && (got = fread(buf + len, 1, cap - 1 - len, f)) > 0) {
-        len += got;
-        if (len + 1 >= cap)
-            buf = realloc(buf, cap *= 2);
-    }
-    buf[len] = '\0';
-    if (f)
-        fclose(f);
-    return buf;
-}
-
 /* Run `wattnet ARGS` in dir; stdout+stderr into *all; the exit code. */
 static int cli(char **all, const char *fmt, ...)
 {
-    char args[3000], cmd[6000], o[600];
+    char args[3000], cmd[6000];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(args, sizeof args, fmt, ap);
     va_end(ap);
-    snprintf(o, sizeof o, "%s/cli-out.txt", dir);
-    snprintf(cmd, sizeof cmd, "cd '%s' && timeout 60 '%s' %s > '%s' 2>&1",
-             dir, WN_CLI_PATH, args, o);
-    int st = system(cmd);
-    char *text = slurp(o);
-    if (all)
-        *all = text;
-    else
-        free(text);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    snprintf(cmd, sizeof cmd, "timeout 60 '%s' %s", WN_CLI_PATH, args);
+    return fx_shell(dir, "cli-out.txt", all, cmd);
 }
 
 static int exists(const char *name)
@@ -137,7 +115,7 @@ static void outputs_over_inputs(void **state)
     (void)state;
     char p[700];
     snprintf(p, sizeof p, "%s/runs.db", dir);
-    char *before = slurp(p), *out = NULL;
+    char *before = fx_slurp(p), *out = NULL;
     struct stat st0;
     assert_int_equal(stat(p, &st0), 0);
     const char *cases[] = {
@@ -178,7 +156,7 @@ static void outputs_over_inputs(void **state)
     assert_int_equal(cli(&out, "import butter-e --db meta.csv --metadata "
                                "meta.csv"), 2);
     free(out);
-    char *after = slurp(p);
+    char *after = fx_slurp(p);
     struct stat st1;
     assert_int_equal(stat(p, &st1), 0);
     assert_int_equal(st0.st_size, st1.st_size);
@@ -342,7 +320,7 @@ static void secrets_on_success(void **state)
     }
     char p[700];
     snprintf(p, sizeof p, "%s/r.html", dir);
-    char *html = slurp(p);
+    char *html = fx_slurp(p);
     assert_non_null(strstr(html, ":***@"));
     no_secret_in("report.html", html);
     free(html);

@@ -28,6 +28,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "cli_fixture.h"
+
 #include <cjson/cJSON.h>
 #include <wattnet/wattnet.h>
 
@@ -50,30 +52,6 @@ static const char *reference_path(void)
 {
     const char *p = getenv("WN_LEARNING_REFERENCE");
     return p != NULL && *p != '\0' ? p : REFERENCE_PATH;
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    long n;
-    if (f == NULL)
-        return NULL;
-    if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
-        fseek(f, 0, SEEK_SET) != 0)
-        goto out;
-    buf = malloc((size_t)n + 1);
-    if (buf == NULL)
-        goto out;
-    if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-        goto out;
-    }
-    buf[n] = '\0';
-out:
-    fclose(f);
-    return buf;
 }
 
 static int get_num(const cJSON *o, const char *key, double *out)
@@ -158,7 +136,7 @@ out:
 static void check_learns_like_torch(const char *name)
 {
     struct reference_case ref;
-    char *text = slurp(reference_path());
+    char *text = fx_slurp(reference_path());
     if (text == NULL)
         fail_msg("cannot read %s", reference_path());
     int prc = parse_case(text, name, &ref);
@@ -235,7 +213,7 @@ static void test_reference_parser_rejects_bad_files(void **state)
     assert_int_equal(parse_case(
         "{\"tolerance\": 0.02, \"datasets\": [{\"name\": \"adult\"}]}",
         "adult", &r), -1);
-    char *text = slurp(reference_path());
+    char *text = fx_slurp(reference_path());
     assert_non_null(text);
     assert_int_equal(parse_case(text, "adult", &r), 0);
     assert_true(r.test_accuracy > 0.5 && r.tolerance > 0);

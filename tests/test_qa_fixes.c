@@ -25,6 +25,8 @@
 #include <sys/wait.h>
 #include <cmocka.h>
 
+#include "cli_fixture.h"
+
 #define FX_PG_SCHEMA "wn_test_qa_fixes"
 #include "store_fixture.h"
 
@@ -35,40 +37,16 @@
 
 static char dir[512];
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    size_t cap = 1 << 16, len = 0, got;
-    char *buf = calloc(cap, 1);
-    while (f && (got = fread(buf + len, 1, cap - 1 - len, f)) > 0) {
-        len += got;
-        if (len + 1 >= cap)
-            buf = realloc(buf, cap *= 2);
-    }
-    buf[len] = '\0';
-    if (f)
-        fclose(f);
-    return buf;
-}
-
 /* Run SHELL-COMMAND (with $W the CLI) in dir; stdout+stderr into *all. */
 static int sh(char **all, const char *fmt, ...)
 {
-    char args[3000], cmd[6000], o[600];
+    char args[3000], cmd[6000];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(args, sizeof args, fmt, ap);
     va_end(ap);
-    snprintf(o, sizeof o, "%s/out.txt", dir);
-    snprintf(cmd, sizeof cmd, "cd '%s' && W='%s' && (%s) > '%s' 2>&1", dir,
-             WN_CLI_PATH, args, o);
-    int st = system(cmd);
-    char *text = slurp(o);
-    if (all)
-        *all = text;
-    else
-        free(text);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    snprintf(cmd, sizeof cmd, "W='%s' && (%s)", WN_CLI_PATH, args);
+    return fx_shell(dir, "out.txt", all, cmd);
 }
 
 static void put(const char *name, const char *text)
@@ -279,7 +257,7 @@ static void slurm_no_password(void **state)
                               "--time 00:10:00 --wattnet /bin/false > job.sh"), 0);
     char p[700];
     snprintf(p, sizeof p, "%s/job.sh", dir);
-    char *script = slurp(p);
+    char *script = fx_slurp(p);
     assert_null(strstr(script, "S3cretPw"));
     assert_non_null(strstr(script, "postgresql://alice:***@dbhost/wn"));
     free(script);

@@ -16,6 +16,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "cli_fixture.h"
+
 #include <wattnet/wattnet.h>
 #include <wattnet/model.h>
 #include <wattnet/report.h>
@@ -227,21 +229,6 @@ static int run_chromium(const char *chrome, const char *mode_arg,
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    size_t got = fread(s, 1, (size_t)n, f);
-    s[got] = '\0';
-    fclose(f);
-    return s;
-}
-
 static void test_renders_in_headless_chromium(void **state)
 {
     (void)state;
@@ -266,12 +253,12 @@ static void test_renders_in_headless_chromium(void **state)
     wn__synth_free(&runs, n);
 
     assert_int_equal(run_chromium(chrome, "--dump-dom", path, dom, err), 0);
-    char *d = slurp(dom);
+    char *d = fx_slurp(dom);
     assert_non_null(d);
     assert_int_equal(count(d, "<svg"), 7 + count(d, "<h2>Cost to reach test loss "));
     assert_true(count(d, "<circle") > 100);
     assert_non_null(strstr(d, "wattnet report"));
-    char *e = slurp(err);
+    char *e = fx_slurp(err);
     if (e != NULL) {
         /* Chromium's own chatter (dbus, GPU) is not ours; a page error
          * would name the file or say "Uncaught". */

@@ -20,6 +20,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "cli_fixture.h"
 #include <wattnet/wattnet.h>
 
 #define N_SHAPES 3
@@ -188,21 +190,6 @@ static int run_chromium(const char *chrome, const char *mode_arg,
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    size_t got = fread(s, 1, (size_t)n, f);
-    s[got] = '\0';
-    fclose(f);
-    return s;
-}
-
 static void test_renders_in_headless_chromium(void **state)
 {
     (void)state;
@@ -227,14 +214,14 @@ static void test_renders_in_headless_chromium(void **state)
         wn_run_record_clear(&runs[i]);
 
     assert_int_equal(run_chromium(chrome, "--dump-dom", path, dom, err), 0);
-    char *d = slurp(dom);
+    char *d = fx_slurp(dom);
     assert_non_null(d);
     const char *sec = strstr(d, "Cost to reach test loss ");
     assert_non_null(sec);
     assert_non_null(strstr(sec, "<svg"));
     assert_non_null(strstr(sec, "recommended: trapezoid d4"));
     assert_non_null(strstr(d, "Data trained"));
-    char *e = slurp(err);
+    char *e = fx_slurp(err);
     if (e != NULL)
         assert_null(strstr(e, "Uncaught"));
     free(e);

@@ -15,6 +15,8 @@
 
 #include <cmocka.h>
 
+#include "cli_fixture.h"
+
 static char dir[64];
 
 static int setup(void **state)
@@ -39,21 +41,6 @@ static int sh(const char *fmt, const char *a)
     return system(cmd);
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    assert_non_null(s);
-    assert_int_equal(fread(s, 1, (size_t)n, f), (size_t)n);
-    s[n] = '\0';
-    fclose(f);
-    return s;
-}
-
 static void test_trace_from_raw_readings(void **state)
 {
     (void)state;
@@ -71,7 +58,8 @@ static void test_trace_from_raw_readings(void **state)
     assert_int_equal(sh(WN_CLI_PATH " report --db %s/r.db --out %s/r.html "
                         ">/dev/null 2>&1", dir), 0);
     snprintf(html, sizeof html, "%s/r.html", dir);
-    char *s = slurp(html);
+    char *s = fx_slurp(html);
+    assert_non_null(s);
     assert_non_null(strstr(s, "Power samples of run"));
     assert_non_null(strstr(s, "raw samples"));
     free(s);

@@ -12,6 +12,8 @@
 #include <sys/wait.h>
 #include <cmocka.h>
 
+#include "cli_fixture.h"
+
 #include <cjson/cJSON.h>
 #include <wattnet/sweep.h>
 
@@ -378,25 +380,6 @@ static int csv_field(const char **p, char *out, size_t cap)
     return end;
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        fclose(f);
-        return NULL;
-    }
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
-
 #define MAXF 64
 
 /* Parse a CSV file into header + rows of fields (static storage). */
@@ -408,7 +391,7 @@ struct table {
 
 static void read_csv(const char *path, struct table *t)
 {
-    char *buf = slurp(path);
+    char *buf = fx_slurp(path);
     assert_non_null(buf);
     const char *p = buf;
     t->nf = 0;
@@ -541,7 +524,7 @@ static void test_export_jsonl_round_trip(void **state)
     assert_int_equal(wn_store_export(s, "jsonl", dir, NULL), WN_OK);
     wn_store_close(&s);
     snprintf(f, sizeof f, "%s/runs.jsonl", dir);
-    char *buf = slurp(f);
+    char *buf = fx_slurp(f);
     assert_non_null(buf);
     char *save = NULL;
     int r = 0;
@@ -572,7 +555,7 @@ static void test_export_jsonl_round_trip(void **state)
     assert_int_equal(r, 3);
     free(buf);
     snprintf(f, sizeof f, "%s/epochs.jsonl", dir);
-    buf = slurp(f);
+    buf = fx_slurp(f);
     assert_non_null(buf);
     cJSON *o = cJSON_Parse(strtok_r(buf, "\n", &save));
     assert_non_null(o);
@@ -807,7 +790,7 @@ static void test_commands(void **state)
              tmpdir);
     assert_int_equal(run_cli(args, out, sizeof out), 0);
     snprintf(args, sizeof args, "%s/cli-exp/runs.csv", tmpdir);
-    char *txt = slurp(args);
+    char *txt = fx_slurp(args);
     assert_non_null(txt);
     assert_memory_equal(txt, "run_id,job_id,", 14);
     free(txt);
@@ -860,7 +843,7 @@ static void test_run_reuses_stored_sweep(void **state)
              tmpdir);
     assert_int_equal(run_cli(args, out, sizeof out), 0);
     snprintf(args, sizeof args, "%s/run-exp/runs.jsonl", tmpdir);
-    char *txt = slurp(args);
+    char *txt = fx_slurp(args);
     assert_non_null(txt);
     o = cJSON_Parse(strtok(txt, "\n"));
     assert_non_null(o);
