@@ -151,6 +151,9 @@ static void print_table(const wn_model *m, size_t n_stored,
     printf("runs:   %zu fitted of %zu stored (%zu measured, %zu estimated, "
            "%zu time-only)\n", m->n_runs, n_stored, m->n_measured,
            m->n_estimated, m->n_time_only);
+    if (m->n_simulated > 0)
+        printf("        %zu of the measured runs are SIMULATED (source sim): "
+               "no meter read them\n", m->n_simulated);
     if (m->max_epoch_spread > 0.0)
         printf("        %zu noisy runs left out (two fastest epochs more than "
                "%.3gx apart)\n", m->n_noisy, m->max_epoch_spread);

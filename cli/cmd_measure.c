@@ -81,7 +81,9 @@ static void report_text(FILE *f, char **cmd, int exit_code, const wn_energy *e,
     fprintf(f, "\n  exit code   %d\n  seconds     %.3f\n  source      %s%s\n",
             exit_code, e->seconds, e->source,
             e->is_estimate ? "  (ESTIMATE: CPU time x watts per core, not a "
-                             "measurement)" : "");
+                             "measurement)"
+            : wn_energy_is_simulated(e) ? "  (SIMULATED: WATTNET_SIM_WATTS, not "
+                                          "a measurement)" : "");
     if (!e->measured || e->flag[0]) {
         fprintf(f, "  energy      not measured (%s): no figure\n", e->flag);
         if (e->whole_energy_j > 0)

@@ -229,7 +229,8 @@ static void print_energy(const wn_energy *e)
 {
     if (e->measured)
         printf("  %.4g J%s (%s)", e->energy_j,
-               wn_energy_is_estimate(e) ? " ESTIMATE" : "",
+               wn_energy_is_estimate(e) ? " ESTIMATE"
+               : wn_energy_is_simulated(e) ? " SIMULATED" : "",
                e->source);
     else if (e->flag[0])
         printf("  energy n/a (%s)", e->flag);
@@ -423,6 +424,9 @@ static void meter_warnings(const wn_meter *m)
         fprintf(stderr, "wattnet train: WARNING: no energy meter works here; "
                         "energy is an ESTIMATE (CPU time x watts per core), "
                         "not a measurement\n");
+    if (wn_energy_source_from_name(wn_meter_source(m)) == WN_ENERGY_SIM)
+        fprintf(stderr, "wattnet train: energy is SIMULATED (source sim, "
+                        "WATTNET_SIM_WATTS), not a measurement\n");
 }
 
 /* A watt-meter log updates at its own sample interval: unless the user set

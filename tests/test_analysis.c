@@ -271,6 +271,7 @@ static void test_one_target_rule(void **state)
     wn_run_energy_counts c;
     wn_runs_count_energy(runs, n, &c);
     assert_int_equal(c.measured, n);
+    assert_int_equal(c.simulated, n);     /* synthetic runs: the sim source */
     char note[160];
     assert_string_equal(wn_model_choose_target(&c, 8, note, sizeof note),
                         WN_TARGET_ENERGY);
@@ -287,6 +288,31 @@ static void test_one_target_rule(void **state)
      * (a majority when n < 10 would once have shown energy) is time */
     char *html = report(runs, 9, NULL, NULL);
     assert_non_null(strstr(html, "shows <b>time</b>"));
+    wn_free(html);
+    wn__synth_free(&runs, n);
+}
+
+/* Runs from the simulated source count as measured, and apart, and the
+ * report says so in words. */
+static void test_simulated_runs_are_named(void **state)
+{
+    (void)state;
+    wn_run_record *runs = NULL;
+    size_t n = 0;
+    synth(1, 3, &runs, &n);
+    for (size_t i = 0; i < n; i++)
+        wn_energy_set_source(&runs[i].energy, WN_ENERGY_RAPL);
+    char *html = report(runs, n, NULL, NULL);
+    assert_null(strstr(html, "SIMULATED"));
+    wn_free(html);
+    for (size_t i = 0; i < 4; i++)
+        wn_energy_set_source(&runs[i].energy, WN_ENERGY_SIM);
+    wn_run_energy_counts c;
+    wn_runs_count_energy(runs, n, &c);
+    assert_int_equal(c.measured, n);
+    assert_int_equal(c.simulated, 4);
+    html = report(runs, n, NULL, NULL);
+    assert_non_null(strstr(html, "4 of the measured runs are SIMULATED"));
     wn_free(html);
     wn__synth_free(&runs, n);
 }
@@ -325,6 +351,7 @@ int main(void)
         cmocka_unit_test(test_report_uses_the_model_it_is_given),
         cmocka_unit_test(test_report_raw_power_trace),
         cmocka_unit_test(test_one_target_rule),
+        cmocka_unit_test(test_simulated_runs_are_named),
         cmocka_unit_test(test_dataset_dims),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

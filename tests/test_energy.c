@@ -101,6 +101,7 @@ static void test_json_measurement(void **state)
     assert_string_equal(cJSON_GetObjectItem(j, "source")->valuestring, "rapl");
     assert_true(cJSON_IsTrue(cJSON_GetObjectItem(j, "measured")));
     assert_true(cJSON_IsFalse(cJSON_GetObjectItem(j, "estimate")));
+    assert_true(cJSON_IsFalse(cJSON_GetObjectItem(j, "simulated")));
     assert_true(cJSON_GetObjectItem(j, "energy_j")->valuedouble == 10.0);
     assert_null(cJSON_GetObjectItem(j, "estimated_j"));
     assert_true(cJSON_GetObjectItem(j, "dynamic_energy_j")->valuedouble == 8.0);
@@ -110,6 +111,24 @@ static void test_json_measurement(void **state)
     assert_true(cJSON_IsFalse(cJSON_GetObjectItem(cJSON_GetArrayItem(doms, 1),
                                                   "in_total")));
     cJSON_Delete(j);
+}
+
+/* The simulated source is usable (the pipeline runs end to end on it) but
+ * is never passed off as a meter's reading. */
+static void test_simulated_is_labelled(void **state)
+{
+    (void)state;
+    wn_energy e = measured("sim", 10.0);
+    assert_true(wn_energy_is_simulated(&e));
+    assert_true(wn_energy_usable(&e));
+    assert_false(wn_energy_is_simulated(NULL));
+    cJSON *j = wn_energy_to_json(&e);
+    assert_non_null(j);
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(j, "simulated")));
+    assert_true(cJSON_IsFalse(cJSON_GetObjectItem(j, "estimate")));
+    cJSON_Delete(j);
+    e = measured("rapl", 10.0);
+    assert_false(wn_energy_is_simulated(&e));
 }
 
 static void test_json_estimate_and_flagged(void **state)
@@ -173,6 +192,7 @@ int main(void)
         cmocka_unit_test(test_per_datum),
         cmocka_unit_test(test_json_measurement),
         cmocka_unit_test(test_json_estimate_and_flagged),
+        cmocka_unit_test(test_simulated_is_labelled),
         cmocka_unit_test(test_domains_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

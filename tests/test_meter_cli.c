@@ -104,6 +104,24 @@ static void test_json_shape_estimate(void **state)
     cJSON_Delete(j);
 }
 
+/* `measure --source sim` says SIMULATED in words and in its JSON. */
+static void test_sim_is_labelled(void **state)
+{
+    (void)state;
+    char out[8192], err[4096];
+    setenv("WATTNET_SIM_WATTS", "40", 1);
+    assert_int_equal(cli("measure --source sim -- true", out, sizeof out), 0);
+    read_stderr(err, sizeof err);
+    assert_non_null(strstr(err, "SIMULATED"));
+    assert_int_equal(cli("measure --json --source sim -- true", out, sizeof out),
+                     0);
+    cJSON *j = cJSON_Parse(out);
+    assert_non_null(j);
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(j, "simulated")));
+    cJSON_Delete(j);
+    unsetenv("WATTNET_SIM_WATTS");
+}
+
 static void test_nvml_json_and_idle(void **state)
 {
     (void)state;
@@ -192,6 +210,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_exit_code_passes_through),
         cmocka_unit_test(test_json_shape_estimate),
+        cmocka_unit_test(test_sim_is_labelled),
         cmocka_unit_test(test_nvml_json_and_idle),
         cmocka_unit_test(test_bad_input),
     };

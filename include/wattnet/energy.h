@@ -88,6 +88,13 @@ void wn_energy_set_source(wn_energy *e, wn_energy_source s);
 /* 1 when E is an estimate (is_estimate, or an "estimate" source), else 0. */
 int wn_energy_is_estimate(const wn_energy *e);
 
+/* 1 when E came from the simulated source ("sim": a constant power set by
+ * WATTNET_SIM_WATTS, for tests and demonstrations), else 0 (and for NULL).
+ * Such energy is usable like a measurement, so the pipeline can be tried
+ * end to end, but no meter read it: every output that shows it says
+ * SIMULATED, and its JSON carries "simulated": true. */
+int wn_energy_is_simulated(const wn_energy *e);
+
 /* 1 when E is a usable measurement: measured, not an estimate, no flag,
  * and a finite energy above 0 J.  The one predicate for "measured energy"
  * in every output, fit and report.  0 for NULL. */

@@ -209,6 +209,7 @@ typedef struct wn_model {
     wn_hw_profile hw;         /* profile the features were computed on */
     size_t n_runs;            /* runs fitted */
     size_t n_measured, n_estimated, n_time_only;
+    size_t n_simulated;           /* of n_measured: the simulated source */
     size_t n_noisy;           /* runs left out by max_epoch_spread */
     double max_epoch_spread;  /* the cleaning rule used; 0: none */
     /* Contention (time target only; wn_run_contention_count): */
@@ -288,9 +289,12 @@ void wn_runs_count_contention(const wn_run_record *runs, size_t n,
 int wn_run_energy_usable(const wn_run_record *r);
 
 /* How many of runs[0..n) have measured energy, an estimate (never counted
- * as measured), or only time.  Fit, report and CLI count with this. */
+ * as measured), or only time; and how many of the measured ones came from
+ * the simulated source (wn_energy_is_simulated).  Fit, report and CLI
+ * count with this. */
 typedef struct wn_run_energy_counts {
     size_t measured, estimated, time_only;
+    size_t simulated;             /* of `measured` */
 } wn_run_energy_counts;
 
 void wn_runs_count_energy(const wn_run_record *runs, size_t n,

@@ -83,6 +83,11 @@ int wn_energy_is_estimate(const wn_energy *e)
     return e->is_estimate || wn_energy_source_of(e) == WN_ENERGY_ESTIMATE;
 }
 
+int wn_energy_is_simulated(const wn_energy *e)
+{
+    return wn_energy_source_of(e) == WN_ENERGY_SIM;
+}
+
 int wn_energy_usable(const wn_energy *e)
 {
     return e != NULL && e->measured && !wn_energy_is_estimate(e) &&
@@ -163,6 +168,7 @@ struct cJSON *wn_energy_to_json(const wn_energy *e)
     if (!add_string_or_null(o, "source", e->source) ||
         !cJSON_AddBoolToObject(o, "measured", wn_energy_usable(e)) ||
         !cJSON_AddBoolToObject(o, "estimate", wn_energy_is_estimate(e)) ||
+        !cJSON_AddBoolToObject(o, "simulated", wn_energy_is_simulated(e)) ||
         !add_string_or_null(o, "flag", e->flag) ||
         !cJSON_AddNumberToObject(o, "seconds", isfinite(e->seconds) ? e->seconds : 0.0) ||
         !add_figures(o, e) ||

@@ -109,6 +109,7 @@ static int choose_target(const struct fit_state *s, wn_model *out,
     wn_runs_count_energy(s->runs, s->n, &c);
     out->n_measured = c.measured;
     out->n_estimated = c.estimated;
+    out->n_simulated = c.simulated;
     out->n_time_only = c.time_only;
     const char *forced = s->opts.force_target;
     if (forced != NULL) {

@@ -74,6 +74,7 @@ char *wn_model_to_json(const wn_model *m)
              add_num(root, "n_runs", (double)m->n_runs) &&
              add_num(root, "n_measured", (double)m->n_measured) &&
              add_num(root, "n_estimated", (double)m->n_estimated) &&
+             add_num(root, "n_simulated", (double)m->n_simulated) &&
              add_num(root, "n_time_only", (double)m->n_time_only) &&
              add_num(root, "n_noisy_left_out", (double)m->n_noisy) &&
              add_num(root, "max_epoch_spread", m->max_epoch_spread) &&
@@ -212,6 +213,7 @@ static int parse_head(const cJSON *root, const char *origin, wn_model *m)
     m->n_runs = get_count(root, "n_runs");
     m->n_measured = get_count(root, "n_measured");
     m->n_estimated = get_count(root, "n_estimated");
+    m->n_simulated = get_count(root, "n_simulated");
     m->n_time_only = get_count(root, "n_time_only");
     m->n_noisy = get_count(root, "n_noisy_left_out");
     double v = get_num(root, "max_epoch_spread");

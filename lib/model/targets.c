@@ -25,8 +25,10 @@ void wn_runs_count_energy(const wn_run_record *runs, size_t n,
 {
     memset(out, 0, sizeof *out);
     for (size_t i = 0; runs != NULL && i < n; i++) {
-        if (wn_run_energy_usable(&runs[i]))
+        if (wn_run_energy_usable(&runs[i])) {
             out->measured++;
+            out->simulated += wn_energy_is_simulated(&runs[i].energy) != 0;
+        }
         else if (wn_energy_is_estimate(&runs[i].energy))
             out->estimated++;
         else

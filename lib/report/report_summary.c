@@ -88,8 +88,12 @@ static void facts_table(struct wn_sbuf *b, const struct wn__report_ctx *c)
     wn__sbuf_printf(b, "<tr><th>runs</th><td>%zu</td></tr>\n", c->n);
     wn__sbuf_printf(b, "<tr><th>energy</th><td>%zu measured, %zu estimated "
                     "(an estimate is not a measurement and is not used as "
-                    "energy), %zu time only</td></tr>\n", cnt.measured,
+                    "energy), %zu time only", cnt.measured,
                     cnt.estimated, cnt.time_only);
+    if (cnt.simulated > 0)
+        wn__sbuf_printf(b, "<br><b>%zu of the measured runs are SIMULATED</b> "
+                        "(source sim): no meter read them", cnt.simulated);
+    wn__sbuf_puts(b, "</td></tr>\n");
     contention_row(b, c);
     wn__sbuf_printf(b, "<tr><th>quantity shown</th><td><b>%s</b> per training "
                     "datum (%s)%s</td></tr>\n",

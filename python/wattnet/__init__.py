@@ -114,6 +114,14 @@ class Window:
             self._done())))
 
     @property
+    def is_simulated(self):
+        """True when the joules came from the simulated source "sim" (a
+        constant WATTNET_SIM_WATTS, for tests): usable, but no meter read
+        them."""
+        return bool(_lib.lib().wn_energy_is_simulated(ctypes.byref(
+            self._done())))
+
+    @property
     def measured(self):
         """True only for a usable measurement: the library's one rule,
         wn_energy_usable (never an estimate, no flag, finite and > 0 J)."""

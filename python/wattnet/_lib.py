@@ -105,6 +105,7 @@ def _declare(lib):
         "wn_meter_probe": (i, [s, p, ctypes.POINTER(MeterInfo)]),
         "wn_energy_usable": (i, [ctypes.POINTER(Energy)]),
         "wn_energy_is_estimate": (i, [ctypes.POINTER(Energy)]),
+        "wn_energy_is_simulated": (i, [ctypes.POINTER(Energy)]),
     }
     for name, (res, args) in sigs.items():
         fn = getattr(lib, name)

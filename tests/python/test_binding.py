@@ -98,6 +98,23 @@ class Binding(unittest.TestCase):
         self.assertEqual(w.name, "busy")
         self.assertWithin(w.energy_j, 55.0 * w.seconds, 0.02, sim, 55)
 
+    def test_simulated_is_labelled(self):
+        os.environ["WATTNET_SIM_WATTS"] = "30"
+        try:
+            with wattnet.Meter("sim") as m:
+                with m.window("sim") as w:
+                    busy(0.1)
+        finally:
+            del os.environ["WATTNET_SIM_WATTS"]
+        self.assertTrue(w.measured)
+        self.assertTrue(w.is_simulated)
+        self.assertFalse(w.is_estimate)
+        with simtree.Sim("big", 50.0):
+            with wattnet.Meter("rapl") as m:
+                with m.window("real") as w:
+                    busy(0.1)
+        self.assertFalse(w.is_simulated)
+
     def test_estimate_is_labelled(self):
         with wattnet.Meter("estimate") as m:
             with m.window("guess") as w:
