@@ -321,6 +321,13 @@ static void queue(const char *url)
     assert_int_equal(wn_store_job_release(s, j.job_id, "w1", "dead"), WN_OK);
     assert_int_equal(wn_store_job_claim(s, "w2", 60, 3, &j), WN_OK);
     assert_int_equal(j.attempts, 2);
+    /* Return (a stop signal): only the holder, and the claim not counted. */
+    assert_int_equal(wn_store_job_return(s, j.job_id, "w1", "SIGTERM"), WN_ESTATE);
+    assert_int_equal(wn_store_job_return(s, j.job_id, "w2", "SIGTERM"), WN_OK);
+    assert_int_equal(wn_store_job_claim(s, "w3", 60, 3, &j), WN_OK);
+    assert_int_equal(j.attempts, 2);
+    assert_int_equal(wn_store_job_return(s, j.job_id, "w3", "SIGTERM"), WN_OK);
+    assert_int_equal(wn_store_job_return(s, j.job_id, "w3", "SIGTERM"), WN_ESTATE);
     wn_store_close(&s);
 }
 

@@ -172,6 +172,13 @@ int wn_store_jobs_running(wn_store *s, wn_job_owner_fn fn, void *user);
  * WN_ESTATE when OWNER no longer holds it. */
 int wn_store_job_release(wn_store *s, int64_t job_id, const char *owner,
                          const char *why);
+/* Put a running job held by OWNER back in the queue because its worker was
+ * told to stop (SIGTERM, SIGINT, SIGHUP: a Slurm preemption or time limit,
+ * a Ctrl-C).  The job did not fail, so its claim is not counted: attempts
+ * goes back down by one.  WHY is kept as the error.  WN_ESTATE when OWNER
+ * no longer holds it. */
+int wn_store_job_return(wn_store *s, int64_t job_id, const char *owner,
+                        const char *why);
 
 typedef struct wn_queue_status {
     int64_t queued, running, done, failed;

@@ -338,26 +338,43 @@ int wn_store_jobs_running(wn_store *s, wn_job_owner_fn fn, void *user)
                            NULL, 0, read_owner, &c, NULL);
 }
 
-int wn_store_job_release(wn_store *s, int64_t job_id, const char *owner,
-                         const char *why)
+/* Back to queued, lease dropped, WHY kept; with REFUND the claim that
+ * counted an attempt is taken back. */
+static int put_back(wn_store *s, int64_t job_id, const char *owner,
+                    const char *why, int refund, const char *what)
 {
     int64_t changed = 0;
     if (!s || !owner)
-        return wn_seterr(WN_EINVAL, "store: job_release: NULL argument");
+        return wn_seterr(WN_EINVAL, "store: %s: NULL argument", what);
     struct wn__sql_val v[] = { wn__v_int(job_id), wn__v_text(owner),
-                               wn__v_text(why ? why : "worker died") };
+                               wn__v_text(why ? why : "worker died"),
+                               wn__v_int(refund ? 1 : 0) };
     int rc = wn__store_query(s,
                              "UPDATE jobs SET status = 'queued', error = $3,"
+                             " attempts = CASE WHEN attempts >= $4"
+                             " THEN attempts - $4 ELSE 0 END,"
                              " lease_owner = NULL, lease_expires = NULL"
                              " WHERE id = $1 AND lease_owner = $2 AND"
                              " status = 'running'",
-                             v, 3, NULL, NULL, &changed);
+                             v, 4, NULL, NULL, &changed);
     if (rc != WN_OK)
         return rc;
     if (changed != 1)
         return wn_seterr(WN_ESTATE, "store: job %" PRId64 " is no longer held by %s",
                          job_id, owner);
     return WN_OK;
+}
+
+int wn_store_job_release(wn_store *s, int64_t job_id, const char *owner,
+                         const char *why)
+{
+    return put_back(s, job_id, owner, why, 0, "job_release");
+}
+
+int wn_store_job_return(wn_store *s, int64_t job_id, const char *owner,
+                        const char *why)
+{
+    return put_back(s, job_id, owner, why, 1, "job_return");
 }
 
 /* ---- status ------------------------------------------------------------------------- */

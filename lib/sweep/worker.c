@@ -55,7 +55,8 @@
  *
  *   Signals (worker_signal.c): SIGTERM, SIGINT or SIGHUP stop claiming;
  *   the job being run is put back in the queue at once by the heartbeat
- *   (no failure recorded; the claim still counted as an attempt) and the
+ *   (no failure recorded, and the claim not counted as an attempt:
+ *   wn_store_job_return) and the
  *   worker returns WN_ECANCELED.
  */
 #include <errno.h>
@@ -235,9 +236,9 @@ static int put_back(struct worker *w, const wn_job *job)
     if (!w->s)
         return wn_seterr(WN_EDB, "worker: database lost; job %lld left to its lease",
                          (long long)job->job_id);
-    int rc = wn_store_job_release(w->s, job->job_id, w->owner, why);
+    int rc = wn_store_job_return(w->s, job->job_id, w->owner, why);
     if (rc == WN_EDB && wn__worker_reconnect(w, "putting a job back") == WN_OK)
-        rc = wn_store_job_release(w->s, job->job_id, w->owner, why);
+        rc = wn_store_job_return(w->s, job->job_id, w->owner, why);
     return rc == WN_ESTATE ? WN_OK : rc;
 }
 

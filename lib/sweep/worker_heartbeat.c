@@ -11,7 +11,7 @@
  *     executor abandons the run (wn__worker_cancelled) and the store
  *     refuses its run anyway (wn_store_put_job_run checks the owner);
  *   - after a stop signal it puts the job back in the queue at once
- *     (wn_store_job_release) and sets w->released, even while the executor
+ *     without counting the attempt (wn_store_job_return) and sets w->released, even while the executor
  *     is still inside an epoch; in a forked worker process whose executor
  *     has not given up WN__CHILD_GRACE_S later, it ends the process.
  * A failed renewal closes the connection, so the next one reconnects.
@@ -49,7 +49,7 @@ static int touch_job(struct worker *w, wn_store **s, int64_t job, int sig)
         char why[128];
         snprintf(why, sizeof why, "worker stopped by %s; put back at once",
                  wn__worker_signal_name(sig));
-        rc = wn_store_job_release(*s, job, w->owner, why);
+        rc = wn_store_job_return(*s, job, w->owner, why);
     } else {
         rc = wn_store_job_renew(*s, job, w->owner, w->o->lease_s);
     }
