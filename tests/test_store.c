@@ -352,6 +352,77 @@ static void test_pg_queue(void **state)
     assert_int_equal(fx_pg_reset(url), WN_OK);
 }
 
+/* ---- text longer than wattnet reads ------------------------------------------ */
+
+/* Set COLUMN of every row of TABLE to LEN x's (what another program or an
+ * older version might have written). */
+static void set_long(wn_store *s, const char *table, const char *column, size_t len)
+{
+    char sql[1400], x[1024];
+    memset(x, 'x', len);
+    x[len] = '\0';
+    snprintf(sql, sizeof sql, "UPDATE %s SET %s = '%s'", table, column, x);
+    assert_int_equal(wn__store_exec(s, sql), WN_OK);
+}
+
+/* A name too long to read whole is an error that names the row and the
+ * column: never cut to a different name, and nothing in the database is
+ * changed. */
+static void long_text(const char *url)
+{
+    wn_store *s = NULL;
+    assert_int_equal(wn_store_open(url, &s), WN_OK);
+    wn_run_record in, *out = NULL;
+    size_t n = 0;
+    fx_record(&in, 0, 2);
+    assert_int_equal(wn_store_put_run(s, &in), WN_OK);
+    set_long(s, "runs", "dataset", 700);
+    assert_int_equal(wn_store_load_runs(s, &out, &n), WN_EFORMAT);
+    assert_non_null(strstr(wn_errmsg(), "runs row"));
+    assert_non_null(strstr(wn_errmsg(), "dataset is 700 characters"));
+    assert_null(out);
+    set_long(s, "runs", "dataset", 20);
+    assert_int_equal(wn_store_load_runs(s, &out, &n), WN_OK);
+    assert_string_equal(out[0].spec.dataset, "xxxxxxxxxxxxxxxxxxxx");
+    wn_run_records_free(&out, n);
+    set_long(s, "epochs", "energy_source", 100);
+    assert_int_equal(wn_store_load_runs(s, &out, &n), WN_EFORMAT);
+    assert_non_null(strstr(wn_errmsg(), "energy source is 100 characters"));
+    fx_record_free(&in);
+
+    int64_t sweep = 0;
+    wn_job j;
+    enqueue(s, 1, &sweep);
+    set_long(s, "jobs", "shape", 300);
+    assert_int_equal(wn_store_job_claim(s, "w1", 60, 3, &j), WN_EFORMAT);
+    assert_non_null(strstr(wn_errmsg(), "shape is 300 characters"));
+    wn_queue_status q;
+    assert_int_equal(wn_store_queue_status(s, &q), WN_OK);
+    assert_int_equal(q.queued, 1);     /* the claim was rolled back */
+    wn_store_close(&s);
+}
+
+static void test_sqlite_long_text(void **state)
+{
+    (void)state;
+    char path[1200];
+    sqlite_path(path, sizeof path, "long.db");
+    long_text(path);
+}
+
+static void test_pg_long_text(void **state)
+{
+    (void)state;
+    const char *url = fx_pg_url();
+    if (!url) {
+        print_message("skipped: WATTNET_TEST_PG_URL is not set "
+                      "(run under scripts/with-services.sh)\n");
+        skip();
+    }
+    assert_int_equal(fx_pg_reset(url), WN_OK);
+    long_text(url);
+}
+
 /* ---- hosts and idle ------------------------------------------------------------ */
 
 static void hosts_and_idle(const char *path)
@@ -538,6 +609,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sqlite_round_trip),
         cmocka_unit_test(test_pg_round_trip),
+        cmocka_unit_test(test_sqlite_long_text),
+        cmocka_unit_test(test_pg_long_text),
         cmocka_unit_test(test_sqlite_migrations),
         cmocka_unit_test(test_pg_migrations),
         cmocka_unit_test(test_sqlite_reopen_after_crash),

@@ -6,6 +6,7 @@
  * brings the schema up to date (store_schema.c).
  */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <wattnet/redact.h>
@@ -207,6 +208,35 @@ const char *wn__col_text(wn_store *s, const struct wn__sql_row *r, int i)
 int wn__col_null(wn_store *s, const struct wn__sql_row *r, int i)
 {
     return s->ops->col_null(r, i);
+}
+
+void wn__col_str(wn_store *s, const struct wn__sql_row *r, int i, char *dst,
+                 size_t cap, const char *what, int *rc)
+{
+    const char *t = s->ops->col_text(r, i);
+    size_t n = t ? strlen(t) : 0;
+    if (cap == 0)
+        return;
+    dst[0] = '\0';
+    if (n < cap) {
+        if (n > 0)
+            memcpy(dst, t, n + 1);
+        return;
+    }
+    if (*rc == WN_OK)
+        *rc = wn_seterr(WN_EFORMAT, "%s is %zu characters, more than the %zu "
+                        "wattnet reads (written by another program or "
+                        "version?); nothing was cut or changed",
+                        what, n, cap - 1);
+}
+
+int wn__col_row_error(int rc, const char *table, int64_t id)
+{
+    if (rc == WN_OK)
+        return WN_OK;
+    char msg[512];
+    snprintf(msg, sizeof msg, "%s", wn_errmsg());
+    return wn_seterr(rc, "store: %s row %lld: %s", table, (long long)id, msg);
 }
 
 int wn__row_int(void *user, wn_store *s, const struct wn__sql_row *r)

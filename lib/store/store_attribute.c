@@ -23,10 +23,11 @@ struct prev_energy {
 static int read_prev(void *user, wn_store *s, const struct wn__sql_row *r)
 {
     struct prev_energy *p = user;
+    int rc = WN_OK;
     p->found = 1;
-    wn__copy_str(p->source, sizeof p->source, wn__col_text(s, r, 0));
+    wn__col_str(s, r, 0, p->source, sizeof p->source, "energy source", &rc);
     p->energy_j = wn__col_real(s, r, 1);
-    return WN_OK;
+    return rc;
 }
 
 /* Keep the attribution row: what was measured, from which log, and the

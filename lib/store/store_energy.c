@@ -43,13 +43,14 @@ int wn__store_bind_energy(const wn_energy *e, struct wn__sql_val *v, char **doma
     return WN_OK;
 }
 
-int wn__store_read_energy(wn_store *s, const struct wn__sql_row *r, int c, wn_energy *e)
+int wn__store_read_energy(wn_store *s, const struct wn__sql_row *r, int c, wn_energy *e,
+                          int *rc)
 {
     memset(e, 0, sizeof *e);
     e->measured = (int)wn__col_int(s, r, c++);
     e->is_estimate = (int)wn__col_int(s, r, c++);
-    wn__copy_str(e->source, sizeof e->source, wn__col_text(s, r, c++));
-    wn__copy_str(e->flag, sizeof e->flag, wn__col_text(s, r, c++));
+    wn__col_str(s, r, c++, e->source, sizeof e->source, "energy source", rc);
+    wn__col_str(s, r, c++, e->flag, sizeof e->flag, "energy flag", rc);
     e->seconds = wn__col_real(s, r, c++);
     e->energy_j = wn__col_real(s, r, c++);
     e->idle_power_w = wn__col_real(s, r, c++);

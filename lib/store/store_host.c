@@ -53,16 +53,19 @@ static void parse_caches(const char *json, wn_host *h)
 static int read_host(void *user, wn_store *s, const struct wn__sql_row *r)
 {
     wn_host *h = user;
+    int rc = WN_OK;
     memset(h, 0, sizeof *h);
-    snprintf(h->hostname, sizeof h->hostname, "%s", wn__col_text(s, r, 0));
-    snprintf(h->cpu_model, sizeof h->cpu_model, "%s", wn__col_text(s, r, 1));
+    wn__col_str(s, r, 0, h->hostname, sizeof h->hostname, "hostname", &rc);
+    wn__col_str(s, r, 1, h->cpu_model, sizeof h->cpu_model, "cpu_model", &rc);
     h->cores = (int)wn__col_int(s, r, 2);
     parse_caches(wn__col_text(s, r, 3), h);
     h->memory_bytes = (uint64_t)wn__col_int(s, r, 4);
-    snprintf(h->kernel, sizeof h->kernel, "%s", wn__col_text(s, r, 5));
-    snprintf(h->compiler, sizeof h->compiler, "%s", wn__col_text(s, r, 6));
-    snprintf(h->dnnl_version, sizeof h->dnnl_version, "%s", wn__col_text(s, r, 7));
-    return WN_OK;
+    wn__col_str(s, r, 5, h->kernel, sizeof h->kernel, "kernel", &rc);
+    wn__col_str(s, r, 6, h->compiler, sizeof h->compiler, "compiler", &rc);
+    wn__col_str(s, r, 7, h->dnnl_version, sizeof h->dnnl_version, "dnnl_version",
+                &rc);
+    return rc == WN_OK ? WN_OK
+                       : wn__col_row_error(rc, "hosts", wn__col_int(s, r, 8));
 }
 
 int wn_store_runs_host(wn_store *s, wn_host *out, size_t *n_hosts)
@@ -83,7 +86,7 @@ int wn_store_runs_host(wn_store *s, wn_host *out, size_t *n_hosts)
     struct wn__sql_val v[] = { wn__v_int(ids.first) };
     memset(out, 0, sizeof *out);
     return wn__store_query(s, "SELECT hostname, cpu_model, cores, caches_json,"
-                              " memory_bytes, kernel, compiler, dnnl_version"
+                              " memory_bytes, kernel, compiler, dnnl_version, id"
                               " FROM hosts WHERE id = $1",
                            v, 1, read_host, out, NULL);
 }

@@ -70,7 +70,10 @@ static int read_idle_row(void *user, wn_store *s, const struct wn__sql_row *r)
     if (l->n < l->cap) {
         wn_store_idle *row = &l->rows[l->n++];
         memset(row, 0, sizeof *row);
-        wn__copy_str(row->domain, sizeof row->domain, wn__col_text(s, r, 0));
+        int rc = WN_OK;
+        wn__col_str(s, r, 0, row->domain, sizeof row->domain, "idle domain", &rc);
+        if (rc != WN_OK)
+            return wn__col_row_error(rc, "idle", (int64_t)l->n);
         row->power_w = wn__col_real(s, r, 1);
         row->seconds = wn__col_real(s, r, 2);
         row->measured_at = wn__col_real(s, r, 3);

@@ -115,6 +115,15 @@ int64_t wn__col_int(wn_store *s, const struct wn__sql_row *r, int i);
 double wn__col_real(wn_store *s, const struct wn__sql_row *r, int i); /* NaN if NULL */
 const char *wn__col_text(wn_store *s, const struct wn__sql_row *r, int i);
 int wn__col_null(wn_store *s, const struct wn__sql_row *r, int i);
+/* Column I's text (NULL: "") into DST of CAP bytes, whole or not at all:
+ * longer than CAP - 1 (a database written by another program or version)
+ * sets *RC to WN_EFORMAT, naming WHAT, unless *RC already holds an error,
+ * and leaves DST "".  A name is never cut to a different name. */
+void wn__col_str(wn_store *s, const struct wn__sql_row *r, int i, char *dst,
+                 size_t cap, const char *what, int *rc);
+/* RC unchanged, with the error message prefixed by "TABLE row ID: " (a
+ * row reader's last step; WN_OK passes through). */
+int wn__col_row_error(int rc, const char *table, int64_t id);
 
 /* Row callbacks reading column 0 into an int64_t / a double (*user). */
 int wn__row_int(void *user, wn_store *s, const struct wn__sql_row *r);
@@ -126,9 +135,10 @@ extern const char *const wn__store_energy_cols[WN__STORE_N_ENERGY_COLS];
 /* Bind e to v[0..WN__STORE_N_ENERGY_COLS); *domains: wn_free it after. */
 int wn__store_bind_energy(const wn_energy *e, struct wn__sql_val *v,
                           char **domains);
-/* Read the energy columns from column c on; returns the next column. */
+/* Read the energy columns from column c on; returns the next column.  A
+ * text column too long to read whole sets *rc (wn__col_str). */
 int wn__store_read_energy(wn_store *s, const struct wn__sql_row *r, int c,
-                          wn_energy *e);
+                          wn_energy *e, int *rc);
 
 /* wn__copy_str and the file helpers. */
 #include "core/util.h"

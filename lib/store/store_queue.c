@@ -150,8 +150,10 @@ static int read_job(void *user, wn_store *s, const struct wn__sql_row *r)
     int k = 0;
     j->job_id = wn__col_int(s, r, k++);
     j->sweep_id = wn__col_int(s, r, k++);
-    wn__copy_str(j->spec.dataset, sizeof j->spec.dataset, wn__col_text(s, r, k++));
-    wn__copy_str(j->spec.train.shape, sizeof j->spec.train.shape, wn__col_text(s, r, k++));
+    int rc = WN_OK;
+    wn__col_str(s, r, k++, j->spec.dataset, sizeof j->spec.dataset, "dataset", &rc);
+    wn__col_str(s, r, k++, j->spec.train.shape, sizeof j->spec.train.shape, "shape",
+                &rc);
     j->spec.train.depth = (size_t)wn__col_int(s, r, k++);
     j->spec.train.size = (uint64_t)wn__col_int(s, r, k++);
     j->spec.train.epochs = (size_t)wn__col_int(s, r, k++);
@@ -161,13 +163,13 @@ static int read_job(void *user, wn_store *s, const struct wn__sql_row *r)
     j->spec.train.threads = (int)wn__col_int(s, r, k++);
     j->repetition = (int)wn__col_int(s, r, k++);
     j->attempts = (int)wn__col_int(s, r, k++);
-    wn__copy_str(j->spec.train.device, sizeof j->spec.train.device,
-                 wn__col_text(s, r, k++));
+    wn__col_str(s, r, k++, j->spec.train.device, sizeof j->spec.train.device,
+                "device", &rc);
     j->spec.min_seconds_given = !wn__col_null(s, r, k);
     j->spec.train.min_seconds = j->spec.min_seconds_given ? wn__col_real(s, r, k) : 0.0;
     k++;
     c->found = 1;
-    return WN_OK;
+    return wn__col_row_error(rc, "jobs", j->job_id);
 }
 
 static int read_count(void *user, wn_store *s, const struct wn__sql_row *r)

@@ -314,12 +314,12 @@ static int read_run(void *user, wn_store *s, const struct wn__sql_row *r)
     memset(run, 0, sizeof *run);
     l->n++;
     wn_train_summary *sm = &run->summary;
-    int c = 0;
+    int c = 0, rc = WN_OK;
     run->run_id = wn__col_int(s, r, c++);
     run->job_id = wn__col_int(s, r, c++);
-    wn__copy_str(run->host, sizeof run->host, wn__col_text(s, r, c++));
-    wn__copy_str(run->spec.dataset, sizeof run->spec.dataset, wn__col_text(s, r, c++));
-    wn__copy_str(run->spec.train.shape, sizeof run->spec.train.shape, wn__col_text(s, r, c++));
+    wn__col_str(s, r, c++, run->host, sizeof run->host, "host", &rc);
+    wn__col_str(s, r, c++, run->spec.dataset, sizeof run->spec.dataset, "dataset", &rc);
+    wn__col_str(s, r, c++, run->spec.train.shape, sizeof run->spec.train.shape, "shape", &rc);
     run->spec.train.depth = (size_t)wn__col_int(s, r, c++);
     run->spec.train.size = (uint64_t)wn__col_int(s, r, c++);
     run->spec.train.epochs = (size_t)wn__col_int(s, r, c++);
@@ -327,9 +327,9 @@ static int read_run(void *user, wn_store *s, const struct wn__sql_row *r)
     run->spec.train.learning_rate = wn__col_real(s, r, c++);
     run->spec.train.seed = (uint64_t)wn__col_int(s, r, c++);
     run->spec.train.threads = (int)wn__col_int(s, r, c++);
-    wn__copy_str(run->dataset_name, sizeof run->dataset_name, wn__col_text(s, r, c++));
-    wn__copy_str(run->data_source, sizeof run->data_source, wn__col_text(s, r, c++));
-    wn__copy_str(run->task, sizeof run->task, wn__col_text(s, r, c++));
+    wn__col_str(s, r, c++, run->dataset_name, sizeof run->dataset_name, "dataset_name", &rc);
+    wn__col_str(s, r, c++, run->data_source, sizeof run->data_source, "data_source", &rc);
+    wn__col_str(s, r, c++, run->task, sizeof run->task, "task", &rc);
     run->inputs = (size_t)wn__col_int(s, r, c++);
     run->outputs = (size_t)wn__col_int(s, r, c++);
     run->start_time = wn__col_real(s, r, c++);
@@ -353,25 +353,27 @@ static int read_run(void *user, wn_store *s, const struct wn__sql_row *r)
     sm->flops_per_epoch = wn__col_real(s, r, c++);
     run->has_jpd = (int)wn__col_int(s, r, c++);
     run->joules_per_datum = wn__col_real(s, r, c++);
-    wn__copy_str(run->data_path, sizeof run->data_path, wn__col_text(s, r, c++));
-    wn__copy_str(run->data_sha256, sizeof run->data_sha256, wn__col_text(s, r, c++));
+    wn__col_str(s, r, c++, run->data_path, sizeof run->data_path, "data_path", &rc);
+    wn__col_str(s, r, c++, run->data_sha256, sizeof run->data_sha256, "data_sha256", &rc);
     sm->has_contention = !wn__col_null(s, r, c);
     sm->epochs_contended = sm->has_contention ? (size_t)wn__col_int(s, r, c) : 0;
     c++;
     /* Runs stored before schema 7 have no device: they ran on the CPU. */
-    const char *dev = wn__col_null(s, r, c) ? "cpu" : wn__col_text(s, r, c);
+    if (wn__col_null(s, r, c))
+        wn__copy_str(sm->device, sizeof sm->device, "cpu");
+    else
+        wn__col_str(s, r, c, sm->device, sizeof sm->device, "device", &rc);
     c++;
-    wn__copy_str(sm->device, sizeof sm->device, dev);
-    wn__copy_str(sm->device_name, sizeof sm->device_name, wn__col_text(s, r, c++));
-    wn__copy_str(sm->device_driver, sizeof sm->device_driver, wn__col_text(s, r, c++));
+    wn__col_str(s, r, c++, sm->device_name, sizeof sm->device_name, "device_name", &rc);
+    wn__col_str(s, r, c++, sm->device_driver, sizeof sm->device_driver, "device_driver", &rc);
     run->spec.train.min_seconds = wn__col_real(s, r, c++);
     if (!(run->spec.train.min_seconds >= 0.0))
         run->spec.train.min_seconds = 0.0;   /* NULL: stored before v6 */
     run->spec.min_seconds_given = 1;
     sm->extended = (int)wn__col_int(s, r, c++);
     sm->epochs_requested = run->spec.train.epochs;
-    wn__store_read_energy(s, r, c, &run->energy);
-    return WN_OK;
+    wn__store_read_energy(s, r, c, &run->energy, &rc);
+    return wn__col_row_error(rc, "runs", run->run_id);
 }
 
 /* Epoch rows arrive ordered by run_id, epoch; runs are ordered by id. */
@@ -408,8 +410,9 @@ static int read_epoch(void *user, wn_store *s, const struct wn__sql_row *r)
     st->has_steal = !wn__col_null(s, r, c);
     st->steal_fraction = st->has_steal ? wn__col_real(s, r, c) : 0.0;
     c++;
-    wn__store_read_energy(s, r, c, &ep->energy);
-    return WN_OK;
+    int rc = WN_OK;
+    wn__store_read_energy(s, r, c, &ep->energy, &rc);
+    return wn__col_row_error(rc, "epochs of run", run->run_id);
 }
 
 int wn_store_load_runs(wn_store *s, wn_run_record **runs, size_t *n)

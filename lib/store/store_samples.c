@@ -132,8 +132,11 @@ static int read_domain(void *user, wn_store *s, const struct wn__sql_row *r)
         return WN_OK;
     wn_raw_domain *d = &w->domains[w->n_domains++];
     int c = 0;
-    wn__copy_str(d->source, sizeof d->source, wn__col_text(s, r, c++));
-    wn__copy_str(d->name, sizeof d->name, wn__col_text(s, r, c++));
+    int rc = WN_OK;
+    wn__col_str(s, r, c++, d->source, sizeof d->source, "reading source", &rc);
+    wn__col_str(s, r, c++, d->name, sizeof d->name, "reading domain", &rc);
+    if (rc != WN_OK)
+        return rc;
     d->is_counter = (int)wn__col_int(s, r, c++);
     d->unit = wn__col_real(s, r, c++);
     d->range = (uint64_t)wn__col_int(s, r, c++);

@@ -79,14 +79,15 @@ out:
 static int read_row(void *user, wn_store *s, const struct wn__sql_row *row)
 {
     wn_slurm_ids *out = user;
-    wn__copy_str(out->job_id, sizeof out->job_id, wn__col_text(s, row, 0));
-    wn__copy_str(out->step_id, sizeof out->step_id, wn__col_text(s, row, 1));
-    wn__copy_str(out->node, sizeof out->node, wn__col_text(s, row, 2));
-    wn__copy_str(out->array_job_id, sizeof out->array_job_id,
-                 wn__col_text(s, row, 3));
-    wn__copy_str(out->array_task_id, sizeof out->array_task_id,
-                 wn__col_text(s, row, 4));
-    return WN_OK;
+    int rc = WN_OK;
+    wn__col_str(s, row, 0, out->job_id, sizeof out->job_id, "slurm job_id", &rc);
+    wn__col_str(s, row, 1, out->step_id, sizeof out->step_id, "slurm step_id", &rc);
+    wn__col_str(s, row, 2, out->node, sizeof out->node, "slurm node", &rc);
+    wn__col_str(s, row, 3, out->array_job_id, sizeof out->array_job_id,
+                "slurm array_job_id", &rc);
+    wn__col_str(s, row, 4, out->array_task_id, sizeof out->array_task_id,
+                "slurm array_task_id", &rc);
+    return rc;
 }
 
 int wn_store_get_slurm(wn_store *s, int64_t run_id, wn_slurm_ids *out)
