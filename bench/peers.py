@@ -272,6 +272,9 @@ def main():
     ap.add_argument("--threads", help="e.g. 1,2")
     ap.add_argument("--peers", default=",".join(PEERS))
     ap.add_argument("--out", default=os.path.join(HERE, "out"))
+    ap.add_argument("--rounds", type=int,
+                    help="rounds per job, with no time budget (default: "
+                         "the plan's rounds within its budget)")
     a = ap.parse_args()
     cli = os.path.abspath(a.cli)
     if not os.access(cli, os.X_OK):
@@ -282,6 +285,10 @@ def main():
                 for s in a.sizes.split(",")}
         if None in plan.values():
             ap.error(f"--sizes: one of {sorted(PLAN)}")
+    if a.rounds is not None:
+        if a.rounds < 1:
+            ap.error("--rounds: at least 1")
+        plan = {z: (ep, a.rounds, float("inf")) for z, (ep, _, _) in plan.items()}
     threads = [int(t) for t in (a.threads or ("1" if a.smoke else "1,2"))
                .split(",")]
     peers = [p for p in a.peers.split(",") if p]
