@@ -207,6 +207,13 @@ static int predict_one(const struct predict_args *a, const wn_model *m,
                m->models[k].name, y, ep, tot, why);
         return WN_OK;
     }
+    int useful = wn_model_interval_informative(m, (size_t)k);
+    if (root == NULL && !useful) {
+        printf("%-9s %12.4g %12.4g %14.4g   uninformative: %.3gx wide "
+               "(held-out errors too large)\n", m->models[k].name, y, ep, tot,
+               wn_model_interval_ratio(m, (size_t)k));
+        return WN_OK;
+    }
     if (root == NULL) {
         printf("%-9s %12.4g %12.4g %14.4g   [%.4g, %.4g] %s\n",
                m->models[k].name, y, ep, tot, lo * f_tot, hi * f_tot,
@@ -228,6 +235,7 @@ static int predict_one(const struct predict_args *a, const wn_model *m,
         cJSON_AddNumberToObject(o, "total_hi", hi * f_tot);
         cJSON_AddNumberToObject(o, "cv_std_log_ratio",
                                 m->models[k].cv[WN_CV_COMBINED].std_log_ratio);
+        cJSON_AddBoolToObject(o, "interval_informative", useful);
     }
     cJSON_AddItemToArray(cJSON_GetObjectItem(root, "predictions"), o);
     return WN_OK;

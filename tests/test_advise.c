@@ -22,6 +22,10 @@
 #include <cmocka.h>
 #include <wattnet/wattnet.h>
 #include <wattnet/advise.h>
+#include <wattnet/model.h>
+
+#include "model/synth.h"
+#include "model_fixture.h"
 
 #define TOL 1e-9
 
@@ -224,6 +228,55 @@ static void test_from_runs(void **state)
         wn_run_record_clear(&runs[i]);
 }
 
+/* ---- predictions: the model's interval, or word that it says nothing ------- */
+
+static void test_predictions_carry_interval_width(void **state)
+{
+    (void)state;
+    wn_advise_config c[5];
+    planted(c);
+    wn_advise_opts o = {WN_ADVISE_LOSS, 1, 0.7};
+    wn_advise_result r;
+    assert_int_equal(wn_advise_rank(c, 5, &o, &r), WN_OK);
+    wn_run_record tmpl;
+    fake_run(&tmpl, "trapezoid", 100000, loss_c, 4, 0.01, 1);
+    tmpl.inputs = 27;
+    tmpl.outputs = 5;
+    tmpl.summary.train_rows = 1000;
+    tmpl.summary.test_rows = 250;
+    tmpl.summary.threads = 1;
+    /* a model validated on synthetic runs */
+    wn_hw_profile hw = test_profile();
+    double flops[1] = {3e-10};
+    wn_synth_opts so = {.seed = 7, .noise_sigma = 0.05, .energy = 1,
+                        .kind = WN_MODEL_FLOPS, .coefs = flops};
+    wn_run_record *runs = NULL;
+    size_t n_runs = 0;
+    assert_int_equal(wn__synth_runs(&hw, &so, &runs, &n_runs), WN_OK);
+    wn_model *m = calloc(1, sizeof *m);
+    assert_int_equal(wn_model_fit_runs(runs, n_runs, &hw, NULL, m), WN_OK);
+    int k = wn_model_find(m, "wattnet");
+    assert_true(k >= 0 && wn_model_interval_informative(m, (size_t)k));
+    wn_advise_input in = {.n = 5, .configs = c, .by = "energy"};
+    wn_advise_prediction *p = NULL;
+    size_t np = 0;
+    assert_int_equal(wn_advise_predict(&in, &r, &tmpl, m, &p, &np), WN_OK);
+    assert_true(np > 0);
+    assert_true(p[0].interval_ratio == wn_model_interval_ratio(m, (size_t)k));
+    assert_true(p[0].interval_ratio <= WN_MODEL_MAX_INTERVAL_RATIO);
+    wn_free(p);
+    /* held-out errors spanning e^60: the prediction says so */
+    m->models[k].cv[WN_CV_COMBINED].q10_log_ratio = -30.0;
+    m->models[k].cv[WN_CV_COMBINED].q90_log_ratio = 30.0;
+    assert_int_equal(wn_advise_predict(&in, &r, &tmpl, m, &p, &np), WN_OK);
+    assert_true(p[0].interval_ratio > WN_MODEL_MAX_INTERVAL_RATIO);
+    wn_free(p);
+    free(m);
+    wn__synth_free(&runs, n_runs);
+    wn_run_record_clear(&tmpl);
+    wn_advise_result_clear(&r);
+}
+
 /* ---- the command ------------------------------------------------------------ */
 
 static int run_cli(const char *args, char *out, size_t cap)
@@ -322,6 +375,7 @@ int main(void)
         cmocka_unit_test(test_default_target_is_half),
         cmocka_unit_test(test_accuracy_and_edges),
         cmocka_unit_test(test_from_runs),
+        cmocka_unit_test(test_predictions_carry_interval_width),
         cmocka_unit_test(test_command),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

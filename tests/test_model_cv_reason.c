@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <cjson/cJSON.h>
 #include <wattnet/wattnet.h>
 #include <wattnet/model.h>
 
@@ -42,6 +43,38 @@ static void twelve_runs(wn_run_record **out, size_t *n_out,
         sel[i] = (*all)[i * step];   /* shallow: *all owns the epochs */
     *out = sel;
     *n_out = 12;
+}
+
+/* Run `wattnet predict` (with EXTRA options) on model file PATH; its
+ * output into TEXT (CAP bytes). */
+static void predict_text(const char *path, const char *extra, char *text,
+                         size_t cap)
+{
+    char cmd[1600], out[600];
+    snprintf(out, sizeof out, "%s.out", path);
+    snprintf(cmd, sizeof cmd, "'%s' predict --model '%s' --data "
+             "synthetic:banana --shape rectangle --depth 3 --size 1024 %s "
+             "> '%s' 2>&1", WN_CLI_PATH, path, extra, out);
+    assert_int_equal(system(cmd), 0);
+    FILE *fo = fopen(out, "r");
+    assert_non_null(fo);
+    size_t got = fread(text, 1, cap - 1, fo);
+    text[got] = '\0';
+    fclose(fo);
+    unlink(out);
+}
+
+/* The text output's line that starts with "\nKEY", into LINE. */
+static void predict_line(const char *path, const char *key, char *line,
+                         size_t cap)
+{
+    char text[8192];
+    predict_text(path, "", text, sizeof text);
+    const char *at = strstr(text, key);
+    assert_non_null(at);
+    const char *eol = strchr(at + 1, '\n');
+    size_t len = eol ? (size_t)(eol - at) : strlen(at);
+    snprintf(line, cap, "%.*s", (int)len, at);
 }
 
 static void reason_and_no_interval(void **state)
@@ -86,30 +119,58 @@ static void reason_and_no_interval(void **state)
     assert_int_equal(wn_model_predict(back, w, &f, &y, &lo, &hi), WN_OK);
     assert_true(isnan(lo));
     /* predict's text: no interval for wattnet, with the reason */
-    char cmd[1400], out[600];
-    snprintf(out, sizeof out, "%s.out", path);
-    snprintf(cmd, sizeof cmd, "'%s' predict --model '%s' --data "
-             "synthetic:banana --shape rectangle --depth 3 --size 1024 "
-             "> '%s' 2>&1", WN_CLI_PATH, path, out);
-    assert_int_equal(system(cmd), 0);
-    FILE *fo = fopen(out, "r");
-    char text[8192] = {0};
-    assert_non_null(fo);
-    size_t got = fread(text, 1, sizeof text - 1, fo);
-    text[got] = '\0';
-    fclose(fo);
-    const char *line = strstr(text, "\nwattnet");
-    assert_non_null(line);
-    const char *eol = strchr(line + 1, '\n');
-    assert_non_null(eol);
     char wl[1024];
-    snprintf(wl, sizeof wl, "%.*s", (int)(eol - line), line);
+    predict_line(path, "\nwattnet", wl, sizeof wl);
     assert_non_null(strstr(wl, "no interval"));
     assert_non_null(strstr(wl, "coefficients"));
     assert_null(strchr(wl, '['));
     unlink(path);
-    unlink(out);
     free(back);
+    free(m);
+    free(runs);
+    wn__synth_free(&all, n_all);
+}
+
+/* A validated model whose held-out errors span e^60: its interval is
+ * called uninformative, in words and in JSON, never printed as figures. */
+static void uninformative_interval(void **state)
+{
+    (void)state;
+    wn_run_record *runs = NULL, *all = NULL;
+    size_t n = 0, n_all = 0;
+    twelve_runs(&runs, &n, &all, &n_all);
+    wn_hw_profile hw = test_profile();
+    wn_model *m = calloc(1, sizeof *m);
+    assert_int_equal(wn_model_fit_runs(runs, n, &hw, NULL, m), WN_OK);
+    int w = wn_model_find(m, "wattnet"), fl = wn_model_find(m, "flops");
+    assert_true(wn_model_interval_informative(m, (size_t)fl));
+    assert_true(wn_model_interval_ratio(m, (size_t)fl) < 2.0);
+    assert_true(isnan(wn_model_interval_ratio(m, (size_t)w)));   /* none */
+    assert_false(wn_model_interval_informative(m, (size_t)w));
+    assert_true(isnan(wn_model_interval_ratio(NULL, 0)));
+    wn_cv_stats *st = &m->models[fl].cv[WN_CV_COMBINED];
+    st->q10_log_ratio = -30.0;
+    st->q90_log_ratio = 30.0;
+    assert_false(wn_model_interval_informative(m, (size_t)fl));
+    assert_true(wn_model_interval_ratio(m, (size_t)fl) > 1e26);
+    char path[512], line[1024];
+    snprintf(path, sizeof path, "%s/cv_wide_%ld.json", WN_BINARY_DIR,
+             (long)getpid());
+    assert_int_equal(wn_model_save(m, path), WN_OK);
+    predict_line(path, "\nflops", line, sizeof line);
+    assert_non_null(strstr(line, "uninformative"));
+    assert_null(strchr(line, '['));
+    char text[16384];
+    predict_text(path, "--json", text, sizeof text);
+    cJSON *j = cJSON_Parse(text), *p = NULL;
+    assert_non_null(j);
+    cJSON_ArrayForEach(p, cJSON_GetObjectItem(j, "predictions"))
+        if (!strcmp(cJSON_GetObjectItem(p, "model")->valuestring, "flops"))
+            break;
+    assert_non_null(p);
+    assert_true(cJSON_IsFalse(cJSON_GetObjectItem(p, "interval_informative")));
+    cJSON_Delete(j);
+    unlink(path);
     free(m);
     free(runs);
     wn__synth_free(&all, n_all);
@@ -119,6 +180,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(reason_and_no_interval),
+        cmocka_unit_test(uninformative_interval),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -131,6 +131,8 @@ typedef struct wn_advise_prediction {
     double epochs_to_target;            /* from the nearest tried size */
     uint64_t epochs_from_size;          /* that tried size */
     double cost_to_target, cost_lo, cost_hi;
+    double interval_ratio;              /* hi/lo (wn_model_interval_ratio);
+                                           NaN: no interval */
 } wn_advise_prediction;
 
 /* Sizes between and around those tried for the best configuration's

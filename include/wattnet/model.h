@@ -333,6 +333,19 @@ int wn_model_fit_runs(const wn_run_record *runs, size_t n,
  * why). */
 int wn_model_predict(const wn_model *m, int kind, const wn_features *f,
                      double *y, double *lo, double *hi);
+/* The widest 80% interval worth printing as figures: a band whose top is
+ * more than this many times its bottom says the model cannot place the
+ * target within two orders of magnitude, so outputs call the interval
+ * uninformative instead of printing figures like [1e-20, 1e25]. */
+#define WN_MODEL_MAX_INTERVAL_RATIO 100.0
+/* hi/lo of model K's 80% interval, exp(q90 - q10) of its held-out log
+ * ratios (the same for every prediction of that model); NaN when it has no
+ * held-out errors or M or K is invalid. */
+double wn_model_interval_ratio(const wn_model *m, size_t k);
+/* 1 when model K has an interval at most WN_MODEL_MAX_INTERVAL_RATIO wide,
+ * else 0 (none, or uninformative). */
+int wn_model_interval_informative(const wn_model *m, size_t k);
+
 /* Why model K of M has no held-out errors, into BUF (CAP bytes): "" when it
  * has them; else "fewer than 2 groups ..." or "each fold leaves fewer
  * than N+1 runs to fit the model's N coefficients ...".  Returns BUF.

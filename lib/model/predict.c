@@ -20,6 +20,22 @@ int wn_model_find(const wn_model *m, const char *name)
     return -1;
 }
 
+double wn_model_interval_ratio(const wn_model *m, size_t k)
+{
+    if (m == NULL || k >= m->n_models)
+        return NAN;
+    const wn_cv_stats *st = &m->models[k].cv[WN_CV_COMBINED];
+    if (st->n == 0)
+        return NAN;
+    return exp(st->q90_log_ratio - st->q10_log_ratio);
+}
+
+int wn_model_interval_informative(const wn_model *m, size_t k)
+{
+    double r = wn_model_interval_ratio(m, k);
+    return isfinite(r) && r <= WN_MODEL_MAX_INTERVAL_RATIO;
+}
+
 int wn_model_predict(const wn_model *m, int kind, const wn_features *f,
                      double *y, double *lo, double *hi)
 {
