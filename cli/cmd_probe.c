@@ -32,10 +32,13 @@ static void usage(FILE *f)
             "best\n                (default 5: on a VM a slow spell lasts "
             "seconds)\n"
             "  --out FILE    write the measured hardware profile (JSON, for "
-            "fit/predict\n                --hardware FILE)\n"
+            "fit/predict\n                --hardware FILE); not written, exit "
+            "1, when the passes\n                disagreed (a noisy host) or "
+            "the profile is implausible\n"
             "  --db URL      keep the measured profile with this host in the "
             "runs database:\n                fit and report use it when "
-            "hwloc's caches are implausible\n"
+            "hwloc's caches are implausible (the same rule as\n"
+            "                --out)\n"
             "  --if-missing  with --db: do nothing when this host already has "
             "one\n"
             "  --curve       print every size's bandwidth\n"
@@ -241,28 +244,19 @@ static int have_profile(const char *url, const char *host)
     return have;
 }
 
-/* --db URL: keep the measured profile with HOST, unless the curve was
- * noisy or the profile is implausible (then exit 1 and say why: fit keeps
- * hwloc's caches rather than a bad measurement). */
-static int keep_in_db(const char *url, const char *host,
-                      const wn_probe_result *r, const wn_hw_profile *meas)
+/* 1 when the measured profile may be kept (in a database or a file: the
+ * one rule for both), else 0 after saying on stderr why it is not kept in
+ * DEST: the curve was noisy, or the profile is implausible.  fit then keeps
+ * hwloc's caches rather than a bad measurement. */
+static int keepable(const wn_probe_result *r, const wn_hw_profile *meas,
+                    const char *dest)
 {
-    char why[256];
-    if (r->pass_spread > WN_PROBE_NOISY) {
-        fprintf(stderr, "wattnet probe: the measured profile is not kept in %s: "
-                "the passes disagreed by %.0f%% (more than %.0f%%: a noisy "
-                "host); run it again on a quiet machine\n", url,
-                100.0 * r->pass_spread, 100.0 * WN_PROBE_NOISY);
+    char why[320];
+    if (wn_probe_profile_keepable(r, meas, why, sizeof why))
         return 1;
-    }
-    if (!wn_hw_profile_plausible(meas, why, sizeof why)) {
-        fprintf(stderr, "wattnet probe: the measured profile is not kept in %s: "
-                "%s (%zu of %zu sizes were disturbed by other work); run it "
-                "again on a quiet machine\n", url, why, r->contended_points,
-                r->n_points);
-        return 1;
-    }
-    return store_profile(url, host, meas);
+    fprintf(stderr, "wattnet probe: the measured profile is not kept in %s: %s; "
+            "run it again on a quiet machine\n", dest, why);
+    return 0;
 }
 
 /* Pin the calling thread to the CPU it runs on, for a clean curve. */
@@ -318,7 +312,9 @@ int cmd_probe(int argc, char **argv)
     } else {
         print_text(&r, &rep, plausible, why, a.curve);
     }
+    if ((a.out || a.db) && !keepable(&r, &meas, a.out ? a.out : a.db))
+        return 1;
     if (a.out && (rc = write_profile(a.out, &meas)) != 0)
         return rc;
-    return a.db ? keep_in_db(a.db, host.hostname, &r, &meas) : 0;
+    return a.db ? store_profile(a.db, host.hostname, &meas) : 0;
 }

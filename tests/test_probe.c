@@ -185,6 +185,31 @@ static void test_measured_profile(void **state)
     assert_true(wn_hw_profile_plausible(&m, NULL, 0));
 }
 
+/* One rule keeps a measured profile, for `probe --db` and `probe --out`:
+ * agreeing passes and a plausible profile. */
+static void test_keep_rule(void **state)
+{
+    (void)state;
+    char why[320];
+    wn_hw_profile ok = profile(48 << 10, 1 << 20, 32 << 20, 8);
+    wn_probe_result r;
+    memset(&r, 0, sizeof r);
+    r.n_points = 40;
+    r.pass_spread = 0.03;
+    assert_true(wn_probe_profile_keepable(&r, &ok, why, sizeof why));
+    assert_string_equal(why, "");
+    r.pass_spread = 0.14;   /* a memory-bound process on the other core */
+    assert_false(wn_probe_profile_keepable(&r, &ok, why, sizeof why));
+    assert_non_null(strstr(why, "disagreed by 14%"));
+    r.pass_spread = 0.02;
+    r.contended_points = 7;
+    wn_hw_profile tiny = profile(5000, 1 << 20, 32 << 20, 8);
+    assert_false(wn_probe_profile_keepable(&r, &tiny, why, sizeof why));
+    assert_non_null(strstr(why, "L1"));
+    assert_non_null(strstr(why, "7 of 40 sizes"));
+    assert_false(wn_probe_profile_keepable(&r, &tiny, NULL, 0));
+}
+
 static void set_knee(wn_probe_result *r, size_t i, uint64_t cap, double above,
                      double below)
 {
@@ -286,6 +311,7 @@ int main(void)
         cmocka_unit_test(test_flat_curve_has_no_knee),
         cmocka_unit_test(test_plausibility),
         cmocka_unit_test(test_measured_profile),
+        cmocka_unit_test(test_keep_rule),
         cmocka_unit_test(test_levels_by_size),
         cmocka_unit_test(test_real_sweep_is_sane),
     };

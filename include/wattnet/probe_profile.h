@@ -44,6 +44,15 @@ int wn_probe_assign_levels(const wn_hw_profile *reported,
 void wn_hw_profile_from_probe(const wn_hw_profile *reported,
                               const wn_probe_result *r, wn_hw_profile *out);
 
+/* 1 when MEASURED (from R) may be kept, in a runs database or a file (one
+ * rule for both): its passes agreed (pass_spread at most WN_PROBE_NOISY)
+ * and it is plausible.  Else 0, and WHY (may be NULL) says which, in one
+ * line: a noisy host, or the failed plausibility rule with how many sizes
+ * other work disturbed. */
+int wn_probe_profile_keepable(const wn_probe_result *r,
+                              const wn_hw_profile *measured, char *why,
+                              size_t why_n);
+
 /* The probe's largest working set for this machine: 4x the reported last
  * level when that is plausible (at least 8 MiB), else 256 MiB. */
 uint64_t wn_probe_default_max_bytes(const wn_hw_profile *reported);

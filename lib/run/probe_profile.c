@@ -179,3 +179,26 @@ uint64_t wn_probe_default_max_bytes(const wn_hw_profile *reported)
     }
     return max;
 }
+
+int wn_probe_profile_keepable(const wn_probe_result *r,
+                              const wn_hw_profile *measured, char *why,
+                              size_t why_n)
+{
+    char rule[256];
+    if (why && why_n)
+        why[0] = '\0';
+    if (r->pass_spread > WN_PROBE_NOISY) {
+        if (why && why_n)
+            snprintf(why, why_n, "the passes disagreed by %.0f%% (more than "
+                     "%.0f%%: a noisy host)", 100.0 * r->pass_spread,
+                     100.0 * WN_PROBE_NOISY);
+        return 0;
+    }
+    if (!wn_hw_profile_plausible(measured, rule, sizeof rule)) {
+        if (why && why_n)
+            snprintf(why, why_n, "%s (%zu of %zu sizes were disturbed by "
+                     "other work)", rule, r->contended_points, r->n_points);
+        return 0;
+    }
+    return 1;
+}
