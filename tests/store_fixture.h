@@ -79,6 +79,31 @@ static inline const char *fx_pg_url(void)
     return url;
 }
 
+/* fx_pg_url, or skip the calling cmocka test with a message when no
+ * PostgreSQL is given (every includer has cmocka.h first). */
+static inline const char *fx_pg_url_or_skip(void)
+{
+    const char *url = fx_pg_url();
+    if (!url) {
+        print_message("skipped: WATTNET_TEST_PG_URL is not set "
+                      "(run under scripts/with-services.sh)\n");
+        skip();
+    }
+    return url;
+}
+
+/* The same, with this program's schema emptied first. */
+static inline const char *fx_pg_fresh_or_skip(void)
+{
+    const char *url = fx_pg_url_or_skip();
+    if (fx_pg_reset(url) != WN_OK) {
+        fprintf(stderr, "cannot reset schema %s: %s\n", FX_PG_SCHEMA,
+                wn_errmsg());
+        fail();
+    }
+    return url;
+}
+
 static inline void fx_energy(wn_energy *e, double base, const char *source)
 {
     memset(e, 0, sizeof *e);

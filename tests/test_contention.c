@@ -440,13 +440,7 @@ static void test_sqlite_store(void **state)
 static void test_pg_store(void **state)
 {
     (void)state;
-    const char *url = fx_pg_url();
-    if (!url) {
-        print_message("skipped: WATTNET_TEST_PG_URL is not set "
-                      "(run under scripts/with-services.sh)\n");
-        skip();
-    }
-    assert_int_equal(fx_pg_reset(url), WN_OK);
+    const char *url = fx_pg_fresh_or_skip();
     contention_round_trip(url);
     assert_int_equal(fx_pg_reset(url), WN_OK);
     from_schema_4(url);

@@ -178,13 +178,7 @@ static void test_sqlite(void **state)
 static void test_pg(void **state)
 {
     (void)state;
-    const char *url = fx_pg_url();
-    if (!url) {
-        print_message("skipped: WATTNET_TEST_PG_URL is not set "
-                      "(run under scripts/with-services.sh)\n");
-        skip();
-    }
-    assert_int_equal(fx_pg_reset(url), WN_OK);
+    const char *url = fx_pg_fresh_or_skip();
     run_and_store(url);
     assert_int_equal(fx_pg_reset(url), WN_OK);
     migrate_2_to_3(url);

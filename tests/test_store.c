@@ -93,13 +93,7 @@ static void test_sqlite_round_trip(void **state)
 static void test_pg_round_trip(void **state)
 {
     (void)state;
-    const char *url = fx_pg_url();
-    if (!url) {
-        print_message("skipped: WATTNET_TEST_PG_URL is not set "
-                      "(run under scripts/with-services.sh)\n");
-        skip();
-    }
-    assert_int_equal(fx_pg_reset(url), WN_OK);
+    const char *url = fx_pg_fresh_or_skip();
     round_trip(url);
 }
 
@@ -158,12 +152,7 @@ static void test_sqlite_migrations(void **state)
 static void test_pg_migrations(void **state)
 {
     (void)state;
-    const char *url = fx_pg_url();
-    if (!url) {
-        print_message("skipped: WATTNET_TEST_PG_URL is not set\n");
-        skip();
-    }
-    assert_int_equal(fx_pg_reset(url), WN_OK);
+    const char *url = fx_pg_fresh_or_skip();
     migrations(url);
     assert_int_equal(fx_pg_reset(url), WN_OK);
 }
@@ -342,12 +331,7 @@ static void test_sqlite_queue(void **state)
 static void test_pg_queue(void **state)
 {
     (void)state;
-    const char *url = fx_pg_url();
-    if (!url) {
-        print_message("skipped: WATTNET_TEST_PG_URL is not set\n");
-        skip();
-    }
-    assert_int_equal(fx_pg_reset(url), WN_OK);
+    const char *url = fx_pg_fresh_or_skip();
     queue(url);
     assert_int_equal(fx_pg_reset(url), WN_OK);
 }
@@ -413,13 +397,7 @@ static void test_sqlite_long_text(void **state)
 static void test_pg_long_text(void **state)
 {
     (void)state;
-    const char *url = fx_pg_url();
-    if (!url) {
-        print_message("skipped: WATTNET_TEST_PG_URL is not set "
-                      "(run under scripts/with-services.sh)\n");
-        skip();
-    }
-    assert_int_equal(fx_pg_reset(url), WN_OK);
+    const char *url = fx_pg_fresh_or_skip();
     long_text(url);
 }
 
@@ -477,12 +455,7 @@ static void test_hosts_and_idle(void **state)
 static void test_pg_hosts_and_idle(void **state)
 {
     (void)state;
-    const char *url = fx_pg_url();
-    if (!url) {
-        print_message("skipped: WATTNET_TEST_PG_URL is not set\n");
-        skip();
-    }
-    assert_int_equal(fx_pg_reset(url), WN_OK);
+    const char *url = fx_pg_fresh_or_skip();
     hosts_and_idle(url);
     assert_int_equal(fx_pg_reset(url), WN_OK);
 }

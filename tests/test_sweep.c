@@ -687,13 +687,7 @@ static void test_attribute_logs(void **state)
 static void test_pg_export_and_attribute(void **state)
 {
     (void)state;
-    const char *url = fx_pg_url();
-    if (!url) {
-        print_message("skipped: WATTNET_TEST_PG_URL is not set "
-                      "(run under scripts/with-services.sh)\n");
-        skip();
-    }
-    assert_int_equal(fx_pg_reset(url), WN_OK);
+    const char *url = fx_pg_fresh_or_skip();
     export_csv_round_trip(url, "pg");
     assert_int_equal(fx_pg_reset(url), WN_OK);
     export_butter_e(url, "pg");

@@ -175,12 +175,7 @@ static void test_sqlite_many_workers(void **state)
 static void test_pg_many_workers(void **state)
 {
     (void)state;
-    const char *url = fx_pg_url();
-    if (!url) {
-        print_message("skipped: WATTNET_TEST_PG_URL is not set "
-                      "(run under scripts/with-services.sh)\n");
-        skip();
-    }
+    const char *url = fx_pg_url_or_skip();
     many_workers(url);
 }
 
@@ -271,11 +266,7 @@ static void test_sqlite_killed_mid_job(void **state)
 static void test_pg_killed_mid_job(void **state)
 {
     (void)state;
-    const char *url = fx_pg_url();
-    if (!url) {
-        print_message("skipped: WATTNET_TEST_PG_URL is not set\n");
-        skip();
-    }
+    const char *url = fx_pg_url_or_skip();
     killed_mid_job(url, 0);
     killed_mid_job(url, 1);
 }
@@ -325,11 +316,7 @@ static void test_sqlite_random_kills(void **state)
 static void test_pg_random_kills(void **state)
 {
     (void)state;
-    const char *url = fx_pg_url();
-    if (!url) {
-        print_message("skipped: WATTNET_TEST_PG_URL is not set\n");
-        skip();
-    }
+    const char *url = fx_pg_url_or_skip();
     random_kills(url, 777);
 }
 

@@ -91,11 +91,7 @@ static void test_sqlite_store_refuses_lost_job(void **state)
 static void test_pg_store_refuses_lost_job(void **state)
 {
     (void)state;
-    const char *url = fx_pg_url();
-    if (!url) {
-        print_message("skipped: WATTNET_TEST_PG_URL is not set\n");
-        skip();
-    }
+    const char *url = fx_pg_url_or_skip();
     store_refuses_lost_job(url);
 }
 
@@ -449,11 +445,7 @@ static void *cutter_main(void *arg)
 static void test_pg_reconnects(void **state)
 {
     (void)state;
-    const char *url = fx_pg_url();
-    if (!url) {
-        print_message("skipped: WATTNET_TEST_PG_URL is not set\n");
-        skip();
-    }
+    const char *url = fx_pg_url_or_skip();
     const char *at = strchr(url, '@');
     const char *colon = at ? strchr(at, ':') : NULL;
     if (!colon) {

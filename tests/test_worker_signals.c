@@ -107,11 +107,7 @@ static void test_sqlite_sigterm_passed_on(void **state)
 static void test_pg_sigterm_passed_on(void **state)
 {
     (void)state;
-    const char *url = fx_pg_url();
-    if (!url) {
-        print_message("skipped: WATTNET_TEST_PG_URL is not set\n");
-        skip();
-    }
+    const char *url = fx_pg_url_or_skip();
     sigterm_passed_on(url);
 }
 
