@@ -54,14 +54,20 @@ static void planted(wn_advise_config c[5])
     }
 }
 
+/* The planted configurations ranked to a loss of 0.7. */
+static void planted_ranked(wn_advise_config c[5], wn_advise_result *r)
+{
+    planted(c);
+    wn_advise_opts o = {WN_ADVISE_LOSS, 1, 0.7};
+    assert_int_equal(wn_advise_rank(c, 5, &o, r), WN_OK);
+}
+
 static void test_ranking_with_target(void **state)
 {
     (void)state;
     wn_advise_config c[5];
-    planted(c);
-    wn_advise_opts o = {WN_ADVISE_LOSS, 1, 0.7};
     wn_advise_result r;
-    assert_int_equal(wn_advise_rank(c, 5, &o, &r), WN_OK);
+    planted_ranked(c, &r);
     assert_int_equal(r.n, 5);
     assert_int_equal(r.n_reached, 4);
     assert_true(r.target_given);
@@ -234,10 +240,8 @@ static void test_predictions_carry_interval_width(void **state)
 {
     (void)state;
     wn_advise_config c[5];
-    planted(c);
-    wn_advise_opts o = {WN_ADVISE_LOSS, 1, 0.7};
     wn_advise_result r;
-    assert_int_equal(wn_advise_rank(c, 5, &o, &r), WN_OK);
+    planted_ranked(c, &r);
     wn_run_record tmpl;
     fake_run(&tmpl, "trapezoid", 100000, loss_c, 4, 0.01, 1);
     tmpl.inputs = 27;

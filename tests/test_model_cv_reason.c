@@ -45,6 +45,20 @@ static void twelve_runs(wn_run_record **out, size_t *n_out,
     *n_out = 12;
 }
 
+/* The four models fitted on twelve_runs (free the model, *runs, and *all
+ * with wn__synth_free). */
+static wn_model *fit_twelve(wn_run_record **runs, wn_run_record **all,
+                            size_t *n_all)
+{
+    size_t n = 0;
+    twelve_runs(runs, &n, all, n_all);
+    wn_hw_profile hw = test_profile();
+    wn_model *m = calloc(1, sizeof *m);
+    assert_non_null(m);
+    assert_int_equal(wn_model_fit_runs(*runs, n, &hw, NULL, m), WN_OK);
+    return m;
+}
+
 /* Run `wattnet predict` (with EXTRA options) on model file PATH; its
  * output into TEXT (CAP bytes). */
 static void predict_text(const char *path, const char *extra, char *text,
@@ -81,11 +95,8 @@ static void reason_and_no_interval(void **state)
 {
     (void)state;
     wn_run_record *runs = NULL, *all = NULL;
-    size_t n = 0, n_all = 0;
-    twelve_runs(&runs, &n, &all, &n_all);
-    wn_hw_profile hw = test_profile();
-    wn_model *m = calloc(1, sizeof *m);
-    assert_int_equal(wn_model_fit_runs(runs, n, &hw, NULL, m), WN_OK);
+    size_t n_all = 0;
+    wn_model *m = fit_twelve(&runs, &all, &n_all);
     int w = wn_model_find(m, "wattnet"), fl = wn_model_find(m, "flops");
     assert_true(w >= 0 && fl >= 0);
     const wn_model_fit *mw = &m->models[w];
@@ -137,11 +148,8 @@ static void uninformative_interval(void **state)
 {
     (void)state;
     wn_run_record *runs = NULL, *all = NULL;
-    size_t n = 0, n_all = 0;
-    twelve_runs(&runs, &n, &all, &n_all);
-    wn_hw_profile hw = test_profile();
-    wn_model *m = calloc(1, sizeof *m);
-    assert_int_equal(wn_model_fit_runs(runs, n, &hw, NULL, m), WN_OK);
+    size_t n_all = 0;
+    wn_model *m = fit_twelve(&runs, &all, &n_all);
     int w = wn_model_find(m, "wattnet"), fl = wn_model_find(m, "flops");
     assert_true(wn_model_interval_informative(m, (size_t)fl));
     assert_true(wn_model_interval_ratio(m, (size_t)fl) < 2.0);
