@@ -52,6 +52,15 @@ static void test_aligned_and_calloc_overflow(void **state)
     assert_int_equal((uintptr_t)p % 64, 0);
     p[99] = 1.0f;
     wn_free_aligned(p);
+    /* a big block (a 2^20-parameter net's state) sits on 2 MiB pages,
+     * so transparent huge pages can back it */
+    size_t big = (size_t)5 << 20;
+    unsigned char *q = wn_malloc_aligned(big);
+    assert_non_null(q);
+    assert_int_equal((uintptr_t)q % ((uintptr_t)2 << 20), 0);
+    q[0] = 1;
+    q[big - 1] = 2;
+    wn_free_aligned(q);
     assert_null(wn_calloc(SIZE_MAX / 2, 4));
     char *s = wn_strdup("abc");
     assert_string_equal(s, "abc");

@@ -79,7 +79,9 @@ void *wn_calloc(size_t count, size_t size);   /* zeroed, overflow-checked */
 void *wn_realloc(void *p, size_t n);
 void wn_free(void *p);
 char *wn_strdup(const char *s);
-/* 64-byte aligned, for tensors; release with wn_free_aligned. */
+/* 64-byte aligned, for tensors; release with wn_free_aligned.  Blocks of
+ * 4 MiB or more are aligned to 2 MiB and marked for transparent huge pages
+ * (madvise), which made large nets' epochs 3-7% faster (docs/training.md). */
 void *wn_malloc_aligned(size_t n);
 void wn_free_aligned(void *p);
 

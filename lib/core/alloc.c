@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <wattnet/core.h>
 
@@ -95,9 +96,16 @@ char *wn_strdup(const char *s)
 }
 
 /* Aligned blocks keep the offset to the raw pointer just before the data. */
+/* Blocks this large are aligned to a 2 MiB huge page and marked for
+ * transparent huge pages, so that streaming over a big net's parameters
+ * and Adam state does not miss the TLB every 4 KiB (THP in "madvise" mode,
+ * Debian's default, gives huge pages only to memory that asks). */
+#define HUGE_BLOCK ((size_t)4 << 20)
+#define HUGE_PAGE ((size_t)2 << 20)
+
 void *wn_malloc_aligned(size_t n)
 {
-    const size_t align = 64;
+    const size_t align = n >= HUGE_BLOCK ? HUGE_PAGE : 64;
     if (n > SIZE_MAX - align - sizeof(void *))
         return NULL;
     unsigned char *raw = wn_malloc(n + align + sizeof(void *));
@@ -106,6 +114,10 @@ void *wn_malloc_aligned(size_t n)
     uintptr_t start = (uintptr_t)(raw + sizeof(void *));
     uintptr_t aligned = (start + align - 1) & ~(uintptr_t)(align - 1);
     ((void **)aligned)[-1] = raw;
+#ifdef MADV_HUGEPAGE
+    if (align == HUGE_PAGE)
+        (void)madvise((void *)aligned, n & ~(HUGE_PAGE - 1), MADV_HUGEPAGE);
+#endif
     return (void *)aligned;
 }
 
