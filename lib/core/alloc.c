@@ -95,7 +95,6 @@ char *wn_strdup(const char *s)
     return d;
 }
 
-/* Aligned blocks keep the offset to the raw pointer just before the data. */
 /* Blocks this large are aligned to a 2 MiB huge page and marked for
  * transparent huge pages, so that streaming over a big net's parameters
  * and Adam state does not miss the TLB every 4 KiB (THP in "madvise" mode,
@@ -103,6 +102,7 @@ char *wn_strdup(const char *s)
 #define HUGE_BLOCK ((size_t)4 << 20)
 #define HUGE_PAGE ((size_t)2 << 20)
 
+/* Aligned blocks keep the offset to the raw pointer just before the data. */
 void *wn_malloc_aligned(size_t n)
 {
     const size_t align = n >= HUGE_BLOCK ? HUGE_PAGE : 64;

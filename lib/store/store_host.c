@@ -64,8 +64,7 @@ static int read_host(void *user, wn_store *s, const struct wn__sql_row *r)
     wn__col_str(s, r, 6, h->compiler, sizeof h->compiler, "compiler", &rc);
     wn__col_str(s, r, 7, h->dnnl_version, sizeof h->dnnl_version, "dnnl_version",
                 &rc);
-    return rc == WN_OK ? WN_OK
-                       : wn__col_row_error(rc, "hosts", wn__col_int(s, r, 8));
+    return wn__col_row_error(rc, "hosts", wn__col_int(s, r, 8));
 }
 
 int wn_store_runs_host(wn_store *s, wn_host *out, size_t *n_hosts)
