@@ -216,8 +216,10 @@ static void compare_backends_tiny(const char *shape, wn_task task, size_t output
 {
     struct wn__net *fast = make_net(inputs, outputs, shape, 4, size, task, batch,
                                     WN__NN_DNNL);
-    if (!allow_tiny)   /* before the first prepare: oneDNN for every layer */
+    if (!allow_tiny) {   /* before the first prepare: oneDNN for every layer */
         memset(fast->tiny, 0, sizeof fast->tiny);
+        memset(fast->narrow, 0, sizeof fast->narrow);
+    }
     struct wn__net *ref = make_net(inputs, outputs, shape, 4, size, task, batch,
                                    WN__NN_NAIVE);
     size_t L = fast->depth;
@@ -259,12 +261,20 @@ static void compare_backends(const char *shape, wn_task task, size_t outputs,
 static void test_dnnl_matches_naive(void **state)
 {
     (void)state;
-    /* 126 -> 7 -> 7 -> 7 -> 3: three tiny layers where the CPU allows. */
+    /* 126 -> 7 -> 7 -> 7 -> 3: a narrow first layer and three tiny ones
+     * where the CPU allows. */
     struct wn__net *probe = make_net(126, 3, "rectangle", 4, 1024, WN_TASK_MULTICLASS, 8,
                                      WN__NN_DNNL);
     assert_false(probe->tiny[0]);
+    assert_int_equal(probe->narrow[0], wn__tiny_available());
     assert_int_equal(probe->tiny[1], wn__tiny_available());
+    assert_false(probe->narrow[1]);
     assert_int_equal(probe->tiny[3], wn__tiny_available());
+    wn__net_free(&probe);
+    /* 126 -> 380 -> 380 -> 380 -> 3: only the output layer is narrow. */
+    probe = make_net(126, 3, "rectangle", 4, 300000, WN_TASK_MULTICLASS, 8, WN__NN_DNNL);
+    assert_false(probe->narrow[0] || probe->narrow[1] || probe->narrow[2]);
+    assert_int_equal(probe->narrow[3], wn__tiny_available());
     wn__net_free(&probe);
     /* Full and partial batches, tiny and moderate widths, each loss. */
     compare_backends("rectangle", WN_TASK_MULTICLASS, 3, 126, 1024, 64, 64);
@@ -275,6 +285,9 @@ static void test_dnnl_matches_naive(void **state)
     /* every layer tiny, residual skips, partial batch */
     compare_backends("rectangle_residual", WN_TASK_MULTICLASS, 3, 10, 300, 16, 13);
     compare_backends("exponential", WN_TASK_REGRESSION, 1, 5, 200, 16, 16);
+    /* a narrow output layer on a long fan_in (not a multiple of 16), odd rows */
+    compare_backends("rectangle", WN_TASK_MULTICLASS, 3, 126, 300000, 32, 29);
+    compare_backends("rectangle", WN_TASK_MULTICLASS, 8, 40, 300000, 32, 32);
 }
 
 static void test_plans_and_rows(void **state)
@@ -337,6 +350,94 @@ static void test_tiny_kernels_match_naive(void **state)
     assert_false(wn__tiny_fits(17, 3));
     assert_false(wn__tiny_fits(3, 17));
     assert_false(wn__tiny_fits(0, 3));
+}
+
+/* Fill N floats with uniform values in [-0.5, 0.5). */
+static void fill_uniform(float *x, size_t n, wn_rng *r)
+{
+    for (size_t i = 0; i < n; i++)
+        x[i] = (float)(wn__rng_uniform(r) - 0.5);
+}
+
+/* The largest |a - b| / (1 + |b|): for sums of hundreds of terms, whose
+ * rounding depends on their order, where max_rel_diff's floor of 1e-3
+ * would call a rounding difference near zero an error. */
+static double max_scaled_diff(const float *a, const float *b, size_t n)
+{
+    double worst = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double d = fabs((double)a[i] - (double)b[i]) / (1.0 + fabs((double)b[i]));
+        if (d > worst)
+            worst = d;
+    }
+    return worst;
+}
+
+/* narrow.c's three kernels against the naive ones at (rows, n, m); the
+ * guard floats after each output must stay untouched. */
+static void check_narrow_shape(size_t rows, size_t n, size_t m, wn_rng *r)
+{
+    enum { GUARD = 16 };
+    float *in = malloc(rows * n * sizeof *in), *W = malloc(m * n * sizeof *W);
+    float *dz = malloc(rows * m * sizeof *dz), b[WN__NARROW_MAX];
+    size_t most = rows * n > m * n ? rows * n : m * n;
+    float *o1 = malloc((most + GUARD) * sizeof *o1), *o2 = malloc(most * sizeof *o2);
+    assert_non_null(in && W && dz && o1 && o2);
+    fill_uniform(in, rows * n, r);
+    fill_uniform(W, m * n, r);
+    fill_uniform(dz, rows * m, r);
+    fill_uniform(b, m, r);
+    for (int relu = 0; relu <= 1; relu++) {
+        memset(o1, 0x7f, (most + GUARD) * sizeof *o1);
+        wn__narrow_forward(o1, in, W, b, rows, n, m, relu);
+        wn__mm_forward_naive(o2, in, W, b, rows, n, m, relu);
+        if (max_scaled_diff(o1, o2, rows * m) > 1e-5)
+            fail_msg("narrow forward %zux%zu->%zu relu %d", rows, n, m, relu);
+        for (size_t i = 0; i < GUARD; i++)
+            assert_int_equal(((unsigned char *)(o1 + rows * m + i))[0], 0x7f);
+    }
+    memset(o1, 0x7f, (most + GUARD) * sizeof *o1);
+    wn__narrow_backward_weights(o1, in, dz, rows, n, m);
+    wn__mm_backward_weights_naive(o2, in, dz, rows, n, m);
+    if (max_scaled_diff(o1, o2, m * n) > 1e-5)
+        fail_msg("narrow backward weights %zux%zu->%zu", rows, n, m);
+    assert_int_equal(((unsigned char *)(o1 + m * n))[0], 0x7f);
+    memset(o1, 0x7f, (most + GUARD) * sizeof *o1);
+    wn__narrow_backward_data(o1, dz, W, rows, n, m);
+    wn__mm_backward_data_naive(o2, dz, W, rows, n, m);
+    if (max_scaled_diff(o1, o2, rows * n) > 1e-5)
+        fail_msg("narrow backward data %zux%zu->%zu", rows, n, m);
+    assert_int_equal(((unsigned char *)(o1 + rows * n))[0], 0x7f);
+    free(in);
+    free(W);
+    free(dz);
+    free(o1);
+    free(o2);
+}
+
+static void test_narrow_kernels_match_naive(void **state)
+{
+    (void)state;
+    if (!wn__tiny_available()) {
+        print_message("no AVX-512F here: narrow.c's kernels are never used; skipped\n");
+        return;
+    }
+    /* fan_in: just past tiny, tails of 1 and 15 lanes, whole chunks, long;
+     * every register count the rows and chunk blocks use; partial blocks. */
+    const size_t ns[] = {17, 31, 32, 126, 1416}, ms[] = {1, 2, 3, 4, 5, 7, 8};
+    const size_t rs[] = {1, 3, 6, 256};
+    wn_rng r;
+    wn__rng_seed(&r, 33);
+    for (size_t a = 0; a < sizeof ns / sizeof ns[0]; a++)
+        for (size_t c = 0; c < sizeof ms / sizeof ms[0]; c++)
+            for (size_t e = 0; e < sizeof rs / sizeof rs[0]; e++) {
+                assert_true(wn__narrow_fits(ns[a], ms[c]));
+                assert_false(wn__tiny_fits(ns[a], ms[c]));
+                check_narrow_shape(rs[e], ns[a], ms[c], &r);
+            }
+    assert_false(wn__narrow_fits(16, 3));    /* tiny */
+    assert_false(wn__narrow_fits(1416, 9));  /* oneDNN */
+    assert_false(wn__narrow_fits(1416, 0));
 }
 
 /* ---- Adam ---------------------------------------------------------------- */
@@ -739,6 +840,7 @@ int main(void)
         cmocka_unit_test(test_residual_forward_adds_skip),
         cmocka_unit_test(test_dnnl_matches_naive),
         cmocka_unit_test(test_tiny_kernels_match_naive),
+        cmocka_unit_test(test_narrow_kernels_match_naive),
         cmocka_unit_test(test_plans_and_rows),
         cmocka_unit_test(test_adam_first_steps),
         cmocka_unit_test(test_adam_variants_agree),

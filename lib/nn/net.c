@@ -68,6 +68,7 @@ static int alloc_params(struct wn__net *net, int residual)
         net->fan_in[k] = k == 0 ? net->inputs : net->widths[k - 1];
         net->residual[k] = residual && k > 0 && k + 1 < net->depth;
         net->tiny[k] = tiny_ok && wn__tiny_fits(net->fan_in[k], net->widths[k]);
+        net->narrow[k] = tiny_ok && wn__narrow_fits(net->fan_in[k], net->widths[k]);
         n_flat += pad16(net->fan_in[k] * net->widths[k]) + pad16(net->widths[k]);
     }
     net->n_flat = n_flat;
@@ -240,6 +241,8 @@ static int forward_layers(struct wn__net *net, const float *x, size_t k0, size_t
         int hidden = k + 1 < net->depth;
         if (net->tiny[k])
             wn__tiny_forward(net->h[k], in, net->W[k], net->b[k], rows, n, m, hidden);
+        else if (net->narrow[k])
+            wn__narrow_forward(net->h[k], in, net->W[k], net->b[k], rows, n, m, hidden);
         else if (net->backend == WN__NN_DNNL) {
             rc = wn__dnnl_forward_layer(net, k, rows, x);
             if (rc != WN_OK)
@@ -302,6 +305,11 @@ static int backward_layers(struct wn__net *net, size_t rows, int skip_w0)
             if (kk > 0)
                 wn__tiny_backward_data(net->g[kk - 1], net->dz[kk], net->W[kk], rows, n,
                                        m);
+        } else if (net->narrow[kk]) {
+            wn__narrow_backward_weights(net->dW[kk], in, net->dz[kk], rows, n, m);
+            if (kk > 0)
+                wn__narrow_backward_data(net->g[kk - 1], net->dz[kk], net->W[kk], rows,
+                                         n, m);
         } else if (net->backend == WN__NN_DNNL) {
             rc = wn__dnnl_backward_weights(net, kk, rows);
             if (rc == WN_OK && kk > 0)

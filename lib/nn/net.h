@@ -22,7 +22,8 @@
  * Two backends compute the matmuls: WN__NN_DNNL (oneDNN primitives made
  * once per (layer, row count) and reused, bias and ReLU fused as post-ops;
  * layers with fan_in and width <= 16 run in tiny.c's register kernels
- * instead, where the CPU allows) and WN__NN_NAIVE (plain C loops: the
+ * instead, and layers of width <= 8 on a longer fan_in in narrow.c's,
+ * where the CPU allows) and WN__NN_NAIVE (plain C loops: the
  * algorithmic reference the tests compare against).  Elementwise work (loss gradient, ReLU mask, bias
  * gradient, residual adds, Adam) is plain C in both.
  */
@@ -51,6 +52,7 @@ struct wn__net {
     size_t fan_in[WN_MAX_DEPTH];     /* inputs, widths[0], ... */
     int residual[WN_MAX_DEPTH];      /* identity skip into layer k */
     int tiny[WN_MAX_DEPTH];          /* layer k's matmuls run in tiny.c */
+    int narrow[WN_MAX_DEPTH];        /* ... or in narrow.c */
     wn_task task;
     size_t batch;                    /* most rows per step */
     enum wn__nn_backend backend;
@@ -166,6 +168,19 @@ void wn__tiny_backward_weights(float *dW, const float *in, const float *dz,
                                size_t rows, size_t n, size_t m);
 void wn__tiny_backward_data(float *din, const float *dz, const float *W, size_t rows,
                             size_t n, size_t m);
+
+/* ---- narrow.c: layers of width <= 8 and fan_in > 16, in AVX-512 ------- */
+#define WN__NARROW_MAX 8
+/* Non-zero when a layer of fan_in n and width m is narrow (never tiny). */
+int wn__narrow_fits(size_t n, size_t m);
+/* The same contracts as the naive kernels below; chosen only where
+ * wn__tiny_available(). */
+void wn__narrow_forward(float *out, const float *in, const float *W, const float *b,
+                        size_t rows, size_t n, size_t m, int relu);
+void wn__narrow_backward_weights(float *dW, const float *in, const float *dz,
+                                 size_t rows, size_t n, size_t m);
+void wn__narrow_backward_data(float *din, const float *dz, const float *W, size_t rows,
+                              size_t n, size_t m);
 
 /* ---- net_naive.c: plain-C reference kernels ----------------------------- */
 /* out (rows, m) = act(in (rows, n) . W^T + b (m)), W (m, n); relu: 0/1. */

@@ -271,8 +271,8 @@ static int make_forward(struct wn__net *net, struct plan *pl)
     for (size_t k = 0; k < net->depth && rc == WN_OK; k++) {
         size_t n = net->fan_in[k], m = net->widths[k];
         dnnl_memory_desc_t src, wei, bias, dst;
-        if (net->tiny[k])
-            continue;   /* tiny.c computes it */
+        if (net->tiny[k] || net->narrow[k])
+            continue;   /* tiny.c or narrow.c computes it */
         float *in = k == 0 ? net->x : net->a[k - 1];
         if (md2(&src, r, n, 0) || md2(&wei, n, m, 1) || md2(&bias, 1, m, 0) ||
             md2(&dst, r, m, 0))
@@ -290,7 +290,7 @@ static int make_backward(struct wn__net *net, struct plan *pl)
     for (size_t k = 0; k < net->depth && rc == WN_OK; k++) {
         size_t n = net->fan_in[k], m = net->widths[k];
         dnnl_memory_desc_t dzT, in_md, dW, dz, W, gin;
-        if (net->tiny[k])
+        if (net->tiny[k] || net->narrow[k])
             continue;
         float *in = k == 0 ? net->x : net->a[k - 1];
         if (md2(&dzT, m, r, 1) || md2(&in_md, r, n, 0) || md2(&dW, m, n, 0) ||

@@ -23,7 +23,7 @@
 #include "nn/net.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
+#include "nn/reg16.h"
 #define HAVE_TINY 1
 #else
 #define HAVE_TINY 0
@@ -46,37 +46,19 @@ int wn__tiny_fits(size_t n, size_t m)
 
 #if HAVE_TINY
 
-static __mmask16 lanes(size_t k)
-{
-    return (__mmask16)((1u << k) - 1u);
-}
-
 /* Each kernel is written once as an always-inline body whose loop bound
- * over the register file (m or n) is a parameter, and instantiated for the
- * constants 1..16 by a switch: with a constant bound GCC unrolls the loop
- * and keeps the accumulators in registers (with a variable one they live
- * on the stack and every FMA waits on a store). */
-#define INLINE static inline __attribute__((always_inline, target("avx512f")))
-#define DISPATCH16(v, call)                                                    \
-    switch (v) {                                                               \
-    case 1: call(1); break;   case 2: call(2); break;                          \
-    case 3: call(3); break;   case 4: call(4); break;                          \
-    case 5: call(5); break;   case 6: call(6); break;                          \
-    case 7: call(7); break;   case 8: call(8); break;                          \
-    case 9: call(9); break;   case 10: call(10); break;                        \
-    case 11: call(11); break; case 12: call(12); break;                        \
-    case 13: call(13); break; case 14: call(14); break;                        \
-    case 15: call(15); break; default: call(16); break;                        \
-    }
+ * over the register file (m or n) is a parameter, instantiated for the
+ * constants 1..16 by WN__DISPATCH16 (reg16.h). */
 
 /* out (rows, m) = act(in (rows, n) W^T + b), W (m, n): the N columns of W
  * are vectors over the m outputs (gathered with stride N, masked to m
  * lanes); two rows per iteration. */
-INLINE void fwd_body(float *out, const float *in, const float *W, const float *b,
-                     size_t rows, const size_t N, size_t m, int relu)
+WN__REG16_INLINE
+void fwd_body(float *out, const float *in, const float *W, const float *b, size_t rows,
+              const size_t N, size_t m, int relu)
 {
     __m512 col[WN__TINY_MAX];
-    const __mmask16 km = lanes(m);
+    const __mmask16 km = wn__lanes16(m);
     for (size_t i = 0; i < N; i++)
         col[i] = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), km,
                                           _mm512_mullo_epi32(_mm512_set1_epi32((int)N),
@@ -117,16 +99,17 @@ void wn__tiny_forward(float *out, const float *in, const float *W, const float *
                       size_t rows, size_t n, size_t m, int relu)
 {
 #define FWD(N) fwd_body(out, in, W, b, rows, N, m, relu)
-    DISPATCH16(n, FWD)
+    WN__DISPATCH16(n, FWD)
 #undef FWD
 }
 
 /* dW (m, n) = dz^T (m, rows) in (rows, n): M accumulators over n lanes. */
-INLINE void bww_body(float *dW, const float *in, const float *dz, size_t rows, size_t n,
-                     const size_t M)
+WN__REG16_INLINE
+void bww_body(float *dW, const float *in, const float *dz, size_t rows, size_t n,
+              const size_t M)
 {
     __m512 acc[WN__TINY_MAX];
-    const __mmask16 kn = lanes(n);
+    const __mmask16 kn = wn__lanes16(n);
 #pragma GCC unroll 16
     for (size_t j = 0; j < M; j++)
         acc[j] = _mm512_setzero_ps();
@@ -147,17 +130,18 @@ void wn__tiny_backward_weights(float *dW, const float *in, const float *dz, size
                                size_t n, size_t m)
 {
 #define BWW(M) bww_body(dW, in, dz, rows, n, M)
-    DISPATCH16(m, BWW)
+    WN__DISPATCH16(m, BWW)
 #undef BWW
 }
 
 /* din (rows, n) = dz (rows, m) W (m, n): the M rows of W are vectors over
  * the n inputs; two rows per iteration. */
-INLINE void bwd_body(float *din, const float *dz, const float *W, size_t rows, size_t n,
-                     const size_t M)
+WN__REG16_INLINE
+void bwd_body(float *din, const float *dz, const float *W, size_t rows, size_t n,
+              const size_t M)
 {
     __m512 row[WN__TINY_MAX];
-    const __mmask16 kn = lanes(n);
+    const __mmask16 kn = wn__lanes16(n);
 #pragma GCC unroll 16
     for (size_t j = 0; j < M; j++)
         row[j] = _mm512_maskz_loadu_ps(kn, W + j * n);
@@ -188,7 +172,7 @@ void wn__tiny_backward_data(float *din, const float *dz, const float *W, size_t 
                             size_t n, size_t m)
 {
 #define BWD(M) bwd_body(din, dz, W, rows, n, M)
-    DISPATCH16(m, BWD)
+    WN__DISPATCH16(m, BWD)
 #undef BWD
 }
 
