@@ -349,9 +349,23 @@ static void set_long(wn_store *s, const char *table, const char *column, size_t 
     assert_int_equal(wn__store_exec(s, sql), WN_OK);
 }
 
+struct job_error {
+    char *text;
+    size_t cap;
+    int *attempts;
+};
+
+static int read_error(void *user, wn_store *s, const struct wn__sql_row *r)
+{
+    struct job_error *e = user;
+    int rc = WN_OK;
+    wn__col_str(s, r, 0, e->text, e->cap, "error", &rc);
+    *e->attempts = (int)wn__col_int(s, r, 1);
+    return rc;
+}
+
 /* A name too long to read whole is an error that names the row and the
- * column: never cut to a different name, and nothing in the database is
- * changed. */
+ * column: never cut to a different name; reads change nothing. */
 static void long_text(const char *url)
 {
     wn_store *s = NULL;
@@ -374,15 +388,35 @@ static void long_text(const char *url)
     assert_non_null(strstr(wn_errmsg(), "energy source is 100 characters"));
     fx_record_free(&in);
 
+    /* A job row too long to read fails with the reason; the claim takes
+     * the next job, and the worker goes on. */
     int64_t sweep = 0;
     wn_job j;
-    enqueue(s, 1, &sweep);
-    set_long(s, "jobs", "shape", 300);
-    assert_int_equal(wn_store_job_claim(s, "w1", 60, 3, &j), WN_EFORMAT);
-    assert_non_null(strstr(wn_errmsg(), "shape is 300 characters"));
+    enqueue(s, 2, &sweep);
+    char x[301];
+    memset(x, 'x', 300);
+    x[300] = '\0';
+    char sql[600];
+    snprintf(sql, sizeof sql, "UPDATE jobs SET shape = '%s' WHERE id = "
+             "(SELECT min(id) FROM jobs)", x);
+    assert_int_equal(wn__store_exec(s, sql), WN_OK);
+    assert_int_equal(wn_store_job_claim(s, "w1", 60, 3, &j), WN_OK);
+    assert_string_equal(j.spec.train.shape, "rectangle");
     wn_queue_status q;
     assert_int_equal(wn_store_queue_status(s, &q), WN_OK);
-    assert_int_equal(q.queued, 1);     /* the claim was rolled back */
+    assert_int_equal(q.failed, 1);
+    assert_int_equal(q.running, 1);
+    assert_int_equal(q.queued, 0);
+    char err[256] = "";
+    int attempts = -1;
+    assert_int_equal(wn__store_query(s, "SELECT error, attempts FROM jobs WHERE "
+                                     "status = 'failed'", NULL, 0, read_error,
+                                     &(struct job_error){err, sizeof err, &attempts},
+                                     NULL), WN_OK);
+    assert_non_null(strstr(err, "shape is 300 characters"));
+    assert_int_equal(attempts, 0);   /* it never ran */
+    /* nothing left to claim: the one job runs, the other failed */
+    assert_int_equal(wn_store_job_claim(s, "w2", 60, 3, &j), WN_EBUSY);
     wn_store_close(&s);
 }
 

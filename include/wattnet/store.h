@@ -141,7 +141,9 @@ int wn_store_sweep_find(wn_store *s, const char *name, int64_t *sweep_id);
  * clock).  WN_OK: *out filled, the job is running.  WN_EBUSY: nothing
  * claimable now but jobs are running elsewhere (their leases may expire).
  * WN_ENOENT: nothing queued or running.  Running jobs whose lease expired
- * are reclaimed, or failed when they reached max_attempts. */
+ * are reclaimed, or failed when they reached max_attempts; a job whose row
+ * holds text longer than wn_job reads is failed with that reason (the
+ * message WN_EFORMAT would give), and the next job is claimed. */
 int wn_store_job_claim(wn_store *s, const char *owner, double lease_s,
                        int max_attempts, wn_job *out);
 /* The devices a worker has, for wn_store_job_claim_on. */

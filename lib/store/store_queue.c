@@ -191,6 +191,18 @@ static const char *device_filter(unsigned devices)
     return " AND (device IS NULL OR device NOT LIKE 'cuda%')";
 }
 
+/* Mark job ID, just claimed in this transaction, failed with ERR before it
+ * ran: the claim's attempt is taken back. */
+static int fail_unclaimed(wn_store *s, int64_t id, const char *err)
+{
+    struct wn__sql_val f[] = { wn__v_int(id), wn__v_text(err) };
+    return wn__store_query(s,
+                           "UPDATE jobs SET status = 'failed', error = $2,"
+                           " attempts = attempts - 1, lease_owner = NULL,"
+                           " lease_expires = NULL, finished = {NOW} WHERE id = $1",
+                           f, 2, NULL, NULL, NULL);
+}
+
 int wn_store_job_claim(wn_store *s, const char *owner, double lease_s,
                        int max_attempts, wn_job *out)
 {
@@ -226,24 +238,25 @@ int wn_store_job_claim_on(wn_store *s, const char *owner, double lease_s,
         goto out;
     for (int guard = 0; guard < 100000; guard++) {
         struct wn__sql_val v[] = { wn__v_text(owner), wn__v_real(lease_s) };
+        char err[1024];   /* as long as wn_errmsg() holds */
         c.found = 0;
         rc = wn__store_query(s, sql, v, 2, read_job, &c, NULL);
-        if (rc != WN_OK || !c.found)
+        if (rc == WN_EFORMAT && c.found) {
+            /* A row wattnet cannot read whole (read_job named it): the
+             * job fails with that reason, and the claim goes on. */
+            snprintf(err, sizeof err, "%s", wn_errmsg());
+        } else if (rc != WN_OK || !c.found) {
             break;
-        out->owner = owner;
-        if (out->attempts <= max_attempts)
-            break;
-        /* Its last attempt's lease expired: the job failed. */
-        char err[160];
-        snprintf(err, sizeof err,
-                 "lease expired after %d attempts (worker died or hung)",
-                 out->attempts - 1);
-        struct wn__sql_val f[] = { wn__v_int(out->job_id), wn__v_text(err) };
-        rc = wn__store_query(s,
-                             "UPDATE jobs SET status = 'failed', error = $2,"
-                             " attempts = attempts - 1, lease_owner = NULL,"
-                             " lease_expires = NULL, finished = {NOW} WHERE id = $1",
-                             f, 2, NULL, NULL, NULL);
+        } else {
+            out->owner = owner;
+            if (out->attempts <= max_attempts)
+                break;
+            /* Its last attempt's lease expired: the job failed. */
+            snprintf(err, sizeof err,
+                     "lease expired after %d attempts (worker died or hung)",
+                     out->attempts - 1);
+        }
+        rc = fail_unclaimed(s, out->job_id, err);
         if (rc != WN_OK)
             break;
         c.found = 0;
