@@ -13,6 +13,7 @@
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -201,33 +202,48 @@ static int run_child(char **cmd, int *code, wn_cputime_sample *share)
     return 0;
 }
 
-/* The report: JSON on stdout, or the text on stderr, or either to OUTPUT.
- * -1 when OUTPUT cannot be opened (said on stderr), else 0. */
+/* The report (JSON, or the text) into F. */
+static void print_report(FILE *f, int json, char **cmd, int code, const wn_energy *e,
+                         const cli_carbon *carbon)
+{
+    if (!json) {
+        report_text(f, cmd, code, e, carbon);
+        return;
+    }
+    char *s = report_json(cmd, code, e, carbon);
+    if (s) {
+        fprintf(f, "%s\n", s);
+        cJSON_free(s);
+    } else
+        fprintf(stderr, "wattnet measure: out of memory\n");
+}
+
+/* The report: JSON on stdout, or the text on stderr, or either to OUTPUT,
+ * written whole or not at all (wn_write_file).  -1 when OUTPUT cannot be
+ * written (said on stderr), else 0. */
 static int write_report(int json, const char *output, char **cmd, int code,
                          const wn_energy *e, const cli_carbon *carbon)
 {
-    FILE *f = json ? stdout : stderr;
-    if (output) {
-        f = fopen(output, "w");
-        if (!f) {
-            fprintf(stderr, "wattnet measure: %s: %s\n", output,
-                    strerror(errno));
-            return -1;
-        }
+    if (!output) {
+        print_report(json ? stdout : stderr, json, cmd, code, e, carbon);
+        return 0;
     }
-    if (json) {
-        char *s = report_json(cmd, code, e, carbon);
-        if (s) {
-            fprintf(f, "%s\n", s);
-            cJSON_free(s);
-        } else {
-            fprintf(stderr, "wattnet measure: out of memory\n");
-        }
-    } else {
-        report_text(f, cmd, code, e, carbon);
+    char *text = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&text, &n);
+    if (!f) {
+        fprintf(stderr, "wattnet measure: out of memory\n");
+        return -1;
     }
-    if (output && fclose(f) != 0)
-        fprintf(stderr, "wattnet measure: %s: write failed\n", output);
+    print_report(f, json, cmd, code, e, carbon);
+    int bad = fclose(f) != 0;
+    int st = bad ? wn_seterr(WN_ENOMEM, "out of memory")
+                 : wn_write_file(output, text, n);
+    free(text);   /* open_memstream's, from malloc */
+    if (st != WN_OK) {
+        cli_fail("measure", st);
+        return -1;
+    }
     return 0;
 }
 

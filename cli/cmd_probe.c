@@ -149,13 +149,16 @@ static int write_profile(const char *path, const wn_hw_profile *p)
     char *js = wn_hw_profile_to_json(p);
     if (!js)
         return cli_fail("probe", wn_seterr(WN_ENOMEM, "out of memory"));
-    FILE *f = fopen(path, "w");
-    int ok = f && fputs(js, f) >= 0 && fputc('\n', f) != EOF;
-    ok = (f && fclose(f) == 0) && ok;
-    wn_free(js);
-    if (!ok)
-        return cli_fail("probe", wn_seterr(WN_EIO, "%s: cannot write", path));
-    return 0;
+    size_t n = strlen(js);
+    char *text = wn_realloc(js, n + 2);   /* the JSON and a newline */
+    if (!text) {
+        wn_free(js);
+        return cli_fail("probe", wn_seterr(WN_ENOMEM, "out of memory"));
+    }
+    memcpy(text + n, "\n", 2);
+    int st = wn_write_file(path, text, n + 1);   /* whole or not at all */
+    wn_free(text);
+    return st == WN_OK ? 0 : cli_fail("probe", st);
 }
 
 struct probe_cli {

@@ -7,8 +7,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include <cjson/cJSON.h>
@@ -205,10 +207,50 @@ static void test_bad_input(void **state)
     }
 }
 
+/* --output writes the report whole, replacing the file (a hard link to
+ * the old one keeps it), and a report that cannot be written is an error
+ * that names the path, with the command's exit code kept. */
+static void test_output_file_replaced_whole(void **state)
+{
+    (void)state;
+    char out[4096], err[4096], path[400], old[400], args[1000];
+    snprintf(path, sizeof path, "%s/report.json", dir);
+    snprintf(old, sizeof old, "%s/report-old.json", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("old\n", f);
+    fclose(f);
+    assert_int_equal(link(path, old), 0);
+    snprintf(args, sizeof args, "measure --json --output '%s' -- true", path);
+    assert_int_equal(cli(args, out, sizeof out), 0);
+    f = fopen(path, "r");
+    assert_non_null(f);
+    size_t n = fread(out, 1, sizeof out - 1, f);
+    out[n] = '\0';
+    fclose(f);
+    cJSON *j = cJSON_Parse(out);
+    assert_non_null(j);
+    cJSON_Delete(j);
+    f = fopen(old, "r");
+    assert_non_null(f);
+    n = fread(out, 1, sizeof out - 1, f);
+    out[n] = '\0';
+    fclose(f);
+    assert_string_equal(out, "old\n");
+    unlink(old);
+    unlink(path);
+    snprintf(args, sizeof args, "measure --output '%s/no/such/r.txt' -- sh -c 'exit 4'",
+             dir);
+    assert_int_equal(cli(args, out, sizeof out), 4);
+    read_stderr(err, sizeof err);
+    assert_non_null(strstr(err, "no/such/r.txt"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_exit_code_passes_through),
+        cmocka_unit_test(test_output_file_replaced_whole),
         cmocka_unit_test(test_json_shape_estimate),
         cmocka_unit_test(test_sim_is_labelled),
         cmocka_unit_test(test_nvml_json_and_idle),

@@ -85,6 +85,13 @@ char *wn_strdup(const char *s);
 void *wn_malloc_aligned(size_t n);
 void wn_free_aligned(void *p);
 
+/* ---- Output files ---------------------------------------------------------
+ * Write N bytes of DATA to PATH whole or not at all: through a temporary
+ * file beside it, fsynced, then renamed over PATH (lib/core/atomic_file.c).
+ * On failure PATH is untouched.  WN_EINVAL (NULL), WN_ENOENT (no such
+ * folder), WN_EPERM, WN_EIO. */
+int wn_write_file(const char *path, const char *data, size_t n);
+
 /* Fault injection for tests (SQLite's faultsim): after `after` successful
  * allocations, the next `count` fail (count < 0: all later ones fail).
  * wn_fault_alloc(-1, 0) turns injection off.  Returns the number of

@@ -1,6 +1,6 @@
 /*
- * util.c - bounded string copy, whole-file read and atomic write.  See
- * util.h.
+ * util.c - bounded string copy and whole-file read.  See util.h (the
+ * atomic write is atomic_file.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -73,35 +73,6 @@ out:
     fclose(f);
     wn_free(buf);
     return rc;
-}
-
-int wn__write_file_atomic(const char *path, const char *data, size_t n)
-{
-    char tmp[4096];
-    if (path == NULL || data == NULL)
-        return wn_seterr(WN_EINVAL, "write_file: NULL argument");
-    int len = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    if (len < 0 || (size_t)len >= sizeof tmp)
-        return wn_seterr(WN_EINVAL, "%s: path too long", path);
-    FILE *f = fopen(tmp, "wb");
-    if (f == NULL)
-        return wn_seterr(open_status(errno), "%s: %s", tmp, strerror(errno));
-    int bad = fwrite(data, 1, n, f) != n;
-    bad |= fflush(f) != 0 || fsync(fileno(f)) != 0;
-    int saved = errno;
-    bad |= fclose(f) != 0;
-    if (bad) {
-        unlink(tmp);
-        return wn_seterr(WN_EIO, "%s: write failed: %s",
-                         tmp, strerror(saved));
-    }
-    if (rename(tmp, path) != 0) {
-        int err = errno;
-        unlink(tmp);
-        return wn_seterr(open_status(err), "%s: rename to %s failed: %s", tmp, path,
-                         strerror(err));
-    }
-    return WN_OK;
 }
 
 /* ---- time and ordering ------------------------------------------------------ */

@@ -1,12 +1,14 @@
 /*
  * util.h - small file and string helpers every module shares (private):
  * bounded string copy, reading a whole file, and writing one atomically
- * (temp file, fsync, rename), so a reader never sees half a file.
+ * (temp file, fsync, rename: atomic_file.c), so a reader never sees half a
+ * file.
  */
 #ifndef WN_CORE_UTIL_H
 #define WN_CORE_UTIL_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 /* Copy SRC (NULL: "") into DST of CAP bytes, truncating; always
  * NUL-terminated when CAP > 0. */
@@ -20,8 +22,21 @@ int wn__copy_str_fit(char *dst, size_t cap, const char *src, const char *what);
  * absent, WN_EPERM when not readable, WN_EIO, WN_ENOMEM. */
 int wn__read_file(const char *path, char **out);
 
-/* Write N bytes of DATA to PATH through PATH.tmp.PID, fsync and rename.
- * On failure PATH is untouched and the temp file removed. */
+/* ---- atomic_file.c: an output file written whole or not at all -------- */
+typedef struct wn__atomic_file {
+    FILE *f;             /* write here between open and commit */
+    const char *path;    /* the target (not copied) */
+    char tmp[4096];      /* PATH.tmp.XXXXXX while it exists, else "" */
+} wn__atomic_file;
+/* Create the temporary file beside PATH (PATH must outlive the commit).
+ * WN_EINVAL (no path, too long), WN_ENOENT / WN_EPERM / WN_EIO. */
+int wn__atomic_open(wn__atomic_file *a, const char *path);
+/* Flush, fsync and close it, and rename it over PATH.  On failure the
+ * temporary file is removed and PATH untouched: WN_EIO, WN_EPERM. */
+int wn__atomic_commit(wn__atomic_file *a);
+/* Close and remove the temporary file; harmless after a commit. */
+void wn__atomic_abort(wn__atomic_file *a);
+/* N bytes of DATA to PATH through the three above. */
 int wn__write_file_atomic(const char *path, const char *data, size_t n);
 
 /* Unix seconds (0 .. 1e11), or ISO-8601 "YYYY-MM-DD[ T]HH:MM:SS[.f]" with

@@ -25,6 +25,8 @@
 #include <wattnet/core.h>
 #include <wattnet/data.h>
 
+#include "core/util.h"
+
 #define EXPORT_MAGIC "WNDATA01"
 
 static int host_is_little_endian(void)
@@ -85,87 +87,47 @@ static int check_split(const wn_dataset *d, const wn_split *s)
     return rc;
 }
 
-int wn_dataset_export(const wn_dataset *d, const wn_split *split,
-                      const char *path)
+/* The 48-byte header: magic, rows, inputs, outputs, training rows, task. */
+static int write_header(FILE *f, const wn_dataset *d, const wn_split *split)
 {
-    int rc = WN_OK;
-    char *tmp = NULL;
-    unsigned char *scratch = NULL;
-    FILE *f = NULL;
-    int fd = -1;
     unsigned char head[48];
-
-    if (!d || !path || !*path)
-        return wn_seterr(WN_EINVAL, "export: dataset or path missing");
-    rc = check_split(d, split);
-    if (rc)
-        return rc;
-    size_t rows = wn_dataset_rows(d), in = wn_dataset_inputs(d);
-    size_t k = wn_dataset_outputs(d);
-    const float *x = wn_dataset_x(d), *y = wn_dataset_y(d);
-    size_t width = in > k ? in : k;
-
-    size_t n = strlen(path) + sizeof(".tmp.XXXXXX");
-    tmp = wn_malloc(n);
-    scratch = wn_malloc(4 * (width ? width : 1));
-    if (!tmp || !scratch) {
-        rc = wn_seterr(WN_ENOMEM, "%s: out of memory", path);
-        goto out;
-    }
-    snprintf(tmp, n, "%s.tmp.XXXXXX", path);
-    fd = mkstemp(tmp);
-    if (fd < 0) {
-        rc = wn_seterr(errno == EACCES ? WN_EPERM : WN_EIO,
-                       "%s: cannot create: %s", tmp, strerror(errno));
-        wn_free(tmp);
-        tmp = NULL;   /* nothing to unlink */
-        goto out;
-    }
-    (void)fchmod(fd, 0644);   /* mkstemp makes it 0600 */
-    f = fdopen(fd, "wb");
-    if (!f) {
-        rc = wn_seterr(WN_EIO, "%s: %s", tmp, strerror(errno));
-        goto out;
-    }
-    fd = -1;
-
     memcpy(head, EXPORT_MAGIC, 8);
-    put_u64(head + 8, rows);
-    put_u64(head + 16, in);
-    put_u64(head + 24, k);
+    put_u64(head + 8, wn_dataset_rows(d));
+    put_u64(head + 16, wn_dataset_inputs(d));
+    put_u64(head + 24, wn_dataset_outputs(d));
     put_u64(head + 32, split->n_train);
     put_u32(head + 40, (uint32_t)wn_dataset_task(d));
     put_u32(head + 44, 0);
-    int bad = fwrite(head, 1, sizeof(head), f) != sizeof(head);
-    for (size_t i = 0; i < rows && !bad; i++)
-        bad = write_floats(f, x + split->idx[i] * in, in, scratch);
-    for (size_t i = 0; i < rows && !bad; i++)
-        bad = write_floats(f, y + split->idx[i] * k, k, scratch);
-    if (bad || fflush(f) != 0 || fsync(fileno(f)) != 0) {
-        rc = wn_seterr(WN_EIO, "%s: write failed: %s", tmp, strerror(errno));
-        goto out;
-    }
-    int closed = fclose(f);
-    f = NULL;
-    if (closed != 0) {
-        rc = wn_seterr(WN_EIO, "%s: close failed: %s", tmp, strerror(errno));
-        goto out;
-    }
-    if (rename(tmp, path) != 0) {
-        rc = wn_seterr(WN_EIO, "%s: cannot rename to %s: %s", tmp, path,
-                       strerror(errno));
-        goto out;
-    }
-    wn_free(tmp);
-    tmp = NULL;
-out:
-    if (f)
-        fclose(f);
-    if (fd >= 0)
-        close(fd);
-    if (tmp) {
-        unlink(tmp);
-        wn_free(tmp);
+    return fwrite(head, 1, sizeof(head), f) != sizeof(head);
+}
+
+int wn_dataset_export(const wn_dataset *d, const wn_split *split,
+                      const char *path)
+{
+    if (!d || !path || !*path)
+        return wn_seterr(WN_EINVAL, "export: dataset or path missing");
+    int rc = check_split(d, split);
+    if (rc)
+        return rc;
+    size_t rows = wn_dataset_rows(d), in = wn_dataset_inputs(d);
+    size_t k = wn_dataset_outputs(d), width = in > k ? in : k;
+    const float *x = wn_dataset_x(d), *y = wn_dataset_y(d);
+    unsigned char *scratch = wn_malloc(4 * (width ? width : 1));
+    if (!scratch)
+        return wn_seterr(WN_ENOMEM, "%s: out of memory", path);
+    wn__atomic_file a;
+    rc = wn__atomic_open(&a, path);
+    if (rc == WN_OK) {
+        int bad = write_header(a.f, d, split);
+        for (size_t i = 0; i < rows && !bad; i++)
+            bad = write_floats(a.f, x + split->idx[i] * in, in, scratch);
+        for (size_t i = 0; i < rows && !bad; i++)
+            bad = write_floats(a.f, y + split->idx[i] * k, k, scratch);
+        if (bad) {
+            rc = wn_seterr(WN_EIO, "%s: write failed: %s", path, strerror(errno));
+            wn__atomic_abort(&a);
+        } else
+            rc = wn__atomic_commit(&a);
     }
     wn_free(scratch);
     return rc;

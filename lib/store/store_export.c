@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/util.h"
 #include "store/store_impl.h"
 
 enum kind { K_INT, K_REAL, K_TEXT, K_JSON, K_TIME };
@@ -279,65 +280,54 @@ static int write_row(void *user, wn_store *s, const struct wn__sql_row *r)
     return WN_OK;
 }
 
-/* Run SQL (selecting the columns' expressions) into DIR/NAME via a temp
- * file. */
-static int export_file(wn_store *s, const char *dir, const char *name, int json,
-                       const struct xcol *cols, size_t n, const char *from,
-                       size_t *rows)
+/* "SELECT <the columns' expressions> FROM"; wn_free it.  NULL when out of
+ * memory. */
+static char *export_sql(const struct xcol *cols, size_t n, const char *from)
 {
-    char path[4096], tmp[4200];
-    char *sql = NULL;
-    struct writer w = { NULL, json, cols, n, 0 };
-    int rc = WN_OK;
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    snprintf(tmp, sizeof tmp, "%s/.%s.tmp.%ld", dir, name, (long)getpid());
     size_t cap = strlen(from) + 64;
     for (size_t i = 0; i < n; i++)
         cap += strlen(cols[i].expr) + 4;
-    sql = wn_malloc(cap);
-    if (!sql) {
-        rc = wn_seterr(WN_ENOMEM, "export: out of memory");
-        goto out;
-    }
+    char *sql = wn_malloc(cap);
+    if (!sql)
+        return NULL;
     size_t o = (size_t)snprintf(sql, cap, "SELECT ");
     for (size_t i = 0; i < n; i++)
         o += (size_t)snprintf(sql + o, cap - o, "%s%s", i ? ", " : "", cols[i].expr);
     snprintf(sql + o, cap - o, " %s", from);
-    w.f = fopen(tmp, "w");
-    if (!w.f) {
-        rc = wn_seterr(errno == EACCES ? WN_EPERM : WN_EIO, "export: %s: %s", tmp,
-                       strerror(errno));
+    return sql;
+}
+
+/* Run SQL (selecting the columns' expressions) into DIR/NAME, written
+ * whole or not at all (wn__atomic_*). */
+static int export_file(wn_store *s, const char *dir, const char *name, int json,
+                       const struct xcol *cols, size_t n, const char *from,
+                       size_t *rows)
+{
+    char path[4096];
+    struct writer w = { NULL, json, cols, n, 0 };
+    wn__atomic_file a;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    char *sql = export_sql(cols, n, from);
+    if (!sql)
+        return wn_seterr(WN_ENOMEM, "export: out of memory");
+    int rc = wn__atomic_open(&a, path);
+    if (rc != WN_OK)
         goto out;
-    }
+    w.f = a.f;
     if (!json) {
         for (size_t i = 0; i < n; i++)
             fprintf(w.f, "%s%s", i ? "," : "", cols[i].name);
         fputc('\n', w.f);
     }
     rc = wn__store_query(s, sql, NULL, 0, write_row, &w, NULL);
-    if (rc != WN_OK)
-        goto out;
-    if (fflush(w.f) != 0 || ferror(w.f)) {
-        rc = wn_seterr(WN_EIO, "export: %s: write failed: %s", tmp, strerror(errno));
+    if (rc != WN_OK) {
+        wn__atomic_abort(&a);
         goto out;
     }
-    int cr = fclose(w.f);
-    w.f = NULL;
-    if (cr != 0) {
-        rc = wn_seterr(WN_EIO, "export: %s: %s", tmp, strerror(errno));
-        goto out;
-    }
-    if (rename(tmp, path) != 0) {
-        rc = wn_seterr(WN_EIO, "export: rename to %s: %s", path, strerror(errno));
-        goto out;
-    }
-    if (rows)
+    rc = wn__atomic_commit(&a);
+    if (rc == WN_OK && rows)
         *rows = w.rows;
 out:
-    if (w.f)
-        fclose(w.f);
-    if (rc != WN_OK)
-        unlink(tmp);
     wn_free(sql);
     return rc;
 }
