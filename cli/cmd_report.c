@@ -93,6 +93,7 @@ int cmd_report(int argc, char **argv)
         return rc;
     wn_run_record *runs = NULL;
     size_t n = 0;
+    wn_store *store = NULL;
     wn_model *given = NULL, *shown = wn_calloc(1, sizeof *shown);
     wn_host host;
     wn_hw_profile hw;
@@ -102,9 +103,11 @@ int cmd_report(int argc, char **argv)
         st = WN_ENOMEM;
         goto fail;
     }
+    /* one connection for the runs, the sweep's defaults and the trace */
     if ((a.mpath && (st = wn_model_load(a.mpath, given)) != WN_OK) ||
-        (st = wn_analysis_load_runs(a.db, a.hwpath, &runs, &n, &hw, &host,
-                                    hw_note, sizeof hw_note)) != WN_OK)
+        (st = wn_store_open_existing(a.db, &store)) != WN_OK ||
+        (st = wn_analysis_load_runs_from(store, a.hwpath, &runs, &n, &hw, &host,
+                                         hw_note, sizeof hw_note)) != WN_OK)
         goto fail;
     /* the report takes a fitted model: the file's, else one fitted here */
     if ((st = wn_model_fit_if_none(given, runs, n, &hw, shown, &have_model,
@@ -113,11 +116,8 @@ int cmd_report(int argc, char **argv)
     if (!have_model)
         fprintf(stderr, "wattnet report: no model: %s\n", fit_note);
     /* the newest sweep's pue / carbon_intensity, unless given */
-    wn_store *store = NULL;
-    if ((st = wn_store_open(a.db, &store)) == WN_OK)
-        st = wn_sweep_carbon_defaults(store, &a.carbon.pue, &a.carbon.g_per_kwh);
-    wn_store_close(&store);
-    if (st != WN_OK)
+    if ((st = wn_sweep_carbon_defaults(store, &a.carbon.pue,
+                                       &a.carbon.g_per_kwh)) != WN_OK)
         goto fail;
     wn_report_opts o = {.model = have_model ? shown : NULL, .hw = &hw,
                         .host = &host, .source = a.db,
@@ -126,7 +126,7 @@ int cmd_report(int argc, char **argv)
     /* the power trace from the stored raw readings, when any run has them */
     wn_power_trace kept;
     wn_report_trace trace;
-    if (wn_report_trace_load(a.db, runs, n, &kept, &trace) == WN_OK &&
+    if (wn_report_trace_load(store, runs, n, &kept, &trace) == WN_OK &&
         trace.n > 0)
         o.trace = &trace;
     wn_clearerr();
@@ -139,6 +139,7 @@ int cmd_report(int argc, char **argv)
 fail:
     rc = cli_fail("report", st);
 out:
+    wn_store_close(&store);
     wn_run_records_free(&runs, n);
     wn_free(shown);
     wn_free(given);

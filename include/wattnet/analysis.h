@@ -4,8 +4,9 @@
  * that the leaves exchange plain values only (docs/architecture.md):
  *   - wn_hw_profile_for_runs: read the hosts the runs were recorded on from
  *     a store and choose the profile (wn_hw_profile_choose) from them;
- *   - wn_analysis_load_runs: the runs of a database and that profile, the
- *     first step of `wattnet fit` and `wattnet report`;
+ *   - wn_analysis_load_runs (_from, on an open store): the runs of a
+ *     database and that profile, the first step of `wattnet fit` and
+ *     `wattnet report`;
  *   - wn_model_fit_if_none: the model a report shows - the one given, else
  *     one fitted to the runs (the report itself never fits).
  * The code is in lib/run/ (glue): hw_for_runs.c, load_runs.c,
@@ -43,6 +44,11 @@ int wn_hw_profile_for_runs(wn_store *s, const char *path, wn_hw_profile *out,
 int wn_analysis_load_runs(const char *db, const char *hw_path,
                           wn_run_record **runs, size_t *n, wn_hw_profile *hw,
                           wn_host *host_out, char *note, size_t note_n);
+/* wn_analysis_load_runs on a store the caller opened (and closes): for a
+ * command that reads more from it afterwards. */
+int wn_analysis_load_runs_from(wn_store *s, const char *hw_path,
+                               wn_run_record **runs, size_t *n, wn_hw_profile *hw,
+                               wn_host *host_out, char *note, size_t note_n);
 
 /* The model a report of runs[0..n) shows, into *out: a copy of *given when
  * not NULL; else the models fitted to the runs on hw with the default
@@ -53,12 +59,12 @@ int wn_model_fit_if_none(const wn_model *given, const wn_run_record *runs,
                          size_t n, const wn_hw_profile *hw, wn_model *out,
                          int *have, char *note, size_t note_n);
 
-/* The report's power trace from the raw readings stored in the database
- * at URL: the measured run (of RUNS) with the most epochs that has
- * readings, its first domain counted in the total.  KEEP owns the arrays
- * OUT points into (wn_power_trace_clear it after the report).  WN_OK with
- * out->n == 0 when no run has readings; the store's error otherwise. */
-int wn_report_trace_load(const char *url, const wn_run_record *runs, size_t n,
+/* The report's power trace from the raw readings stored in S: the
+ * measured run (of RUNS) with the most epochs that has readings, its first
+ * domain counted in the total.  KEEP owns the arrays OUT points into
+ * (wn_power_trace_clear it after the report).  WN_OK with out->n == 0 when
+ * no run has readings; WN_EINVAL for a NULL store; WN_ENOMEM. */
+int wn_report_trace_load(wn_store *s, const wn_run_record *runs, size_t n,
                          wn_power_trace *keep, wn_report_trace *out);
 
 #ifdef __cplusplus

@@ -38,14 +38,13 @@ static const wn_power_series *total_series(const wn_power_trace *t)
     return NULL;
 }
 
-int wn_report_trace_load(const char *url, const wn_run_record *runs, size_t n,
+int wn_report_trace_load(wn_store *s, const wn_run_record *runs, size_t n,
                          wn_power_trace *keep, wn_report_trace *out)
 {
-    wn_store *s = NULL;
     size_t *order = NULL;
     memset(keep, 0, sizeof *keep);
     memset(out, 0, sizeof *out);
-    int rc = wn_store_open(url, &s);
+    int rc = s ? WN_OK : wn_seterr(WN_EINVAL, "report trace: NULL store");
     if (rc == WN_OK && n > 0 && !(order = wn_calloc(n, sizeof *order)))
         rc = wn_seterr(WN_ENOMEM, "report trace: out of memory");
     size_t m = rc == WN_OK && order ? measured_runs(runs, n, order) : 0;
@@ -64,6 +63,5 @@ int wn_report_trace_load(const char *url, const wn_run_record *runs, size_t n,
                                   .source = se->name };
     }
     wn_free(order);
-    wn_store_close(&s);
     return rc;
 }
