@@ -175,15 +175,12 @@ double wn__loss_grad(wn_task task, const float *z, const float *y,
 
 /* ---- Evaluation ------------------------------------------------------------- */
 
-void wn__loss_eval(wn_task task, const float *z, const float *y, size_t rows,
-                   size_t outputs, float *tmp, struct wn__eval_sums *acc)
+/* TMP = the exponentials, as in wn__loss_grad: e^-|z| for the sigmoid
+ * tasks, e^(z - rowmax) for softmax. */
+static void eval_exponentials(wn_task task, const float *z, size_t rows,
+                              size_t outputs, float *tmp)
 {
-    double lin = 0.0, se = 0.0, ae = 0.0;
-    struct logsum ls = {1.0, 0.0, 0};
     size_t n = rows * outputs;
-    acc->rows += rows;
-    /* tmp = the exponentials, as in wn__loss_grad: e^-|z| for the sigmoid
-     * tasks, e^(z - rowmax) for softmax. */
     if (task == WN_TASK_MULTICLASS)
         for (size_t r = 0; r < rows; r++) {
             const float *zr = z + r * outputs;
@@ -197,62 +194,92 @@ void wn__loss_eval(wn_task task, const float *z, const float *y, size_t rows,
         for (size_t i = 0; i < n; i++)
             tmp[i] = -fabsf(z[i]);
     exp_block(tmp, n);
+}
 
+/* One regression row (logits zr, targets yr, exponentials er): its squared
+ * and absolute errors, each averaged over the outputs, added to *se, *ae. */
+static void eval_regression_row(const float *zr, const float *yr, const float *er,
+                                size_t outputs, double *se, double *ae)
+{
+    double l = 0.0, a = 0.0;
+    for (size_t j = 0; j < outputs; j++) {
+        float p = (zr[j] >= 0.0f ? 1.0f : er[j]) / (1.0f + er[j]);
+        double e = (double)p - (double)yr[j];
+        l += e * e;
+        a += fabs(e);
+    }
+    *se += l / (double)outputs;
+    *ae += a / (double)outputs;
+}
+
+/* One binary row: BCE's linear part into *lin, its log part into LS (into
+ * *lin when there are several outputs).  1 when every output is right. */
+static int eval_binary_row(const float *zr, const float *yr, const float *er,
+                           size_t outputs, double *lin, struct logsum *ls)
+{
+    int ok = 1;
+    for (size_t j = 0; j < outputs; j++) {
+        float zj = zr[j];
+        *lin += ((zj > 0.0f ? (double)zj : 0.0) - (double)zj * (double)yr[j]) /
+                (double)outputs;
+        /* log(1 + e^-|z|) / outputs: outputs is 1 for every study
+         * dataset; the general case takes its own log. */
+        double f = 1.0 + (double)er[j];
+        if (outputs == 1)
+            logsum_add(ls, f);
+        else
+            *lin += log(f) / (double)outputs;
+        ok &= (zj > 0.0f) == (yr[j] > 0.5f);
+    }
+    return ok;
+}
+
+/* One multiclass row: CCE's linear part into *lin, the log of its softmax
+ * denominator into LS (into *lin for a target that does not sum to 1).
+ * 1 when the arg max of the logits is the target's. */
+static int eval_multiclass_row(const float *zr, const float *yr, const float *er,
+                               size_t outputs, double *lin, struct logsum *ls)
+{
+    size_t pz = 0, py = 0;
+    float s = er[0], ysum = yr[0], yz = 0.0f;
+    for (size_t j = 1; j < outputs; j++) {
+        if (zr[j] > zr[pz])
+            pz = j;
+        if (yr[j] > yr[py])
+            py = j;
+        s += er[j];
+        ysum += yr[j];
+    }
+    for (size_t j = 0; j < outputs; j++)
+        yz += yr[j] * (zr[j] - zr[pz]);   /* zr[pz] is the row max */
+    if (ysum == 1.0f)
+        logsum_add(ls, (double)s);
+    else
+        *lin += (double)ysum * log((double)s);
+    *lin -= (double)yz;
+    return pz == py;
+}
+
+void wn__loss_eval(wn_task task, const float *z, const float *y, size_t rows,
+                   size_t outputs, float *tmp, struct wn__eval_sums *acc)
+{
+    double lin = 0.0, se = 0.0, ae = 0.0;
+    struct logsum ls = {1.0, 0.0, 0};
+    acc->rows += rows;
+    eval_exponentials(task, z, rows, outputs, tmp);
     for (size_t r = 0; r < rows; r++) {
         const float *zr = z + r * outputs, *yr = y + r * outputs;
         const float *er = tmp + r * outputs;
         switch (task) {
-        case WN_TASK_REGRESSION: {
-            double l = 0.0, a = 0.0;
-            for (size_t j = 0; j < outputs; j++) {
-                float p = (zr[j] >= 0.0f ? 1.0f : er[j]) / (1.0f + er[j]);
-                double e = (double)p - (double)yr[j];
-                l += e * e;
-                a += fabs(e);
-            }
-            se += l / (double)outputs;
-            ae += a / (double)outputs;
+        case WN_TASK_REGRESSION:
+            eval_regression_row(zr, yr, er, outputs, &se, &ae);
             break;
-        }
-        case WN_TASK_BINARY: {
-            int ok = 1;
-            for (size_t j = 0; j < outputs; j++) {
-                float zj = zr[j];
-                lin += ((zj > 0.0f ? (double)zj : 0.0) - (double)zj * (double)yr[j]) /
-                       (double)outputs;
-                /* log(1 + e^-|z|) / outputs: outputs is 1 for every study
-                 * dataset; the general case takes its own log. */
-                double f = 1.0 + (double)er[j];
-                if (outputs == 1)
-                    logsum_add(&ls, f);
-                else
-                    lin += log(f) / (double)outputs;
-                ok &= (zj > 0.0f) == (yr[j] > 0.5f);
-            }
-            acc->correct += ok;
+        case WN_TASK_BINARY:
+            acc->correct += eval_binary_row(zr, yr, er, outputs, &lin, &ls);
             break;
-        }
-        case WN_TASK_MULTICLASS: {
-            size_t pz = 0, py = 0;
-            float s = er[0], ysum = yr[0], yz = 0.0f;
-            for (size_t j = 1; j < outputs; j++) {
-                if (zr[j] > zr[pz])
-                    pz = j;
-                if (yr[j] > yr[py])
-                    py = j;
-                s += er[j];
-                ysum += yr[j];
-            }
-            for (size_t j = 0; j < outputs; j++)
-                yz += yr[j] * (zr[j] - zr[pz]);   /* zr[pz] is the row max */
-            if (ysum == 1.0f)
-                logsum_add(&ls, (double)s);
-            else
-                lin += (double)ysum * log((double)s);
-            lin -= (double)yz;
-            acc->correct += pz == py;
+        case WN_TASK_MULTICLASS:
+            acc->correct += eval_multiclass_row(zr, yr, er, outputs, &lin, &ls);
             break;
-        }
         }
     }
     if (task == WN_TASK_REGRESSION) {

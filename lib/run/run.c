@@ -230,6 +230,41 @@ static void choose_min_seconds(const wn_run_spec *spec, wn_meter *meter,
                            wn_meter_update_s(meter));
 }
 
+/* What the record says about the data and the device before training: the
+ * dataset, $WATTNET_DEVICE for a spec without a device (jobs of a sweep
+ * without a "devices" axis; their meter is the CPU's, so such a GPU run gets
+ * no joules per datum: wn_run_set_energy), the min_seconds chosen, and for
+ * a file its path and checksum, so the record says what was trained. */
+static int describe_inputs(const wn_run_spec *spec, const wn_data_opts *dopts,
+                           const wn_dataset *d, wn_meter *meter, wn_run_record *out)
+{
+    describe_dataset(d, out);
+    const char *dev = getenv("WATTNET_DEVICE");
+    if (!out->spec.train.device[0] && dev && *dev)
+        snprintf(out->spec.train.device, sizeof out->spec.train.device, "%s", dev);
+    choose_min_seconds(spec, meter, out);
+    if (wn_dataset_source(d) != WN_SOURCE_FILE)
+        return WN_OK;
+    wn_data_origin origin;
+    int rc = wn_data_resolve(spec->dataset, dopts, 1, &origin);
+    if (rc)
+        return rc;
+    snprintf(out->data_path, sizeof out->data_path, "%s", origin.path);
+    snprintf(out->data_sha256, sizeof out->data_sha256, "%s", origin.sha256);
+    return WN_OK;
+}
+
+/* Close the run's window *run_win (then -1) into out->energy, with the
+ * CPU-time share since RUN0 applied when attributing. */
+static int end_run_window(const struct run_ctx *ctx, int *run_win,
+                          const wn_cputime_sample *run0, wn_run_record *out)
+{
+    int w = *run_win;
+    *run_win = -1;
+    int rc = wn_meter_window_end(ctx->meter, w, &out->energy);
+    return rc == WN_OK ? share_apply(ctx, run0, &out->energy) : rc;
+}
+
 int wn_run_execute_opts(const wn_run_spec *spec, const wn_data_opts *dopts,
                         wn_meter *meter, const wn_run_observer *obs,
                         const wn_run_opts *opts, wn_run_record *out)
@@ -239,26 +274,20 @@ int wn_run_execute_opts(const wn_run_spec *spec, const wn_data_opts *dopts,
     memset(&run0, 0, sizeof run0);
     wn_dataset *d = NULL;
     wn_data_opts dflt;
-    struct run_ctx ctx;
-    memset(&ctx, 0, sizeof ctx);
-    ctx.win = -1;
     if (!out)
         return wn_seterr(WN_EINVAL, "run: no record to fill");
-    rc = run_begin(spec, out);
+    struct run_ctx ctx = { .meter = meter, .rec = out, .obs = obs, .win = -1,
+                           .attribute = opts && opts->attribute,
+                           .proc_root = opts ? opts->proc_root : NULL };
+    rc = run_begin(spec, out);   /* checks SPEC */
     if (rc)
         goto out;
+    ctx.cap = spec->train.epochs;
     if (!dopts) {
         memset(&dflt, 0, sizeof dflt);
         dflt.seed = spec->train.seed;
         dopts = &dflt;
     }
-    ctx.meter = meter;
-    ctx.rec = out;
-    ctx.obs = obs;
-    ctx.cap = spec->train.epochs;
-    ctx.attribute = opts && opts->attribute;
-    ctx.proc_root = opts ? opts->proc_root : NULL;
-
     out->start_time = unix_now();
     if (meter) {
         rc = wn_meter_window_begin(meter, &run_win);
@@ -268,40 +297,17 @@ int wn_run_execute_opts(const wn_run_spec *spec, const wn_data_opts *dopts,
             goto out;
     }
     rc = wn_dataset_load(spec->dataset, dopts, &d);
+    if (rc == WN_OK)
+        rc = describe_inputs(spec, dopts, d, meter, out);
     if (rc)
         goto out;
-    describe_dataset(d, out);
-    /* A spec without a device runs on $WATTNET_DEVICE when set (jobs of
-     * a sweep without a "devices" axis; their meter is the CPU's, so such
-     * a GPU run gets no joules per datum: wn_run_set_energy). */
-    const char *dev = getenv("WATTNET_DEVICE");
-    if (!out->spec.train.device[0] && dev && *dev)
-        snprintf(out->spec.train.device, sizeof out->spec.train.device, "%s", dev);
-    choose_min_seconds(spec, meter, out);
-    if (wn_dataset_source(d) == WN_SOURCE_FILE) {
-        /* which file, and its checksum, so the record says what was trained */
-        wn_data_origin origin;
-        rc = wn_data_resolve(spec->dataset, dopts, 1, &origin);
-        if (rc)
-            goto out;
-        snprintf(out->data_path, sizeof out->data_path, "%s", origin.path);
-        snprintf(out->data_sha256, sizeof out->data_sha256, "%s", origin.sha256);
-    }
     wn_train_hooks hooks = { on_epoch_begin, on_epoch_end, &ctx };
     rc = wn_train(d, &out->spec.train, &hooks, &out->summary);
     if (rc)
         goto out;
     out->spec.train.batch = out->summary.batch;   /* the effective batch */
-
-    if (meter) {
-        int w = run_win;
-        run_win = -1;
-        rc = wn_meter_window_end(meter, w, &out->energy);
-        if (rc == WN_OK)
-            rc = share_apply(&ctx, &run0, &out->energy);
-        if (rc)
-            goto out;
-    }
+    if (meter && (rc = end_run_window(&ctx, &run_win, &run0, out)) != WN_OK)
+        goto out;
     out->end_time = unix_now();
     wn_run_set_energy(out, &out->energy);
 out:
