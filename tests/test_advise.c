@@ -236,6 +236,24 @@ static void test_from_runs(void **state)
 
 /* ---- predictions: the model's interval, or word that it says nothing ------- */
 
+/* A model validated on synthetic runs (FLOPs-driven energy, 5% noise);
+ * free() it. */
+static wn_model *synth_model(void)
+{
+    wn_hw_profile hw = test_profile();
+    double flops[1] = {3e-10};
+    wn_synth_opts so = {.seed = 7, .noise_sigma = 0.05, .energy = 1,
+                        .kind = WN_MODEL_FLOPS, .coefs = flops};
+    wn_run_record *runs = NULL;
+    size_t n_runs = 0;
+    assert_int_equal(wn__synth_runs(&hw, &so, &runs, &n_runs), WN_OK);
+    wn_model *m = calloc(1, sizeof *m);
+    assert_non_null(m);
+    assert_int_equal(wn_model_fit_runs(runs, n_runs, &hw, NULL, m), WN_OK);
+    wn__synth_free(&runs, n_runs);
+    return m;
+}
+
 static void test_predictions_carry_interval_width(void **state)
 {
     (void)state;
@@ -249,16 +267,7 @@ static void test_predictions_carry_interval_width(void **state)
     tmpl.summary.train_rows = 1000;
     tmpl.summary.test_rows = 250;
     tmpl.summary.threads = 1;
-    /* a model validated on synthetic runs */
-    wn_hw_profile hw = test_profile();
-    double flops[1] = {3e-10};
-    wn_synth_opts so = {.seed = 7, .noise_sigma = 0.05, .energy = 1,
-                        .kind = WN_MODEL_FLOPS, .coefs = flops};
-    wn_run_record *runs = NULL;
-    size_t n_runs = 0;
-    assert_int_equal(wn__synth_runs(&hw, &so, &runs, &n_runs), WN_OK);
-    wn_model *m = calloc(1, sizeof *m);
-    assert_int_equal(wn_model_fit_runs(runs, n_runs, &hw, NULL, m), WN_OK);
+    wn_model *m = synth_model();
     int k = wn_model_find(m, "wattnet");
     assert_true(k >= 0 && wn_model_interval_informative(m, (size_t)k));
     wn_advise_input in = {.n = 5, .configs = c, .by = "energy"};
@@ -276,7 +285,6 @@ static void test_predictions_carry_interval_width(void **state)
     assert_true(p[0].interval_ratio > WN_MODEL_MAX_INTERVAL_RATIO);
     wn_free(p);
     free(m);
-    wn__synth_free(&runs, n_runs);
     wn_run_record_clear(&tmpl);
     wn_advise_result_clear(&r);
 }
@@ -329,6 +337,13 @@ static void test_command(void **state)
     fake_run(&runs[1], "rectangle", 1024, l2, 2, 0.003, 1);
     fake_run(&runs[2], "trapezoid", 4096, l3, 2, 0.001, 1);
     snprintf(runs[0].data_path, sizeof runs[0].data_path, "/d/nursery.tsv.gz");
+    for (int i = 0; i < 3; i++) {   /* what --model's predictions read */
+        runs[i].inputs = 27;
+        runs[i].outputs = 5;
+        runs[i].summary.train_rows = 1000;
+        runs[i].summary.test_rows = 250;
+        runs[i].summary.threads = 1;
+    }
     wn_store *s = NULL;
     assert_int_equal(wn_store_open(db, &s), WN_OK);
     for (int i = 0; i < 3; i++) {
@@ -363,6 +378,26 @@ static void test_command(void **state)
     assert_non_null(strstr(out, "recommended: "));
     snprintf(args, sizeof args, "advise --db '%s' --data adult", db);
     assert_int_equal(run_cli(args, out, sizeof out), 1);
+    /* --model with held-out errors spanning e^60: the predicted sizes say
+     * the interval is uninformative instead of printing its bounds */
+    char model[800];
+    snprintf(model, sizeof model, "%s/wide.json", dir);
+    wn_model *m = synth_model();
+    int k = wn_model_find(m, "wattnet");
+    assert_true(k >= 0);
+    assert_int_equal(wn_model_save(m, model), WN_OK);
+    snprintf(args, sizeof args, "advise --db '%s' --data nursery --target-loss 0.45 "
+             "--model '%s'", db, model);
+    assert_int_equal(run_cli(args, out, sizeof out), 0);
+    assert_non_null(strstr(out, "predicted (model; not measured)"));
+    assert_null(strstr(out, "uninformative"));
+    m->models[k].cv[WN_CV_COMBINED].q10_log_ratio = -30.0;
+    m->models[k].cv[WN_CV_COMBINED].q90_log_ratio = 30.0;
+    assert_int_equal(wn_model_save(m, model), WN_OK);
+    assert_int_equal(run_cli(args, out, sizeof out), 0);
+    assert_non_null(strstr(out, "(interval uninformative: "));
+    assert_non_null(strstr(out, "(no useful interval) predicted"));
+    free(m);
     snprintf(args, sizeof args, "status --db '%s'", db);
     assert_int_equal(run_cli(args, out, sizeof out), 0);
     assert_non_null(strstr(out, "dataset nursery: 1 runs on the real file "
