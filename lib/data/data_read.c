@@ -136,42 +136,68 @@ void wn__table_clear(struct wn__table *t)
     memset(t, 0, sizeof(*t));
 }
 
-int wn__table_read(const char *path, struct wn__table *t)
+/* WN_EFORMAT naming the line of the buffer's first NUL byte, if any: a
+ * binary file is not a table. */
+static int refuse_nul(const char *path, const struct wn__table *t)
 {
-    int rc;
-    char *p, *end, *line_end, *zero;
-    size_t line = 0, max_rows = 1;
-    char delim = '\t';
-    int have_header = 0;
+    const char *zero = memchr(t->buf, '\0', t->len);
+    if (!zero)
+        return WN_OK;
+    size_t zline = 1;
+    for (const char *q = t->buf; q < zero; q++)
+        zline += *q == '\n';
+    return wn_seterr(WN_EFORMAT, "%s:%zu: not a text table (NUL byte)", path, zline);
+}
 
-    memset(t, 0, sizeof(*t));
-    rc = slurp(path, &t->buf, &t->len);
-    if (rc)
-        goto out;
-    zero = memchr(t->buf, '\0', t->len);
-    if (zero) {
-        size_t zline = 1;
-        for (char *q = t->buf; q < zero; q++)
-            zline += *q == '\n';
-        rc = wn_seterr(WN_EFORMAT, "%s:%zu: not a text table (NUL byte)",
-                       path, zline);
-        goto out;
-    }
-    for (p = t->buf; (p = memchr(p, '\n', (size_t)(t->buf + t->len - p)));
+/* Room for a row offset and line number per line of the buffer. */
+static int alloc_rows(const char *path, struct wn__table *t)
+{
+    size_t max_rows = 1;
+    for (const char *p = t->buf; (p = memchr(p, '\n', (size_t)(t->buf + t->len - p)));
          p++)
         max_rows++;
     t->row_off = wn_malloc(max_rows * sizeof(size_t));
     t->row_line = wn_malloc(max_rows * sizeof(size_t));
-    if (!t->row_off || !t->row_line) {
-        rc = wn_seterr(WN_ENOMEM, "%s: out of memory for %zu lines", path,
-                       max_rows);
-        goto out;
-    }
-    if (ends_with(path, ".csv") || ends_with(path, ".csv.gz"))
-        delim = ',';
+    if (!t->row_off || !t->row_line)
+        return wn_seterr(WN_ENOMEM, "%s: out of memory for %zu lines", path,
+                         max_rows);
+    return WN_OK;
+}
 
-    end = t->buf + t->len;
-    p = t->buf;
+/* The header line [p, text_end): cut into t->names at *delim, which turns
+ * to ',' when a tab-named file's header has commas and no tab. */
+static int read_header(const char *path, struct wn__table *t, char *p, char *text_end,
+                       char *delim)
+{
+    if (*delim == '\t' && !memchr(p, '\t', (size_t)(text_end - p)) &&
+        memchr(p, ',', (size_t)(text_end - p)))
+        *delim = ',';
+    t->ncols = cut_fields(p, text_end, *delim);
+    t->names = wn_malloc(t->ncols * sizeof(char *));
+    if (!t->names)
+        return wn_seterr(WN_ENOMEM, "%s: out of memory for %zu columns", path,
+                         t->ncols);
+    for (size_t c = 0; c < t->ncols; c++) {
+        t->names[c] = p;
+        p += strlen(p) + 1;
+    }
+    return WN_OK;
+}
+
+int wn__table_read(const char *path, struct wn__table *t)
+{
+    size_t line = 0;
+    int have_header = 0;
+    memset(t, 0, sizeof(*t));
+    int rc = slurp(path, &t->buf, &t->len);
+    if (rc == WN_OK)
+        rc = refuse_nul(path, t);
+    if (rc == WN_OK)
+        rc = alloc_rows(path, t);
+    if (rc)
+        goto out;
+    char delim = ends_with(path, ".csv") || ends_with(path, ".csv.gz") ? ',' : '\t';
+    char *end = t->buf + t->len, *p = t->buf, *line_end;
     if (t->len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
         p += 3;   /* a UTF-8 byte-order mark (spreadsheet exports) */
     for (; p < end; p = line_end + 1) {
@@ -185,20 +211,8 @@ int wn__table_read(const char *path, struct wn__table *t)
         if (text_end == p)
             continue;   /* blank line */
         if (!have_header) {
-            if (delim == '\t' && !memchr(p, '\t', (size_t)(text_end - p)) &&
-                memchr(p, ',', (size_t)(text_end - p)))
-                delim = ',';
-            t->ncols = cut_fields(p, text_end, delim);
-            t->names = wn_malloc(t->ncols * sizeof(char *));
-            if (!t->names) {
-                rc = wn_seterr(WN_ENOMEM, "%s: out of memory for %zu columns",
-                               path, t->ncols);
+            if ((rc = read_header(path, t, p, text_end, &delim)) != WN_OK)
                 goto out;
-            }
-            for (size_t c = 0; c < t->ncols; c++) {
-                t->names[c] = p;
-                p += strlen(p) + 1;
-            }
             have_header = 1;
             continue;
         }
@@ -212,14 +226,10 @@ int wn__table_read(const char *path, struct wn__table *t)
         t->row_line[t->nrows] = line;
         t->nrows++;
     }
-    if (!have_header) {
+    if (!have_header)
         rc = wn_seterr(WN_EFORMAT, "%s: empty file (no header row)", path);
-        goto out;
-    }
-    if (t->nrows == 0) {
+    else if (t->nrows == 0)
         rc = wn_seterr(WN_EFORMAT, "%s: header only, no data rows", path);
-        goto out;
-    }
     t->delim = delim;
 out:
     if (rc)
