@@ -105,14 +105,10 @@ static int keep_gpu(const struct nvml_state *st, const wn_meter_opts *o,
     return st->uuid && st->uuid(d, u, sizeof u) == NVML_SUCCESS && !strcmp(u, want);
 }
 
-static int nvml_open(struct wn__meter_src *src, const wn_meter_opts *o)
+/* dlopen NVML at PATH into ST and find the functions used (uuid may be
+ * missing: an old driver). */
+static int nvml_load(struct nvml_state *st, const char *path)
 {
-    const char *env = getenv("WATTNET_NVML_LIB");
-    const char *path = env && env[0] ? env : "libnvidia-ml.so.1";
-    struct nvml_state *st = wn_calloc(1, sizeof *st);
-    if (!st)
-        return wn_seterr(WN_ENOMEM, "nvml: out of memory");
-    src->state = st;
     st->lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (!st->lib) {
         const char *e = dlerror();
@@ -128,6 +124,56 @@ static int nvml_open(struct wn__meter_src *src, const wn_meter_opts *o)
     NVML_SYM(energy, "nvmlDeviceGetTotalEnergyConsumption");
     NVML_SYM(power, "nvmlDeviceGetPowerUsage");
     *(void **)&st->uuid = dlsym(st->lib, "nvmlDeviceGetUUID");
+    return WN_OK;
+}
+
+/* GPU I as a domain of SRC, unless --nvml-gpu leaves it out: its energy
+ * counter where it has one, else its polled power (counted in *n_power). */
+static int nvml_add_gpu(struct wn__meter_src *src, struct nvml_state *st,
+                        const wn_meter_opts *o, unsigned int i, int *n_power)
+{
+    char gname[NVML_DEVICE_NAME_BUFFER_SIZE] = "";
+    nvmlReturn_t r = st->handle(i, &st->dev[i]);
+    if (r != NVML_SUCCESS)
+        return fail(st, "nvmlDeviceGetHandleByIndex_v2", r);
+    if (!keep_gpu(st, o, i, st->dev[i]))
+        return WN_OK;
+    if (st->name(st->dev[i], gname, sizeof gname) != NVML_SUCCESS)
+        snprintf(gname, sizeof gname, "GPU");
+    unsigned long long mj;
+    unsigned int mw;
+    r = st->energy(st->dev[i], &mj);
+    st->use_energy[i] = r == NVML_SUCCESS;
+    if (r != NVML_SUCCESS && r != NVML_ERROR_NOT_SUPPORTED)
+        return fail(st, "nvmlDeviceGetTotalEnergyConsumption", r);
+    if (!st->use_energy[i]) {
+        r = st->power(st->dev[i], &mw);
+        if (r != NVML_SUCCESS)
+            return fail(st, "nvmlDeviceGetPowerUsage", r);
+        (*n_power)++;
+    }
+    char dname[48];
+    snprintf(dname, sizeof dname, "gpu%u:%.36s", i % 100u, gname);
+    struct wn__meter_domain *d =
+        wn__meter_add_domain(src, dname, st->use_energy[i] ? WN__KIND_COUNTER
+                                                           : WN__KIND_POWER, 1e-3, 0);
+    if (!d)
+        return wn_seterr(WN_ENOMEM, "nvml: too many domains");
+    d->slot = (int)i;   /* the GPU, also when others were skipped */
+    return WN_OK;
+}
+
+static int nvml_open(struct wn__meter_src *src, const wn_meter_opts *o)
+{
+    const char *env = getenv("WATTNET_NVML_LIB");
+    const char *path = env && env[0] ? env : "libnvidia-ml.so.1";
+    struct nvml_state *st = wn_calloc(1, sizeof *st);
+    if (!st)
+        return wn_seterr(WN_ENOMEM, "nvml: out of memory");
+    src->state = st;
+    int rc = nvml_load(st, path);
+    if (rc != WN_OK)
+        return rc;
     nvmlReturn_t r = st->init();
     if (r != NVML_SUCCESS)
         return fail(st, "nvmlInit_v2", r);
@@ -144,38 +190,10 @@ static int nvml_open(struct wn__meter_src *src, const wn_meter_opts *o)
         n = MAX_GPUS;
     }
     int n_power = 0;
-    for (unsigned int i = 0; i < n; i++) {
-        char gname[NVML_DEVICE_NAME_BUFFER_SIZE] = "";
-        r = st->handle(i, &st->dev[i]);
-        if (r != NVML_SUCCESS)
-            return fail(st, "nvmlDeviceGetHandleByIndex_v2", r);
-        if (!keep_gpu(st, o, i, st->dev[i]))
-            continue;
-        r = st->name(st->dev[i], gname, sizeof gname);
-        if (r != NVML_SUCCESS)
-            snprintf(gname, sizeof gname, "GPU");
-        unsigned long long mj;
-        unsigned int mw;
-        r = st->energy(st->dev[i], &mj);
-        st->use_energy[i] = r == NVML_SUCCESS;
-        if (r != NVML_SUCCESS && r != NVML_ERROR_NOT_SUPPORTED)
-            return fail(st, "nvmlDeviceGetTotalEnergyConsumption", r);
-        if (!st->use_energy[i]) {
-            r = st->power(st->dev[i], &mw);
-            if (r != NVML_SUCCESS)
-                return fail(st, "nvmlDeviceGetPowerUsage", r);
-            n_power++;
-        }
-        char dname[48];
-        snprintf(dname, sizeof dname, "gpu%u:%.36s", i % 100u, gname);
-        struct wn__meter_domain *d =
-            st->use_energy[i]
-                ? wn__meter_add_domain(src, dname, WN__KIND_COUNTER, 1e-3, 0)
-                : wn__meter_add_domain(src, dname, WN__KIND_POWER, 1e-3, 0);
-        if (!d)
-            return wn_seterr(WN_ENOMEM, "nvml: too many domains");
-        d->slot = (int)i;   /* the GPU, also when others were skipped */
-    }
+    for (unsigned int i = 0; i < n && rc == WN_OK; i++)
+        rc = nvml_add_gpu(src, st, o, i, &n_power);
+    if (rc != WN_OK)
+        return rc;
     if (src->n_dom == 0)
         return wn_seterr(WN_EUNAVAILABLE, "nvml: no GPU '%s' among the %u GPUs "
                          "NVML sees", o->nvml_gpu, n);
