@@ -243,7 +243,7 @@ static void print_predictions(const struct adv_out *r)
                    (unsigned long long)p->epochs_from_size, p->cost_to_target);
             continue;
         }
-        if (!(p->interval_ratio <= WN_MODEL_MAX_INTERVAL_RATIO)) {
+        if (!p->interval_informative) {
             printf("%10llu %10llu  %.4g (interval uninformative: %.3gx wide)  "
                    "%8.2f (%llu)  %.4g (no useful interval) predicted\n",
                    (unsigned long long)p->size, (unsigned long long)p->params,
@@ -330,8 +330,7 @@ static void print_json(const struct adv_args *a, const struct adv_out *r)
         cJSON_AddNumberToObject(q, "cost_to_target", p->cost_to_target);
         cJSON_AddNumberToObject(q, "cost_to_target_lo", p->cost_lo);
         cJSON_AddNumberToObject(q, "cost_to_target_hi", p->cost_hi);
-        cJSON_AddBoolToObject(q, "interval_informative",
-                              p->interval_ratio <= WN_MODEL_MAX_INTERVAL_RATIO);
+        cJSON_AddBoolToObject(q, "interval_informative", p->interval_informative);
         cJSON_AddItemToArray(pr, q);
     }
     char *txt = cJSON_Print(o);

@@ -146,18 +146,7 @@ static void print_text(const wn_probe_result *r, const wn_hw_profile *rep,
 
 static int write_profile(const char *path, const wn_hw_profile *p)
 {
-    char *js = wn_hw_profile_to_json(p);
-    if (!js)
-        return cli_fail("probe", wn_seterr(WN_ENOMEM, "out of memory"));
-    size_t n = strlen(js);
-    char *text = wn_realloc(js, n + 2);   /* the JSON and a newline */
-    if (!text) {
-        wn_free(js);
-        return cli_fail("probe", wn_seterr(WN_ENOMEM, "out of memory"));
-    }
-    memcpy(text + n, "\n", 2);
-    int st = wn_write_file(path, text, n + 1);   /* whole or not at all */
-    wn_free(text);
+    int st = wn_hw_profile_save(p, path);   /* whole or not at all */
     return st == WN_OK ? 0 : cli_fail("probe", st);
 }
 

@@ -133,6 +133,7 @@ typedef struct wn_advise_prediction {
     double cost_to_target, cost_lo, cost_hi;
     double interval_ratio;              /* hi/lo (wn_model_interval_ratio);
                                            NaN: no interval */
+    int interval_informative;           /* wn_model_interval_informative */
 } wn_advise_prediction;
 
 /* Sizes between and around those tried for the best configuration's

@@ -68,6 +68,9 @@ void wn_gpu_hw_profile(const wn_gpu_props *g, wn_hw_profile *out);
 
 /* The profile as a JSON string (wn_free it), or NULL when out of memory. */
 char *wn_hw_profile_to_json(const wn_hw_profile *p);
+/* That JSON and a newline to PATH, whole or not at all (wn_write_file):
+ * what wn_hw_profile_load reads.  WN_ENOMEM, or wn_write_file's error. */
+int wn_hw_profile_save(const wn_hw_profile *p, const char *path);
 
 /* The profile to fit or draw runs against, from plain values: the file
  * PATH when not NULL; else hosts[0] when the runs were recorded on exactly

@@ -83,6 +83,7 @@ static int predict_one(const wn_advise_input *in, const wn_advise_result *res,
     p->cost_lo = p->lo * p->epochs_to_target;
     p->cost_hi = p->hi * p->epochs_to_target;
     p->interval_ratio = wn_model_interval_ratio(m, (size_t)kind);
+    p->interval_informative = wn_model_interval_informative(m, (size_t)kind);
     return WN_OK;
 }
 

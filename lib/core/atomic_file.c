@@ -19,12 +19,6 @@
 
 #include "core/util.h"
 
-static int status_of(int err)
-{
-    return err == ENOENT ? WN_ENOENT : (err == EACCES || err == EPERM) ? WN_EPERM
-                                                                       : WN_EIO;
-}
-
 int wn__atomic_open(wn__atomic_file *a, const char *path)
 {
     memset(a, 0, sizeof *a);
@@ -37,7 +31,7 @@ int wn__atomic_open(wn__atomic_file *a, const char *path)
     if (fd < 0) {
         int err = errno;
         a->tmp[0] = '\0';   /* nothing to remove */
-        return wn_seterr(status_of(err), "%s: cannot create a file beside it: %s",
+        return wn_seterr(wn__errno_status(err), "%s: cannot create a file beside it: %s",
                          path, strerror(err));
     }
     (void)fchmod(fd, 0644);   /* mkstemp makes it 0600 */
@@ -83,7 +77,7 @@ int wn__atomic_commit(wn__atomic_file *a)
     if (rename(a->tmp, a->path) != 0) {
         err = errno;
         wn__atomic_abort(a);
-        return wn_seterr(status_of(err), "%s: cannot replace it: %s", a->path,
+        return wn_seterr(wn__errno_status(err), "%s: cannot replace it: %s", a->path,
                          strerror(err));
     }
     a->tmp[0] = '\0';

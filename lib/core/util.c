@@ -7,7 +7,6 @@
 #include <math.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <wattnet/core.h>
 
@@ -25,7 +24,7 @@ void wn__copy_str(char *dst, size_t cap, const char *src)
     dst[n] = '\0';
 }
 
-static int open_status(int err)
+int wn__errno_status(int err)
 {
     return err == ENOENT ? WN_ENOENT : (err == EACCES || err == EPERM) ? WN_EPERM
                                                                        : WN_EIO;
@@ -41,7 +40,7 @@ int wn__read_file(const char *path, char **out)
         return wn_seterr(WN_EINVAL, "read_file: NULL path");
     FILE *f = fopen(path, "rb");
     if (f == NULL)
-        return wn_seterr(open_status(errno), "%s: %s", path, strerror(errno));
+        return wn_seterr(wn__errno_status(errno), "%s: %s", path, strerror(errno));
     buf = wn_malloc(cap);
     if (buf == NULL) {
         rc = wn_seterr(WN_ENOMEM, "%s: out of memory", path);

@@ -18,6 +18,10 @@ void wn__copy_str(char *dst, size_t cap, const char *src);
  * field holds" and DST = "" (never a silently cut user string; copy_fit.c). */
 int wn__copy_str_fit(char *dst, size_t cap, const char *src, const char *what);
 
+/* The status of a failed open, create or rename from its errno: WN_ENOENT,
+ * WN_EPERM (EACCES, EPERM), else WN_EIO. */
+int wn__errno_status(int err);
+
 /* Read all of PATH into *out (NUL-terminated; wn_free it).  WN_ENOENT when
  * absent, WN_EPERM when not readable, WN_EIO, WN_ENOMEM. */
 int wn__read_file(const char *path, char **out);

@@ -248,3 +248,26 @@ char *wn_hw_profile_to_json(const wn_hw_profile *p)
     cJSON_free(s);
     return copy;
 }
+
+int wn_hw_profile_save(const wn_hw_profile *p, const char *path)
+{
+    cJSON *root = wn__hw_profile_to_cjson(p);
+    char *s = root ? cJSON_Print(root) : NULL;
+    cJSON_Delete(root);
+    if (s == NULL)
+        return wn_seterr(WN_ENOMEM, "%s: out of memory writing the profile",
+                         path ? path : "profile");
+    size_t n = strlen(s);
+    char *text = wn_malloc(n + 2);   /* the JSON and a newline */
+    if (text) {
+        memcpy(text, s, n);
+        memcpy(text + n, "\n", 2);
+    }
+    cJSON_free(s);
+    if (text == NULL)
+        return wn_seterr(WN_ENOMEM, "%s: out of memory writing the profile",
+                         path ? path : "profile");
+    int rc = wn_write_file(path, text, n + 1);
+    wn_free(text);
+    return rc;
+}

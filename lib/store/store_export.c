@@ -19,7 +19,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "core/util.h"
 #include "store/store_impl.h"
@@ -280,7 +279,7 @@ static int write_row(void *user, wn_store *s, const struct wn__sql_row *r)
     return WN_OK;
 }
 
-/* "SELECT <the columns' expressions> FROM"; wn_free it.  NULL when out of
+/* "SELECT <the columns' expressions> <FROM>"; wn_free it.  NULL when out of
  * memory. */
 static char *export_sql(const struct xcol *cols, size_t n, const char *from)
 {
